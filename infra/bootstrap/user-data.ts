@@ -43,11 +43,13 @@ export interface BootstrapParams {
 export type NodeRole = "server" | "agent";
 
 /**
- * EC2 user data for a node, ready for a launch template's `user_data` (base64).
+ * EC2 user data for a node, as text that may contain Terraform tokens. The caller wraps it in
+ * `Fn.base64gzip()` (cloud-init reads gzip) to stay under EC2's 16 KB limit. Literal `${` and
+ * `%{` in scripts must be escaped as `$${` and `%%{`, or Terraform would interpolate them.
  * Owned by `infra/bootstrap/`; this first version only writes the parameters where the
  * bootstrap scripts will read them.
  */
 export function renderUserData(role: NodeRole, params: BootstrapParams): string {
   const env = JSON.stringify({ role, ...params });
-  return Buffer.from(`#!/bin/sh\nmkdir -p /etc/k3s-bot\ncat > /etc/k3s-bot/params.json <<'EOF'\n${env}\nEOF\n`).toString("base64");
+  return `#!/bin/sh\nmkdir -p /etc/k3s-bot\ncat > /etc/k3s-bot/params.json <<'EOF'\n${env}\nEOF\n`;
 }
