@@ -1,0 +1,156 @@
+/**
+ * `k3s-bot`, the local front door: the same engine the GitHub App runs, from a terminal.
+ * Exit codes: 0 success, 1 the work failed (invalid definition, Terraform error), 2 bad usage.
+ * Results go to stdout (the same Markdown a PR would get); progress goes to stderr.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Command, CommanderError } from "commander";
+import type { ClusterConfig } from "../../infra/definition/config";
+import { countResources, synthesizeCluster } from "../../infra/synth";
+import { loadDefinitionFile } from "../engine/definitions/load";
+import { formatProblems } from "../engine/definitions/problems";
+import { offlineStackOptions } from "../engine/plan/offline";
+import { planCluster } from "../engine/plan/plan-cluster";
+import { TerraformError } from "../engine/terraform/runner";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Thrown for a failure the user can act on: printed as is, no stack trace. */
+class CliFailure extends Error {}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const processIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+function loadOrFail(file: string, io: Io): ClusterConfig {
+  const loaded = loadDefinitionFile(file);
+  if (!loaded.ok) {
+    io.err(`${formatProblems(loaded.problems)}\n`);
+    throw new CliFailure(
+      `${file}: ${loaded.problems.length} problem${loaded.problems.length === 1 ? "" : "s"}`,
+    );
+  }
+  return loaded.config;
+}
+
+function defaultWorkDir(cluster: string): string {
+  return resolve(".work", cluster);
+}
+
+export function buildProgram(io: Io = processIo): Command {
+  const program = new Command("k3s-bot")
+    .description(
+      "Run self-managed k3s clusters on AWS from cluster definitions (clusters/<name>.yaml).",
+    )
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  program
+    .command("validate")
+    .description("Check cluster definitions; report every problem with file, line and field.")
+    .argument("<definition...>", "cluster definition files")
+    .action((files: string[]) => {
+      let invalid = 0;
+      for (const file of files) {
+        const loaded = loadDefinitionFile(file);
+        if (loaded.ok) {
+          io.out(`${file}: valid (cluster ${loaded.config.name} in ${loaded.config.region})\n`);
+        } else {
+          invalid += 1;
+          io.out(`${formatProblems(loaded.problems)}\n`);
+        }
+      }
+      if (invalid > 0)
+        throw new CliFailure(
+          `${invalid} of ${files.length} definition${files.length === 1 ? "" : "s"} invalid`,
+        );
+    });
+
+  program
+    .command("synth")
+    .description("Write the cluster's Terraform JSON to DIR/cdk.tf.json.")
+    .argument("<definition>", "cluster definition file")
+    .requiredOption("--out <dir>", "output directory")
+    .action((file: string, options: { out: string }) => {
+      const config = loadOrFail(file, io);
+      const json = synthesizeCluster(config);
+      mkdirSync(options.out, { recursive: true });
+      const path = join(options.out, "cdk.tf.json");
+      writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
+      io.err(`wrote ${path} (${countResources(json)} resources)\n`);
+    });
+
+  program
+    .command("plan")
+    .description(
+      "Synthesize, terraform init and plan; print the plan as the PR comment would show it.",
+    )
+    .argument("<definition>", "cluster definition file")
+    .option("--work-dir <dir>", "Terraform working directory (default: .work/<cluster>)")
+    .option(
+      "--offline",
+      "plan without an AWS account: local state and placeholder credentials (shows what a first apply would create)",
+    )
+    .action(async (file: string, options: { workDir?: string; offline?: boolean }) => {
+      const config = loadOrFail(file, io);
+      const workDir = resolve(options.workDir ?? defaultWorkDir(config.name));
+      io.err(`planning ${config.name} in ${workDir} …\n`);
+      const result = await planCluster({
+        config,
+        workDir,
+        ...(options.offline ? { stackOptions: offlineStackOptions(workDir) } : {}),
+        context: { definitionFile: file, ...(options.offline ? { offline: true } : {}) },
+      });
+      const t = result.timings;
+      io.err(
+        `synth ${t.synthMs} ms · init ${t.initMs} ms · plan ${t.planMs} ms · ${result.resourceCount} resources · saved plan ${result.planFile}\n`,
+      );
+      io.out(result.markdown);
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (never throws, never prints a stack trace). */
+export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; a missing command, unknown option or argument is usage.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof CliFailure) {
+      io.err(`error: ${error.message}\n`);
+      return EXIT_FAILED;
+    }
+    if (error instanceof TerraformError) {
+      io.err(`error: ${error.message}\n`);
+      return EXIT_FAILED;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`error: ${message}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+if (
+  import.meta.url === `file://${process.argv[1]}` ||
+  process.argv[1]?.endsWith("app/cli/main.ts")
+) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

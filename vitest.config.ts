@@ -1,0 +1,17 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Terraform and the emulator are real processes: give them time, and keep the two cores for them.
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    pool: "forks",
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    coverage: {
+      provider: "v8",
+      include: ["app/**/*.ts", "infra/**/*.ts"],
+      reporter: ["text-summary", "json-summary"],
+    },
+  },
+});
