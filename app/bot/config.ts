@@ -1,0 +1,82 @@
+/**
+ * The repository's bot configuration, `.github/k3s-bot.yml`, and its defaults.
+ *
+ * Always read from the default branch, never from the PR: a PR must not be able to change the
+ * rules it is judged by (Atlantis warns about exactly this for its repo-side config).
+ */
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { CLUSTER_NAME_PATTERN } from "../../infra/definition/schema";
+
+export const CONFIG_PATH = ".github/k3s-bot.yml";
+
+const roleArn = z
+  .string()
+  .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, "expected an IAM role ARN");
+
+export const BotConfigSchema = z
+  .strictObject({
+    definitionsPath: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "expected a folder path such as clusters")
+      .refine((p) => !p.split("/").includes(".."), "the path cannot contain ..")
+      .default("clusters")
+      .describe("Folder holding the cluster definitions (<name>.yaml)."),
+    autoplan: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Plan automatically when a PR that changes cluster definitions is opened or pushed to.",
+      ),
+    autoApplyOnMerge: z
+      .boolean()
+      .default(true)
+      .describe(
+        "When a PR that changed definitions is merged, plan and apply them from the base branch.",
+      ),
+    apply: z
+      .strictObject({
+        requirements: z
+          .array(z.enum(["approved", "mergeable"]))
+          .default(["approved", "mergeable"])
+          .describe(
+            "What apply needs besides write access and a plan for the current commit: an approval by someone other than the author, and a mergeable PR (the bot's own checks excepted).",
+          ),
+      })
+      .prefault({}),
+    forkPullRequests: z
+      .enum(["ignore", "plan"])
+      .default("ignore")
+      .describe("Whether PRs from forks may be planned. They can never apply."),
+    clusters: z
+      .record(
+        z.string().regex(CLUSTER_NAME_PATTERN, "expected a cluster name"),
+        z.strictObject({
+          roleArn: roleArn.optional().describe("Role the bot assumes (STS) for this cluster."),
+        }),
+      )
+      .default({})
+      .describe("Per-cluster settings, by cluster name."),
+  })
+  .describe("k3s-bot repository configuration.");
+
+export type BotConfig = z.output<typeof BotConfigSchema>;
+
+export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; message: string };
+
+/** Parses the config file's text; a missing file (`null`) means all defaults. */
+export function parseBotConfig(text: string | null): ConfigResult {
+  if (text === null) return { ok: true, config: BotConfigSchema.parse({}) };
+  const doc = parseDocument(text, { uniqueKeys: true, maxAliasCount: 20, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return { ok: false, message: `${CONFIG_PATH}: ${doc.errors[0]?.message ?? "invalid YAML"}` };
+  }
+  const parsed = BotConfigSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (i) => `${i.path.join(".") || "(top level)"}: ${i.message}`,
+    );
+    return { ok: false, message: `${CONFIG_PATH} (default branch): ${issues.join("; ")}` };
+  }
+  return { ok: true, config: parsed.data };
+}
