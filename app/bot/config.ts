@@ -67,11 +67,21 @@ export type ConfigResult = { ok: true; config: BotConfig } | { ok: false; messag
 /** Parses the config file's text; a missing file (`null`) means all defaults. */
 export function parseBotConfig(text: string | null): ConfigResult {
   if (text === null) return { ok: true, config: BotConfigSchema.parse({}) };
-  const doc = parseDocument(text, { uniqueKeys: true, maxAliasCount: 20, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     return { ok: false, message: `${CONFIG_PATH}: ${doc.errors[0]?.message ?? "invalid YAML"}` };
   }
-  const parsed = BotConfigSchema.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    // A small alias budget: a config file has no reason for many, and alias bombs expand here.
+    value = doc.toJS({ maxAliasCount: 20 }) ?? {};
+  } catch (error) {
+    return {
+      ok: false,
+      message: `${CONFIG_PATH}: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  const parsed = BotConfigSchema.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.map(
       (i) => `${i.path.join(".") || "(top level)"}: ${i.message}`,
