@@ -6,6 +6,10 @@
  * templates. No secret value ever passes through here: only names and ARNs of secrets that the
  * nodes read at boot with their instance role.
  */
+import { readFileSync } from "node:fs";
+import { renderManifests } from "./manifests";
+import { escapeTerraformTemplate } from "./terraform-escape";
+
 export interface BootstrapParams {
   clusterName: string;
   region: string;
@@ -38,18 +42,131 @@ export interface BootstrapParams {
     lifecycleHookName: string;
     drainTimeoutSeconds: number;
   };
+  /**
+   * Where Argo CD's root Application (app of apps) reads this cluster's manifests. Required when
+   * `addons.argocd` is on.
+   */
+  gitops?: { repoUrl: string; path: string; revision: string };
+  /**
+   * SHA-256 of the k3s install.sh at the `k3sVersion` tag. Optional: the installer is already
+   * fetched from that immutable tag over HTTPS; with a digest, a tampered download is refused.
+   */
+  k3sInstallerSha256?: string;
 }
 
 export type NodeRole = "server" | "agent";
 
+const SCRIPT_DIR = new URL("./scripts/", import.meta.url);
+const UNIT_DIR = new URL("./units/", import.meta.url);
+const HEREDOC_END = "K3S_BOT_EOF";
+
 /**
  * EC2 user data for a node, as text that may contain Terraform tokens. The caller wraps it in
  * `Fn.base64gzip()` (cloud-init reads gzip) to stay under EC2's 16 KB limit. Literal `${` and
- * `%{` in scripts must be escaped as `$${` and `%%{`, or Terraform would interpolate them.
- * Owned by `infra/bootstrap/`; this first version only writes the parameters where the
- * bootstrap scripts will read them.
+ * `%{` are escaped as `$${` and `%%{` so Terraform leaves them alone; tokens are kept.
+ *
+ * The user data is a small shell script that writes the parameters, the bootstrap scripts (and
+ * on servers the systemd drain timer and the add-on manifests) and runs the role's script.
+ * Paths honour K3S_BOT_ROOT, empty on a node, so tests can run the very same text in a temp dir.
  */
 export function renderUserData(role: NodeRole, params: BootstrapParams): string {
-  const env = JSON.stringify({ role, ...params });
-  return `#!/bin/sh\nmkdir -p /etc/k3s-bot\ncat > /etc/k3s-bot/params.json <<'EOF'\n${env}\nEOF\n`;
+  const files: { path: string; mode: string; content: string }[] = [
+    { path: "/etc/k3s-bot/params.env", mode: "0600", content: paramsEnv(role, params) },
+    { path: "/opt/k3s-bot/common.sh", mode: "0644", content: script("common.sh") },
+  ];
+  if (role === "server") {
+    files.push(
+      { path: "/opt/k3s-bot/k3s-server.sh", mode: "0755", content: script("k3s-server.sh") },
+      {
+        path: "/opt/k3s-bot/datastore-endpoint.py",
+        mode: "0644",
+        content: script("datastore-endpoint.py"),
+      },
+      {
+        path: "/opt/k3s-bot/drain-on-terminate.sh",
+        mode: "0755",
+        content: script("drain-on-terminate.sh"),
+      },
+      ...["k3s-bot-drain.service", "k3s-bot-drain.timer"].map((unit) => ({
+        path: `/etc/systemd/system/${unit}`,
+        mode: "0644",
+        content: readFileSync(new URL(unit, UNIT_DIR), "utf8"),
+      })),
+      ...renderManifests(params).map((manifest) => ({
+        path: `/var/lib/rancher/k3s/server/manifests/${manifest.fileName}`,
+        mode: "0600",
+        content: manifest.content,
+      })),
+    );
+  } else {
+    files.push({ path: "/opt/k3s-bot/k3s-agent.sh", mode: "0755", content: script("k3s-agent.sh") });
+  }
+
+  const lines = [
+    "#!/bin/bash",
+    `# k3s-bot ${role} bootstrap: writes its files, then runs /opt/k3s-bot/k3s-${role}.sh.`,
+    "set -euo pipefail",
+    'root="${K3S_BOT_ROOT:-}"',
+  ];
+  for (const file of files) {
+    if (file.content.split("\n").includes(HEREDOC_END)) {
+      throw new Error(`${file.path} contains the heredoc delimiter ${HEREDOC_END}`);
+    }
+    const dir = file.path.slice(0, file.path.lastIndexOf("/"));
+    lines.push(
+      `mkdir -p "$root${dir}"`,
+      // Quoted delimiter: the shell copies the content verbatim, no expansion.
+      `cat > "$root${file.path}" <<'${HEREDOC_END}'`,
+      file.content.endsWith("\n") ? file.content.slice(0, -1) : file.content,
+      HEREDOC_END,
+      `chmod ${file.mode} "$root${file.path}"`,
+    );
+  }
+  lines.push(`exec "$root/opt/k3s-bot/k3s-${role}.sh"`, "");
+  return escapeTerraformTemplate(lines.join("\n"));
+}
+
+function script(name: string): string {
+  return readFileSync(new URL(name, SCRIPT_DIR), "utf8");
+}
+
+/** Shell-sourceable parameters; every value single-quoted, so nothing in them is expanded. */
+function paramsEnv(role: NodeRole, params: BootstrapParams): string {
+  const vars: Record<string, string | number | undefined> = {
+    K3S_BOT_ROLE: role,
+    K3S_BOT_CLUSTER_NAME: params.clusterName,
+    K3S_BOT_REGION: params.region,
+    K3S_BOT_K3S_VERSION: params.k3sVersion,
+    K3S_BOT_API_ENDPOINT: params.apiEndpoint,
+    K3S_BOT_JOIN_TOKEN_SECRET_ARN: params.joinTokenSecretArn,
+    K3S_BOT_INSTALLER_SHA256: params.k3sInstallerSha256,
+  };
+  if (role === "server") {
+    Object.assign(vars, {
+      K3S_BOT_KUBECONFIG_SECRET_ARN: params.kubeconfigSecretArn,
+      K3S_BOT_CLUSTER_CIDR: params.clusterCidr,
+      K3S_BOT_SERVICE_CIDR: params.serviceCidr,
+      K3S_BOT_DATASTORE: params.datastore.engine,
+      K3S_BOT_WORKER_ASG: params.workers.autoScalingGroupName,
+      K3S_BOT_LIFECYCLE_HOOK: params.workers.lifecycleHookName,
+      K3S_BOT_DRAIN_TIMEOUT_SECONDS: params.workers.drainTimeoutSeconds,
+    });
+    if (params.datastore.engine === "postgres") {
+      Object.assign(vars, {
+        K3S_BOT_DB_ADDRESS: params.datastore.address,
+        K3S_BOT_DB_PORT: params.datastore.port,
+        K3S_BOT_DB_NAME: params.datastore.dbName,
+        K3S_BOT_DB_SECRET_ARN: params.datastore.masterSecretArn,
+      });
+    }
+  }
+  return Object.entries(vars)
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([name, value]) => {
+      const text = String(value);
+      if (/['\n]/.test(text)) throw new Error(`${name}: value cannot contain a quote or newline`);
+      return `${name}='${text}'`;
+    })
+    .join("\n")
+    .concat("\n");
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# k3s agent (worker) bootstrap, run once by cloud-init on every worker instance: identity from
+# IMDS, the join token (read-only), wait for the API behind the NLB, then join through it.
+set -euo pipefail
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+load_params
+load_instance_identity
+wait_for_join_token
+wait_for_api
+start_k3s_config
+printf 'server: "%s"\n' "$API_URL" >>"$K3S_CONFIG_FILE"
+
+agent_flags=(
+  agent
+  --kubelet-arg=cloud-provider=external
+  "--kubelet-arg=provider-id=${PROVIDER_ID}"
+  --node-name "$NODE_NAME"
+)
+install_k3s "${agent_flags[*]}"
+log "agent bootstrap complete"
