@@ -1,0 +1,256 @@
+/**
+ * Every GitHub call the bot makes, for one repository, through the installation's Octokit.
+ * The workflow steps talk to this class, never to Octokit directly, so what the bot does on
+ * GitHub is listed in one place (and matches the permissions requested in app.yml).
+ */
+import type { ProbotOctokit } from "probot";
+
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+export type Reaction = "eyes" | "rocket" | "confused" | "+1";
+export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "action_required";
+
+export interface PullRequestInfo {
+  number: number;
+  author: string;
+  headSha: string;
+  headRef: string;
+  /** owner/name of the head repository; differs from the base for fork PRs. */
+  headRepo: string;
+  baseRef: string;
+  state: string;
+  merged: boolean;
+  mergeCommitSha: string | null;
+  mergeable: boolean | null;
+  mergeableState: string;
+  fromFork: boolean;
+}
+
+export interface ChangedFile {
+  filename: string;
+  status: string;
+  previousFilename?: string;
+}
+
+export interface Review {
+  user: string;
+  state: string;
+  submittedAt: string;
+}
+
+export interface CheckRunInfo {
+  name: string;
+  status: string;
+  conclusion: string | null;
+  appSlug?: string;
+}
+
+/** GitHub caps check-run summary and text at 65,535 characters each. */
+const CHECK_TEXT_LIMIT = 65_535;
+
+function cap(text: string, limit = CHECK_TEXT_LIMIT): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 40)}\n\n… (cut at GitHub's limit)`;
+}
+
+export class RepoGitHub {
+  constructor(
+    readonly octokit: Octokit,
+    readonly owner: string,
+    readonly repo: string,
+  ) {}
+
+  get fullName(): string {
+    return `${this.owner}/${this.repo}`;
+  }
+
+  async react(commentId: number, content: Reaction): Promise<void> {
+    await this.octokit.rest.reactions.createForIssueComment({
+      owner: this.owner,
+      repo: this.repo,
+      comment_id: commentId,
+      content,
+    });
+  }
+
+  /**
+   * Creates the comment, or updates the bot's earlier comment carrying the same hidden marker
+   * (one comment per cluster and command kind, updated in place).
+   */
+  async upsertComment(
+    issueNumber: number,
+    marker: string,
+    body: string,
+  ): Promise<{ id: number; created: boolean }> {
+    const tagged = `${body}\n${marker}\n`;
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
+      owner: this.owner,
+      repo: this.repo,
+      issue_number: issueNumber,
+      per_page: 100,
+    });
+    const mine = comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").includes(marker));
+    if (mine) {
+      await this.octokit.rest.issues.updateComment({
+        owner: this.owner,
+        repo: this.repo,
+        comment_id: mine.id,
+        body: tagged,
+      });
+      return { id: mine.id, created: false };
+    }
+    const created = await this.octokit.rest.issues.createComment({
+      owner: this.owner,
+      repo: this.repo,
+      issue_number: issueNumber,
+      body: tagged,
+    });
+    return { id: created.data.id, created: true };
+  }
+
+  async comment(issueNumber: number, body: string): Promise<void> {
+    await this.octokit.rest.issues.createComment({
+      owner: this.owner,
+      repo: this.repo,
+      issue_number: issueNumber,
+      body,
+    });
+  }
+
+  async startCheckRun(name: string, headSha: string, title: string): Promise<number> {
+    const out = await this.octokit.rest.checks.create({
+      owner: this.owner,
+      repo: this.repo,
+      name,
+      head_sha: headSha,
+      status: "in_progress",
+      started_at: new Date().toISOString(),
+      output: { title, summary: title },
+    });
+    return out.data.id;
+  }
+
+  async finishCheckRun(
+    id: number,
+    conclusion: CheckConclusion,
+    output: { title: string; summary: string; text?: string },
+  ): Promise<void> {
+    await this.octokit.rest.checks.update({
+      owner: this.owner,
+      repo: this.repo,
+      check_run_id: id,
+      status: "completed",
+      conclusion,
+      completed_at: new Date().toISOString(),
+      output: {
+        title: output.title.slice(0, 255),
+        summary: cap(output.summary),
+        ...(output.text ? { text: cap(output.text) } : {}),
+      },
+    });
+  }
+
+  /** A file's text at a commit or branch; null when it does not exist there. */
+  async fileAt(path: string, ref: string): Promise<string | null> {
+    try {
+      const out = await this.octokit.rest.repos.getContent({
+        owner: this.owner,
+        repo: this.repo,
+        path,
+        ref,
+      });
+      const data = out.data as { type?: string; content?: string; encoding?: string };
+      if (Array.isArray(out.data) || data.type !== "file" || data.content === undefined)
+        return null;
+      return Buffer.from(data.content, (data.encoding as BufferEncoding) ?? "base64").toString(
+        "utf8",
+      );
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return null;
+      throw error;
+    }
+  }
+
+  async pullRequest(number: number): Promise<PullRequestInfo> {
+    const { data } = await this.octokit.rest.pulls.get({
+      owner: this.owner,
+      repo: this.repo,
+      pull_number: number,
+    });
+    const headRepo = data.head.repo?.full_name ?? "";
+    return {
+      number: data.number,
+      author: data.user?.login ?? "",
+      headSha: data.head.sha,
+      headRef: data.head.ref,
+      headRepo,
+      baseRef: data.base.ref,
+      state: data.state,
+      merged: data.merged ?? false,
+      mergeCommitSha: data.merge_commit_sha ?? null,
+      mergeable: data.mergeable ?? null,
+      mergeableState: data.mergeable_state ?? "unknown",
+      fromFork: headRepo !== this.fullName,
+    };
+  }
+
+  async changedFiles(number: number): Promise<ChangedFile[]> {
+    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
+      owner: this.owner,
+      repo: this.repo,
+      pull_number: number,
+      per_page: 100,
+    });
+    return files.map((f) => ({
+      filename: f.filename,
+      status: f.status,
+      ...(f.previous_filename ? { previousFilename: f.previous_filename } : {}),
+    }));
+  }
+
+  async permission(user: string): Promise<Permission> {
+    const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({
+      owner: this.owner,
+      repo: this.repo,
+      username: user,
+    });
+    const role = (data as { role_name?: string }).role_name ?? data.permission;
+    return (
+      ["admin", "maintain", "write", "triage", "read"].includes(role) ? role : "none"
+    ) as Permission;
+  }
+
+  async reviews(number: number): Promise<Review[]> {
+    const reviews = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, {
+      owner: this.owner,
+      repo: this.repo,
+      pull_number: number,
+      per_page: 100,
+    });
+    return reviews.map((r) => ({
+      user: r.user?.login ?? "",
+      state: r.state,
+      submittedAt: r.submitted_at ?? "",
+    }));
+  }
+
+  async checkRuns(ref: string): Promise<CheckRunInfo[]> {
+    const runs = await this.octokit.paginate(this.octokit.rest.checks.listForRef, {
+      owner: this.owner,
+      repo: this.repo,
+      ref,
+      per_page: 100,
+    });
+    return runs.map((r) => ({
+      name: r.name,
+      status: r.status,
+      conclusion: r.conclusion,
+      ...(r.app?.slug ? { appSlug: r.app.slug } : {}),
+    }));
+  }
+
+  async defaultBranch(): Promise<string> {
+    const { data } = await this.octokit.rest.repos.get({ owner: this.owner, repo: this.repo });
+    return data.default_branch;
+  }
+}
