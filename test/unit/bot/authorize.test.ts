@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { applyRefusals, approvalState, mergeBlocker } from "../../../app/bot/authorize";
+import {
+  type ApplyContext,
+  applyRefusals,
+  approvalState,
+  mergeBlocker,
+} from "../../../app/bot/authorize";
 import { BotConfigSchema } from "../../../app/bot/config";
 import type { PullRequestInfo, Review } from "../../../app/bot/github";
 
