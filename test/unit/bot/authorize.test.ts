@@ -94,15 +94,15 @@ describe("mergeBlocker", () => {
 
 describe("applyRefusals", () => {
   const config = BotConfigSchema.parse({});
-  const base = {
+  const base: ApplyContext = {
     user: "bob",
-    permission: "write" as const,
+    permission: "write",
     pr,
     reviews: [review("carol", "APPROVED", 1)],
     checkRuns: [],
     config,
   };
-  it.each<[string, Partial<typeof base>, RegExp | null]>([
+  it.each<[string, Partial<ApplyContext>, RegExp | null]>([
     ["all requirements met", {}, null],
     ["read-only commenter", { permission: "read" }, /needs write access/],
     ["triage is not enough", { permission: "triage" }, /needs write access/],
