@@ -39,6 +39,8 @@ export interface Emulator {
   url: string;
   port: number;
   region: string;
+  /** Leads the process group of moto and its watchdog; stop() ends the whole group. */
+  processGroup: number;
   /** Stops the server and everything it started; safe to call twice. */
   stop(): Promise<void>;
   /** Forgets every resource in every account and region (POST /moto-api/reset). */
@@ -88,6 +90,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       url,
       port,
       region,
+      processGroup: server.child.pid ?? 0,
       stop: server.stop,
       reset: async () => {
         const response = await fetch(`${url}/moto-api/reset`, { method: "POST" });
@@ -174,17 +177,24 @@ interface RunningServer {
 const running = new Set<ChildProcess>();
 
 /**
- * The parent holds the wrapper's stdin open; when the parent dies, even by SIGKILL, the pipe
- * closes, `cat` returns and the wrapper takes moto down with it. Asynchronous lists read
- * /dev/null unless redirected, hence the copy of stdin to fd 3 first.
+ * moto runs under a small sh wrapper that is its watchdog. The parent holds the wrapper's stdin
+ * open; when it closes, because stop() closed it or because the parent died (even by SIGKILL),
+ * `cat` returns and the watchdog kills moto. The wrapper then reaps moto and the watchdog
+ * itself before exiting: orphans would be reaped by PID 1, which here takes over a second.
+ * Asynchronous lists read /dev/null unless redirected, hence the copy of stdin to fd 3.
  */
-const WATCHDOG_SCRIPT = [
-  "exec 3<&0",
-  '"$@" </dev/null &',
-  "moto=$!",
-  '{ cat <&3 >/dev/null; kill -TERM "$moto" 2>/dev/null; } &',
-  'wait "$moto"',
-].join("\n");
+const WATCHDOG_SCRIPT = `
+exec 3<&0
+"$@" </dev/null &
+moto=$!
+{ cat <&3 >/dev/null; kill -KILL "$moto" 2>/dev/null; } &
+watchdog=$!
+wait "$moto"
+status=$?
+kill "$watchdog" 2>/dev/null
+wait
+exit "$status"
+`;
 
 function launch(motoServer: string, port: number, onLog?: (line: string) => void): RunningServer {
   const child = spawn(
@@ -232,15 +242,20 @@ function launch(motoServer: string, port: number, onLog?: (line: string) => void
 
   const stop = async () => {
     stopping = true;
-    if (!running.has(child)) return exit;
-    killGroup(child, "SIGTERM");
-    const killed = setTimeout(() => killGroup(child, "SIGKILL"), 3_000);
-    await exit;
-    // The wrapper is gone; SIGKILL whatever of its group may linger (the watchdog's cat).
+    if (running.has(child)) {
+      // Closing stdin makes the watchdog kill moto (SIGKILL: moto keeps everything in memory,
+      // so there is nothing to shut down gracefully, and on SIGTERM it lingers for about 2 s).
+      child.stdin?.end();
+      const stopped = await Promise.race([
+        exit.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000).unref()),
+      ]);
+      if (!stopped) killGroup(child, "SIGKILL");
+      await exit;
+      running.delete(child);
+    }
+    // Whatever is left of the group (a watchdog `cat` when moto had exited on its own).
     killGroup(child, "SIGKILL");
-    clearTimeout(killed);
-    running.delete(child);
-    child.stdin?.destroy();
   };
 
   return {
