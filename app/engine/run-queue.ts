@@ -1,0 +1,54 @@
+/**
+ * Terraform runs in this process: one at a time per cluster (runs on one cluster queue behind
+ * each other, in arrival order), and at most `maxConcurrent` at a time overall, since each
+ * terraform process with the AWS provider takes a core and several hundred MB.
+ * Across replicas, Terraform's own S3 state lock (use_lockfile) keeps two runs off one state.
+ */
+export class RunQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** Highest number of runs seen at once, for tests and benchmarks. */
+  peakConcurrent = 0;
+
+  constructor(readonly maxConcurrent: number) {
+    if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1)
+      throw new Error("maxConcurrent must be at least 1");
+  }
+
+  /** Runs `task` after every earlier task for `key`, within the global bound. */
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.catch(() => undefined).then(() => this.withSlot(task));
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Runs queued or in progress. */
+  get pending(): number {
+    return this.tails.size;
+  }
+
+  private async withSlot<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxConcurrent) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.running += 1;
+    this.peakConcurrent = Math.max(this.peakConcurrent, this.running);
+    try {
+      return await task();
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** A sensible default bound: one terraform per core, at least one. */
+export function defaultConcurrency(cores: number): number {
+  return Math.max(1, cores);
+}
