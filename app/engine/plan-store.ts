@@ -40,6 +40,9 @@ export interface PlanMetadata extends PlanKey {
   change: number;
   destroy: number;
   hasChanges: boolean;
+  /** Set once the plan has been applied: a plan is applied at most once. */
+  appliedAt?: string;
+  appliedBy?: string;
 }
 
 /** Files of a Terraform working directory that a saved plan needs to be applied elsewhere. */
@@ -106,6 +109,14 @@ export class PlanStore {
     await this.put(`${prefix}metadata.json`, `${JSON.stringify(metadata, null, 2)}\n`);
   }
 
+  /** Records that the plan was applied, so a repeated `/k3s apply` does not apply it again. */
+  async markApplied(metadata: PlanMetadata): Promise<void> {
+    await this.put(
+      `${planPrefix(metadata)}metadata.json`,
+      `${JSON.stringify(metadata, null, 2)}\n`,
+    );
+  }
+
   async metadata(key: PlanKey): Promise<PlanMetadata | null> {
     const body = await this.get(`${planPrefix(key)}metadata.json`);
     return body ? (JSON.parse(body.toString("utf8")) as PlanMetadata) : null;
@@ -150,8 +161,18 @@ export class PlanStore {
   }
 
   /** Deletes every plan of a PR (on close or merge, after the merge apply). */
-  async deleteForPullRequest(repo: string, pullRequest: number): Promise<number> {
-    const keys = await this.keysUnder(pullRequestPrefix(repo, pullRequest));
+  deleteForPullRequest(repo: string, pullRequest: number): Promise<number> {
+    return this.deleteUnder(pullRequestPrefix(repo, pullRequest));
+  }
+
+  /** Deletes a PR's plans for one cluster (on unlock: a new plan is needed to apply). */
+  deleteForCluster(repo: string, pullRequest: number, cluster: string): Promise<number> {
+    if (!CLUSTER_NAME_PATTERN.test(cluster)) throw new Error(`not a cluster name: ${cluster}`);
+    return this.deleteUnder(`${pullRequestPrefix(repo, pullRequest)}${cluster}/`);
+  }
+
+  private async deleteUnder(prefix: string): Promise<number> {
+    const keys = await this.keysUnder(prefix);
     for (let i = 0; i < keys.length; i += 1000) {
       await this.s3.send(
         new DeleteObjectsCommand({

@@ -23,6 +23,8 @@ export interface PlanClusterInput {
   context?: Partial<PlanContext>;
   /** Also check the configuration with `terraform validate` before planning. */
   validate?: boolean;
+  /** Extra `terraform plan` arguments chosen by the engine (e.g. `-destroy`), never by users. */
+  planArgs?: string[];
 }
 
 export interface PlanTimings {
@@ -69,7 +71,7 @@ export async function planCluster(input: PlanClusterInput): Promise<PlanClusterR
   const init = await runner.init();
   let validateMs: number | undefined;
   if (input.validate) validateMs = (await runner.validate()).durationMs;
-  const plan = await runner.plan(PLAN_FILE);
+  const plan = await runner.plan(PLAN_FILE, input.planArgs);
 
   started = Date.now();
   const summary = summarizePlan(await runner.showJson(PLAN_FILE));

@@ -1,0 +1,65 @@
+/**
+ * How the engine reaches AWS: SDK clients for a region, and what Terraform runs need.
+ * Production uses the default credential chain and adds nothing to the stack; the local
+ * emulator (app/local/) supplies its own implementation. The engine never knows which.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { ClusterConfig } from "../../infra/definition/config";
+import type { StackOptions } from "../../infra/stack";
+import type { synthesizeCluster } from "../../infra/synth";
+
+export interface AwsClients {
+  s3: S3Client;
+  dynamodb: DynamoDBClient;
+  sts: STSClient;
+}
+
+export interface AwsEnvironment {
+  /** Clients for a region. */
+  clients(region: string): AwsClients;
+  /** Adjustments to the stack for this environment (production: none). */
+  stackOptions(config: ClusterConfig, workDir: string): StackOptions;
+  /** Adjusts the constructed stack (emulator-only workarounds). */
+  customize?: Parameters<typeof synthesizeCluster>[2];
+  /** Environment variables for Terraform processes (credentials, endpoints). */
+  terraformEnv(): Record<string, string>;
+  /** The account the credentials belong to, for the plan comment. */
+  accountId(region: string): Promise<string | undefined>;
+}
+
+/** Real AWS through the SDK's default credential chain (env, profile, instance/task role). */
+export class DefaultAwsEnvironment implements AwsEnvironment {
+  private readonly cache = new Map<string, AwsClients>();
+  private account?: Promise<string | undefined>;
+
+  clients(region: string): AwsClients {
+    let clients = this.cache.get(region);
+    if (!clients) {
+      clients = {
+        s3: new S3Client({ region }),
+        dynamodb: new DynamoDBClient({ region }),
+        sts: new STSClient({ region }),
+      };
+      this.cache.set(region, clients);
+    }
+    return clients;
+  }
+
+  stackOptions(): StackOptions {
+    return {};
+  }
+
+  terraformEnv(): Record<string, string> {
+    return {};
+  }
+
+  accountId(region: string): Promise<string | undefined> {
+    this.account ??= this.clients(region)
+      .sts.send(new GetCallerIdentityCommand({}))
+      .then((identity) => identity.Account)
+      .catch(() => undefined);
+    return this.account;
+  }
+}

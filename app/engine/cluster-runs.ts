@@ -1,0 +1,257 @@
+/**
+ * The run engine's front: plan, apply and unlock one cluster for one pull request.
+ * Plain inputs, plain results; no GitHub here. The bot, the Action and the CLI adapt it.
+ *
+ * plan:   definition → state backend ready → cluster lock → (queue) synth/init/plan → saved plan
+ * apply:  cluster lock held → saved plan for this exact commit → (queue) restore/init/apply
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { ClusterConfig } from "../../infra/definition/config";
+import type { AwsEnvironment } from "./aws-environment";
+import { loadDefinition } from "./definitions/load";
+import type { DefinitionProblem } from "./definitions/problems";
+import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
+import { planCluster } from "./plan/plan-cluster";
+import type { PlanSummary } from "./plan/summary";
+import { PLAN_FILES, type PlanMetadata, PlanStore } from "./plan-store";
+import { redactSecrets } from "./redact";
+import type { RunQueue } from "./run-queue";
+import { ensureStateBackend } from "./state-backend";
+import { TerraformError, TerraformRunner } from "./terraform/runner";
+
+export interface ClusterRunsOptions {
+  aws: AwsEnvironment;
+  queue: RunQueue;
+  /** Root of the per-cluster Terraform working directories. */
+  workRoot: string;
+  /** Per Terraform command. */
+  timeoutMs?: number;
+  /** Repository URL Argo CD should follow, given the repo's full name. */
+  gitopsRepoUrl?: (repo: string) => string;
+}
+
+export interface PullRequestRef extends LockHolder {
+  headSha: string;
+}
+
+export interface DefinitionSource {
+  /** Path in the repository, e.g. clusters/dev.yaml. */
+  file: string;
+  text: string;
+}
+
+export type PlanOutcome =
+  | { kind: "invalid"; problems: DefinitionProblem[] }
+  | { kind: "locked"; heldBy: LockRecord; config: ClusterConfig }
+  | { kind: "failed"; error: string; config: ClusterConfig }
+  | {
+      kind: "planned";
+      config: ClusterConfig;
+      summary: PlanSummary;
+      markdown: string;
+      metadata: PlanMetadata;
+      destroy: boolean;
+    };
+
+export type ApplyOutcome =
+  | { kind: "not-locked"; heldBy: LockRecord | null }
+  | { kind: "no-plan"; plannedCommits: string[] }
+  | { kind: "already-applied"; metadata: PlanMetadata }
+  | { kind: "failed"; error: string; metadata: PlanMetadata }
+  | { kind: "applied"; metadata: PlanMetadata; outputs: Record<string, unknown>; log: string };
+
+export function clusterRef(config: ClusterConfig): ClusterRef {
+  return { cluster: config.name, stateBucket: config.state.bucket, stateKey: config.state.key };
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+export class ClusterRuns {
+  constructor(private readonly options: ClusterRunsOptions) {}
+
+  private services(config: ClusterConfig) {
+    const clients = this.options.aws.clients(config.state.region);
+    return {
+      clients,
+      locks: new ClusterLocks(clients.dynamodb, config.state.lockTable),
+      plans: new PlanStore(clients.s3, config.state.bucket, config.state.kmsKeyId),
+    };
+  }
+
+  private workDir(repo: string, cluster: string, purpose: string): string {
+    const dir = join(this.options.workRoot, repo.replace("/", "__"), cluster, purpose);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  private runner(workDir: string): TerraformRunner {
+    return new TerraformRunner(workDir, {
+      env: this.options.aws.terraformEnv(),
+      ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
+    });
+  }
+
+  /** Loads a definition; problems are returned, never thrown. */
+  load(
+    source: DefinitionSource,
+  ): { ok: true; config: ClusterConfig } | { ok: false; problems: DefinitionProblem[] } {
+    const loaded = loadDefinition(source.text, source.file);
+    return loaded.ok
+      ? { ok: true, config: loaded.config }
+      : { ok: false, problems: loaded.problems };
+  }
+
+  async plan(
+    pr: PullRequestRef,
+    source: DefinitionSource,
+    options: { destroy?: boolean } = {},
+  ): Promise<PlanOutcome> {
+    const loaded = this.load(source);
+    if (!loaded.ok) return { kind: "invalid", problems: loaded.problems };
+    const config = loaded.config;
+    const { clients, locks, plans } = this.services(config);
+    try {
+      await ensureStateBackend(
+        {
+          bucket: config.state.bucket,
+          lockTable: config.state.lockTable,
+          region: config.state.region,
+          ...(config.aws.accountId ? { expectedAccountId: config.aws.accountId } : {}),
+          ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
+        },
+        clients,
+      );
+      // A lock failure is a failure (Digger #1366), reported with the holder's name.
+      const lock = await locks.acquire(clusterRef(config), pr);
+      if (!lock.acquired) return { kind: "locked", heldBy: lock.heldBy, config };
+
+      const accountId = await this.options.aws.accountId(config.region);
+      const workDir = this.workDir(pr.repo, config.name, "plan");
+      const result = await this.options.queue.run(
+        `${config.state.bucket}/${config.state.key}`,
+        () =>
+          planCluster({
+            config,
+            workDir,
+            stackOptions: {
+              ...this.options.aws.stackOptions(config, workDir),
+              ...(this.options.gitopsRepoUrl
+                ? {
+                    bootstrap: {
+                      gitops: {
+                        repoUrl: this.options.gitopsRepoUrl(pr.repo),
+                        path: `clusters/${config.name}/argocd/apps`,
+                        revision: "HEAD",
+                      },
+                    },
+                  }
+                : {}),
+            },
+            ...(this.options.aws.customize ? { customize: this.options.aws.customize } : {}),
+            runner: {
+              env: this.options.aws.terraformEnv(),
+              ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
+            },
+            ...(options.destroy ? { planArgs: ["-destroy"] } : {}),
+            context: {
+              definitionFile: source.file,
+              headSha: pr.headSha,
+              ...(accountId ? { accountId } : {}),
+              fullPlanLocation: `in the check run \`k3s plan · ${config.name}\` and in the saved plan (\`terraform show\`)`,
+            },
+          }),
+      );
+      const metadata: PlanMetadata = {
+        repo: pr.repo,
+        pullRequest: pr.pullRequest,
+        cluster: config.name,
+        headSha: pr.headSha,
+        definitionHash: sha256(source.text),
+        createdAt: new Date().toISOString(),
+        createdBy: pr.user,
+        ...(accountId ? { accountId } : {}),
+        add: result.summary.add,
+        change: result.summary.change,
+        destroy: result.summary.destroy,
+        hasChanges: result.summary.hasChanges,
+      };
+      await plans.save(workDir, metadata);
+      return {
+        kind: "planned",
+        config,
+        summary: result.summary,
+        markdown: result.markdown,
+        metadata,
+        destroy: options.destroy ?? false,
+      };
+    } catch (error) {
+      return { kind: "failed", error: describeError(error), config };
+    }
+  }
+
+  async apply(pr: PullRequestRef, config: ClusterConfig): Promise<ApplyOutcome> {
+    const { locks, plans } = this.services(config);
+    const holder = await locks.get(clusterRef(config));
+    if (!holder || holder.repo !== pr.repo || holder.pullRequest !== pr.pullRequest) {
+      return { kind: "not-locked", heldBy: holder };
+    }
+    const key = {
+      repo: pr.repo,
+      pullRequest: pr.pullRequest,
+      cluster: config.name,
+      headSha: pr.headSha,
+    };
+    return this.options.queue.run(`${config.state.bucket}/${config.state.key}`, async () => {
+      const stored = await plans.metadata(key);
+      if (!stored)
+        return {
+          kind: "no-plan",
+          plannedCommits: await plans.plannedCommits(pr.repo, pr.pullRequest, config.name),
+        };
+      if (stored.appliedAt) return { kind: "already-applied", metadata: stored };
+
+      // A fresh directory holding only what the reviewed plan needs: nothing left over from
+      // another commit's plan can slip in.
+      const workDir = this.workDir(pr.repo, config.name, `apply-${pr.headSha.slice(0, 12)}`);
+      rmSync(workDir, { recursive: true, force: true });
+      mkdirSync(workDir, { recursive: true });
+      const metadata = await plans.restore(key, workDir);
+      if (!metadata)
+        return {
+          kind: "no-plan",
+          plannedCommits: await plans.plannedCommits(pr.repo, pr.pullRequest, config.name),
+        };
+      const runner = this.runner(workDir);
+      try {
+        await runner.init();
+        const applied = await runner.apply(PLAN_FILES.plan);
+        const outputs = Object.fromEntries(
+          Object.entries(await runner.outputs()).map(([name, output]) => [
+            name,
+            output.sensitive ? "(sensitive)" : output.value,
+          ]),
+        );
+        const done = { ...metadata, appliedAt: new Date().toISOString(), appliedBy: pr.user };
+        await plans.markApplied(done);
+        return { kind: "applied", metadata: done, outputs, log: redactSecrets(applied.stdout) };
+      } catch (error) {
+        return { kind: "failed", error: describeError(error), metadata };
+      }
+    });
+  }
+
+  /** Releases this PR's lock on a cluster and discards its saved plans there. */
+  async unlock(pr: LockHolder, config: ClusterConfig) {
+    const { locks, plans } = this.services(config);
+    const result = await locks.release(clusterRef(config), pr);
+    if (result.released) await plans.deleteForCluster(pr.repo, pr.pullRequest, config.name);
+    return result;
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof TerraformError) return TerraformError.excerpt(error.result);
+  return redactSecrets(error instanceof Error ? error.message : String(error));
+}
