@@ -21,6 +21,7 @@ import type { ClusterConfig } from "../../../infra/definition/config";
 import { resolveCluster } from "../../../infra/definition/resolve";
 import { checkClusterRules, closestMatch, type RuleProblem } from "../../../infra/definition/rules";
 import {
+  CLUSTER_NAME_PATTERN,
   type ClusterDefinition,
   type ClusterDefinitionInput,
   ClusterDefinitionSchema,
@@ -449,6 +450,9 @@ class SourceMap {
 
   /** Start of a located node: the value when exact, else the key (or start) of the ancestor. */
   private offsetOf(located: Located): number {
+    // A block mapping or list starts on the line after its key; the key is where to look.
+    const isBlock = (isMap(located.node) || isSeq(located.node)) && !located.node.flow;
+    if (located.exact && isBlock && located.key?.range) return located.key.range[0];
     if (located.exact && located.node?.range) return located.node.range[0];
     if (located.exact && located.key?.range) return located.key.range[1];
     return located.key?.range?.[0] ?? located.node?.range?.[0] ?? this.rootOffset();
@@ -485,11 +489,13 @@ class SourceMap {
 
   yamlProblem(error: YAMLError): DefinitionProblem {
     const offset = error.pos[0];
-    const path = this.pathAt(offset);
-    const key = this.text.slice(error.pos[0], error.pos[1]);
+    // Only a duplicate key sits on a well-formed node worth naming; other syntax errors are
+    // reported where the parser noticed them, which need not be inside the culprit.
+    const path = error.code === "DUPLICATE_KEY" ? this.pathAt(offset) : [];
+    const key = path.at(-1);
     const messages: Partial<Record<YAMLError["code"], string>> = {
       TAB_AS_INDENT: "tabs are not allowed for indentation in YAML; indent with spaces",
-      DUPLICATE_KEY: `duplicate key${key.trim() ? ` \`${describeFound(key)}\`` : ""}; each key may appear once`,
+      DUPLICATE_KEY: `duplicate key${key === undefined ? "" : ` \`${key}\``}; each key may appear once`,
       MULTIPLE_DOCS: "holds more than one YAML document (---); put one cluster in each file",
       RESOURCE_EXHAUSTION: `nests too deeply; a cluster definition needs 4 levels`,
     };
@@ -585,10 +591,16 @@ class SourceMap {
   }
 
   ruleProblem(problem: RuleProblem): DefinitionProblem {
+    // A rule's own summary of a mapping ("41" tags) says more than the mapping's text.
+    const node = this.locate(problem.path).node;
+    const preferRule = problem.found !== undefined && (isMap(node) || isSeq(node));
     return this.at(problem.path, {
       message: problem.message,
       ...optional("expected", problem.expected),
-      ...optional("found", this.foundAt(problem.path) ?? problem.found),
+      ...optional(
+        "found",
+        preferRule ? problem.found : (this.foundAt(problem.path) ?? problem.found),
+      ),
     });
   }
 
@@ -601,7 +613,9 @@ class SourceMap {
       this.file.replaceAll("\\", "/"),
     )?.[1];
     const name = data.name;
-    if (fileName === undefined || typeof name !== "string" || name === fileName) return [];
+    // An invalid name gets the schema's message alone; one mistake, one problem.
+    const comparable = typeof name === "string" && CLUSTER_NAME_PATTERN.test(name);
+    if (fileName === undefined || !comparable || name === fileName) return [];
     return [
       this.at(["name"], {
         message: `must match the file name ${this.file} (${fileName}); rename the file or the cluster, since a copied file would otherwise manage the other cluster`,

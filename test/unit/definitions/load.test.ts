@@ -1,0 +1,875 @@
+/**
+ * The loader against bad definitions, Atlantis style: each case is a small YAML file and the
+ * one problem it must produce, with its field, line (and column where it says something) and
+ * a piece of the message. The minimal valid definition is five lines; most cases append to it,
+ * so their first own line is line 6 and, being indented, continues the `network` mapping.
+ */
+import { describe, expect, it } from "vitest";
+import { loadDefinition, loadDefinitionFile } from "../../../app/engine/definitions/load";
+import { type DefinitionProblem, formatProblems } from "../../../app/engine/definitions/problems";
+
+/** Strips the common indentation of a template literal, so cases can be indented in the table. */
+function dedent(text: string): string {
+  const lines = text
+    .replace(/^\n/, "")
+    .replace(/\n[ ]*$/, "\n")
+    .split("\n");
+  const indent = Math.min(
+    ...lines.filter((line) => line.trim() !== "").map((line) => /^ */.exec(line)?.[0].length ?? 0),
+  );
+  return lines.map((line) => line.slice(indent)).join("\n");
+}
+
+const MINIMAL = dedent(`
+  name: dev
+  region: eu-central-1
+  state: { bucket: acme-tfstate }
+  network:
+    adminCidrs: [203.0.113.7/32]
+`);
+
+/** The minimal definition with `extra` appended from line 6 on. */
+function minimal(extra: string): string {
+  return MINIMAL + dedent(extra);
+}
+
+/** The minimal definition with `extra` added to its `network` mapping, from line 6 on. */
+function inNetwork(extra: string): string {
+  return MINIMAL + dedent(extra).replace(/^(?=.)/gm, "  ");
+}
+
+const FILE = "clusters/dev.yaml";
+
+function problemsOf(text: string, file = FILE): DefinitionProblem[] {
+  const result = loadDefinition(text, file);
+  if (result.ok) throw new Error("expected the definition to be rejected");
+  return result.problems;
+}
+
+interface BadCase {
+  name: string;
+  yaml: string;
+  field: string;
+  line: number;
+  column?: number;
+  message: string;
+  found?: string;
+}
+
+const badDefinitions: BadCase[] = [
+  // Types and formats (zod schema)
+  {
+    name: "a word where a number belongs",
+    yaml: minimal(`
+      workers:
+        min: three
+    `),
+    field: "workers.min",
+    line: 7,
+    column: 8,
+    message: "expected a number",
+    found: "three",
+  },
+  {
+    name: "a quoted number",
+    yaml: inNetwork(`
+        azCount: "3"
+    `),
+    field: "network.azCount",
+    line: 6,
+    column: 12,
+    message: "expected a number (without quotes)",
+    found: '"3"',
+  },
+  {
+    name: "YAML 1.1 yes for a boolean",
+    yaml: minimal(`
+      workers:
+        spot: yes
+    `),
+    field: "workers.spot",
+    line: 7,
+    column: 9,
+    message: "expected true or false (YAML 1.2 reads yes/no/on/off as strings)",
+  },
+  {
+    name: "a fraction where a whole number belongs",
+    yaml: minimal(`
+      controlPlane:
+        rootVolumeGb: 30.5
+    `),
+    field: "controlPlane.rootVolumeGb",
+    line: 7,
+    message: "expected a whole number",
+  },
+  {
+    name: "a number below its minimum",
+    yaml: minimal(`
+      workers:
+        cpuTarget: 5
+    `),
+    field: "workers.cpuTarget",
+    line: 7,
+    column: 14,
+    message: "must be at least 10",
+  },
+  {
+    name: "a single zone",
+    yaml: inNetwork(`
+        azCount: 1
+    `),
+    field: "network.azCount",
+    line: 6,
+    message: "must be at least 2",
+  },
+  {
+    name: "a list where a mapping belongs",
+    yaml: minimal(`
+      workers: [1, 3]
+    `),
+    field: "workers",
+    line: 6,
+    column: 10,
+    message: "expected a mapping",
+    found: "[1, 3]",
+  },
+  {
+    name: "an enum value with the wrong case",
+    yaml: inNetwork(`
+        natGateways: perAZ
+    `),
+    field: "network.natGateways",
+    line: 6,
+    column: 16,
+    message: "expected one of single, perAz; did you mean perAz?",
+  },
+  {
+    name: "a cluster name with capitals and an underscore",
+    yaml: MINIMAL.replace("name: dev", "name: Dev_1"),
+    field: "name",
+    line: 1,
+    column: 7,
+    message: "expected 2-20 lowercase letters",
+  },
+  {
+    name: "a k3s version without the +k3s suffix",
+    yaml: minimal(`
+      k3s:
+        version: v1.33.5
+    `),
+    field: "k3s.version",
+    line: 7,
+    column: 12,
+    message: "expected a k3s release such as v1.33.5+k3s1",
+  },
+  {
+    name: "a bucket name with capitals and an underscore",
+    yaml: MINIMAL.replace("bucket: acme-tfstate", "bucket: Acme_TFState"),
+    field: "state.bucket",
+    line: 3,
+    column: 18,
+    message: "expected a bucket name",
+  },
+  {
+    name: "a bucket name with two adjacent dots",
+    yaml: MINIMAL.replace("bucket: acme-tfstate", "bucket: acme..tfstate"),
+    field: "state.bucket",
+    line: 3,
+    message: "cannot contain two adjacent dots",
+  },
+  {
+    name: "an address without a prefix length",
+    yaml: MINIMAL.replace("[203.0.113.7/32]", "[203.0.113.7]"),
+    field: "network.adminCidrs[0]",
+    line: 5,
+    column: 16,
+    message: "expected an IPv4 CIDR block",
+  },
+  {
+    name: "nobody may reach the API",
+    yaml: MINIMAL.replace("[203.0.113.7/32]", "[]"),
+    field: "network.adminCidrs",
+    line: 5,
+    column: 15,
+    message: "list at least one CIDR block",
+  },
+  {
+    name: "a reserved tag key",
+    yaml: minimal(`
+      tags:
+        aws:team: platform
+    `),
+    field: 'tags["aws:team"]',
+    line: 7,
+    column: 3,
+    message: "tag keys starting with aws: are reserved",
+  },
+
+  // Unknown and missing keys
+  {
+    name: "a misspelt top-level key",
+    yaml: minimal(`
+      workrs:
+        min: 1
+    `),
+    field: "workrs",
+    line: 6,
+    column: 1,
+    message: "unknown key `workrs`; did you mean `workers`?",
+  },
+  {
+    name: "a misspelt nested key",
+    yaml: minimal(`
+      controlPlane:
+        cout: 3
+    `),
+    field: "controlPlane.cout",
+    line: 7,
+    column: 3,
+    message: "did you mean `count`?",
+  },
+  {
+    name: "a key with the wrong case",
+    yaml: minimal(`
+      workers:
+        instancetype: t3.large
+    `),
+    field: "workers.instancetype",
+    line: 7,
+    message: "did you mean `instanceType`?",
+  },
+  {
+    name: "a key at the wrong level",
+    yaml: minimal(`
+      vpcCidr: 10.20.0.0/16
+    `),
+    field: "vpcCidr",
+    line: 6,
+    column: 1,
+    message: "`vpcCidr` belongs under `network`",
+  },
+  {
+    name: "no state at all",
+    yaml: "name: dev\nregion: eu-central-1\nnetwork:\n  adminCidrs: [203.0.113.7/32]\n",
+    field: "state",
+    line: 1,
+    column: 1,
+    message: "is required (a mapping)",
+  },
+  {
+    name: "a state without its bucket (reported on the parent mapping)",
+    yaml: MINIMAL.replace("{ bucket: acme-tfstate }", "{ lockTable: acme-locks }"),
+    field: "state.bucket",
+    line: 3,
+    column: 1,
+    message: "is required (a string)",
+  },
+  {
+    name: "a network without adminCidrs",
+    yaml: "name: dev\nregion: eu-central-1\nstate: { bucket: acme-tfstate }\nnetwork:\n  azCount: 2\n",
+    field: "network.adminCidrs",
+    line: 4,
+    column: 1,
+    message: "is required (a list)",
+  },
+  {
+    name: "an empty mapping value",
+    yaml: minimal(`
+      controlPlane:
+    `),
+    field: "controlPlane",
+    line: 6,
+    message: "expected a mapping",
+  },
+
+  // Region and zones (rules)
+  {
+    name: "a region typo",
+    yaml: MINIMAL.replace("eu-central-1", "eu-centrl-1"),
+    field: "region",
+    line: 2,
+    column: 9,
+    message: "unknown AWS region; did you mean eu-central-1?",
+    found: "eu-centrl-1",
+  },
+  {
+    name: "a region whose zone letters differ by account, without zones",
+    yaml: MINIMAL.replace("eu-central-1", "us-west-1"),
+    field: "network.availabilityZones",
+    line: 4,
+    column: 1,
+    message: "us-west-1 maps zone letters to different zones in each AWS account",
+  },
+  {
+    name: "more zones than the region has",
+    yaml: inNetwork(`
+        azCount: 4
+    `),
+    field: "network.azCount",
+    line: 6,
+    message: "eu-central-1 has 3 availability zones",
+  },
+  {
+    name: "a zone of another region",
+    yaml: inNetwork(`
+        availabilityZones: [eu-central-1a, eu-west-1b]
+    `),
+    field: "network.availabilityZones[1]",
+    line: 6,
+    column: 38,
+    message: "eu-west-1b is not a zone of eu-central-1",
+  },
+  {
+    name: "a zone letter the region does not have",
+    yaml: inNetwork(`
+        availabilityZones: [eu-central-1a, eu-central-1d]
+    `),
+    field: "network.availabilityZones[1]",
+    line: 6,
+    message: "(eu-central-1a, eu-central-1b, eu-central-1c)",
+  },
+  {
+    name: "a zone listed twice",
+    yaml: inNetwork(`
+        availabilityZones:
+          - eu-central-1a
+          - eu-central-1a
+    `),
+    field: "network.availabilityZones[1]",
+    line: 8,
+    column: 7,
+    message: "is listed twice (also at availabilityZones[0])",
+  },
+  {
+    name: "azCount that disagrees with the listed zones",
+    yaml: inNetwork(`
+        azCount: 3
+        availabilityZones: [eu-central-1a, eu-central-1b]
+    `),
+    field: "network.availabilityZones",
+    line: 7,
+    message: "lists 2 zones but network.azCount is 3",
+  },
+
+  // Addresses (rules)
+  {
+    name: "a VPC CIDR with host bits set",
+    yaml: inNetwork(`
+        vpcCidr: 10.20.0.1/16
+    `),
+    field: "network.vpcCidr",
+    line: 6,
+    column: 12,
+    message: "has host bits set; the network is 10.20.0.0/16",
+  },
+  {
+    name: "a VPC larger than AWS allows",
+    yaml: inNetwork(`
+        vpcCidr: 10.0.0.0/12
+    `),
+    field: "network.vpcCidr",
+    line: 6,
+    message: "prefix must be between /16",
+  },
+  {
+    name: "a VPC too small for the subnet plan",
+    yaml: inNetwork(`
+        vpcCidr: 10.0.0.0/24
+    `),
+    field: "network.vpcCidr",
+    line: 6,
+    message: "and /22",
+  },
+  {
+    name: "an admin CIDR with host bits set",
+    yaml: MINIMAL.replace("[203.0.113.7/32]", "[203.0.113.7/24]"),
+    field: "network.adminCidrs[0]",
+    line: 5,
+    column: 16,
+    message: "or write 203.0.113.7/32 for a single address",
+  },
+  {
+    name: "fewer private subnets than zones",
+    yaml: inNetwork(`
+        subnets:
+          private: [10.20.0.0/19, 10.20.32.0/19]
+    `),
+    field: "network.subnets.private",
+    line: 7,
+    column: 14,
+    message: "lists 2 CIDR blocks; expected one per zone (3: eu-central-1a",
+  },
+  {
+    name: "a subnet outside the VPC",
+    yaml: inNetwork(`
+        azCount: 2
+        subnets:
+          database: [10.20.224.0/24, 10.21.0.0/24]
+    `),
+    field: "network.subnets.database[1]",
+    line: 8,
+    column: 32,
+    message: "is outside network.vpcCidr (10.20.0.0/16)",
+  },
+  {
+    name: "a subnet smaller than AWS allows",
+    yaml: inNetwork(`
+        azCount: 2
+        subnets:
+          public: [10.20.192.0/29, 10.20.193.0/28]
+    `),
+    field: "network.subnets.public[0]",
+    line: 8,
+    message: "is smaller than /28",
+  },
+  {
+    name: "explicit subnets that overlap each other",
+    yaml: inNetwork(`
+        azCount: 2
+        subnets:
+          private: [10.20.0.0/18, 10.20.64.0/18]
+          public: [10.20.192.0/24, 10.20.64.0/24]
+    `),
+    // Reported on the first tier in public, private, database order, naming the other.
+    field: "network.subnets.private[1]",
+    line: 8,
+    column: 29,
+    message: "overlaps network.subnets.public[1] (10.20.64.0/24)",
+  },
+  {
+    name: "an explicit subnet that overlaps a carved one",
+    yaml: inNetwork(`
+        azCount: 2
+        subnets:
+          public: [10.20.0.0/24, 10.20.197.0/24]
+    `),
+    field: "network.subnets.public[0]",
+    line: 8,
+    message: "overlaps network.subnets.private[0] (carved: 10.20.0.0/19)",
+  },
+  {
+    name: "a pod range that overlaps the VPC",
+    yaml: minimal(`
+      k3s:
+        clusterCidr: 10.20.128.0/17
+    `),
+    field: "k3s.clusterCidr",
+    line: 7,
+    column: 16,
+    message: "pod range overlaps network.vpcCidr (10.20.0.0/16)",
+  },
+  {
+    name: "a VPC that overlaps k3s' default pod range",
+    yaml: inNetwork(`
+        vpcCidr: 10.42.0.0/16
+    `),
+    field: "network.vpcCidr",
+    line: 6,
+    message: "overlaps k3s' default pod range k3s.clusterCidr (10.42.0.0/16)",
+  },
+  {
+    name: "service and pod ranges that overlap",
+    yaml: minimal(`
+      k3s:
+        clusterCidr: 10.40.0.0/14
+        serviceCidr: 10.43.0.0/16
+    `),
+    field: "k3s.serviceCidr",
+    line: 8,
+    message: "overlaps k3s.clusterCidr (10.40.0.0/14)",
+  },
+
+  // Sizes and counts (rules)
+  {
+    name: "two servers",
+    yaml: minimal(`
+      controlPlane:
+        count: 2
+    `),
+    field: "controlPlane.count",
+    line: 7,
+    column: 10,
+    message: "must be 1 or 3: an even number of servers breaks quorum",
+  },
+  {
+    name: "five servers",
+    yaml: minimal(`
+      controlPlane:
+        count: 5
+    `),
+    field: "controlPlane.count",
+    line: 7,
+    message: "this stack does not support 5 or more servers",
+  },
+  {
+    name: "four servers on embedded etcd",
+    yaml: minimal(`
+      controlPlane: { count: 4 }
+      datastore: { engine: etcd }
+    `),
+    field: "controlPlane.count",
+    line: 6,
+    column: 24,
+    message: "embedded etcd also needs an odd number of members",
+  },
+  {
+    name: "a server too small for k3s",
+    yaml: minimal(`
+      controlPlane:
+        instanceType: t3.micro
+    `),
+    field: "controlPlane.instanceType",
+    line: 7,
+    message: "k3s documents 2 GB as the minimum",
+  },
+  {
+    name: "more minimum workers than maximum",
+    yaml: minimal(`
+      workers:
+        min: 5
+        max: 3
+    `),
+    field: "workers.min",
+    line: 7,
+    column: 8,
+    message: "must be ≤ workers.max (3)",
+    found: "5",
+  },
+  {
+    name: "a datastore below k3s' memory floor",
+    yaml: minimal(`
+      datastore:
+        instanceClass: db.t4g.micro
+    `),
+    field: "datastore.instanceClass",
+    line: 7,
+    column: 18,
+    message: "db.t4g.micro has 1 GiB memory; k3s documents 1 vCPU / 2 GB as the minimum",
+  },
+  {
+    name: "a retired datastore family",
+    yaml: minimal(`
+      datastore:
+        instanceClass: db.t2.small
+    `),
+    field: "datastore.instanceClass",
+    line: 7,
+    message: "db.t2 is retired",
+  },
+  {
+    name: "a misspelt datastore class",
+    yaml: minimal(`
+      datastore:
+        instanceClass: db.t4g.smal
+    `),
+    field: "datastore.instanceClass",
+    line: 7,
+    message: "unknown RDS instance class for PostgreSQL; did you mean db.t4g.small?",
+  },
+  {
+    name: "a state region typo",
+    yaml: MINIMAL.replace("{ bucket: acme-tfstate }", "{ bucket: acme-tfstate, region: us-est-1 }"),
+    field: "state.region",
+    line: 3,
+    column: 40,
+    message: "did you mean us-east-1?",
+  },
+  {
+    name: "too many tags",
+    yaml: `${MINIMAL}tags:\n${Array.from({ length: 41 }, (_, index) => `  t${index}: v\n`).join("")}`,
+    field: "tags",
+    line: 6,
+    column: 1,
+    message: "has 41 tags; at most 40",
+    found: "41",
+  },
+  {
+    name: "a name that does not match the file name",
+    yaml: MINIMAL.replace("name: dev", "name: prod"),
+    field: "name",
+    line: 1,
+    column: 7,
+    message: "must match the file name clusters/dev.yaml (dev)",
+  },
+
+  // YAML itself
+  {
+    name: "an unclosed flow sequence",
+    yaml: "name: dev\nregion: [eu-central-1\nstate: { bucket: acme-tfstate }\n",
+    field: "",
+    line: 3,
+    column: 1,
+    message: "YAML:",
+  },
+  {
+    name: "a duplicate key",
+    yaml: minimal(`
+      region: eu-west-1
+    `),
+    field: "region",
+    line: 6,
+    column: 1,
+    message: "duplicate key `region`",
+  },
+  {
+    name: "tab indentation",
+    yaml: minimal(`
+      workers:
+      \tmin: 1
+    `),
+    field: "",
+    line: 7,
+    message: "tabs are not allowed for indentation",
+  },
+  {
+    name: "an alias bomb",
+    yaml: minimal(`
+      tags: &a
+        x: y
+      aws: &b [*a, *a, *a, *a, *a, *a]
+      k3s: [*b, *b, *b, *b, *b, *b]
+    `),
+    field: "",
+    line: 8,
+    message: "expands aliases (*name) more than 10 times",
+  },
+  {
+    name: "two documents in one file",
+    yaml: `${MINIMAL}---\nname: other\n`,
+    field: "",
+    line: 6,
+    message: "holds more than one YAML document",
+  },
+  {
+    name: "deep flow nesting",
+    yaml: `name: ${"[".repeat(40)}`,
+    field: "",
+    line: 1,
+    column: 39,
+    message: "nests deeper than 32 levels",
+  },
+  {
+    name: "deep compact block sequences",
+    yaml: `${"- ".repeat(50_000)}x\n`,
+    field: "",
+    line: 1,
+    column: 1,
+    message: "nests deeper than 32 levels",
+  },
+  {
+    name: "an empty file",
+    yaml: "# nothing yet\n",
+    field: "",
+    line: 1,
+    column: 1,
+    message: "is empty",
+  },
+  {
+    name: "a list at the top",
+    yaml: "- name: dev\n",
+    field: "",
+    line: 1,
+    column: 1,
+    message: "expected a mapping of cluster settings",
+  },
+  {
+    name: "a file over 256 KiB",
+    yaml: `${MINIMAL}# ${"x".repeat(256 * 1024)}\n`,
+    field: "",
+    line: 1,
+    column: 1,
+    message: "a definition may be at most 256 KiB",
+  },
+];
+
+describe("loadDefinition rejects bad definitions", () => {
+  it.each(badDefinitions)("$name → $field", (badCase) => {
+    const problems = problemsOf(badCase.yaml);
+    const match = problems.find(
+      (problem) => problem.field === badCase.field && problem.message.includes(badCase.message),
+    );
+    expect(match, formatProblems(problems)).toBeDefined();
+    expect(match?.file).toBe(FILE);
+    expect(match?.line).toBe(badCase.line);
+    if (badCase.column !== undefined) expect(match?.column).toBe(badCase.column);
+    if (badCase.found !== undefined) expect(match?.found).toBe(badCase.found);
+    // One mistake, one problem: no echoes of the same mistake elsewhere.
+    expect(problems, formatProblems(problems)).toHaveLength(1);
+  });
+
+  it("has at least 30 cases", () => {
+    expect(badDefinitions.length).toBeGreaterThanOrEqual(30);
+  });
+});
+
+describe("loadDefinition reports every problem at once", () => {
+  it("lists all schema problems, in file order", () => {
+    const problems = problemsOf(
+      dedent(`
+        name: dev
+        region: eu-central-1
+        network:
+          adminCidrs: [203.0.113.7]
+          azCount: "3"
+        workers:
+          min: -1
+          spot: yes
+        addon:
+          jenkins: true
+      `),
+    );
+    expect(problems.map((problem) => `${problem.line}:${problem.column} ${problem.field}`)).toEqual(
+      [
+        "1:1 state",
+        "4:16 network.adminCidrs[0]",
+        "5:12 network.azCount",
+        "7:8 workers.min",
+        "8:9 workers.spot",
+        "9:1 addon",
+      ],
+    );
+    expect(problems.at(-1)?.message).toBe("unknown key `addon`; did you mean `addons`?");
+  });
+
+  it("lists all rule problems once the schema passes", () => {
+    const problems = problemsOf(
+      dedent(`
+        name: dev
+        region: eu-central-1
+        network:
+          vpcCidr: 10.20.0.0/16
+          adminCidrs: [203.0.113.7/32]
+        controlPlane: { count: 2 }
+        workers: { min: 4, max: 2 }
+        datastore: { instanceClass: db.t2.small }
+        k3s: { clusterCidr: 10.20.0.0/16 }
+        state: { bucket: acme-tfstate }
+      `),
+    );
+    expect(problems.map((problem) => problem.field)).toEqual([
+      "controlPlane.count",
+      "workers.min",
+      "datastore.instanceClass",
+      "k3s.clusterCidr",
+    ]);
+  });
+
+  it("reports name and schema problems together", () => {
+    const problems = problemsOf("name: prod\nregion: 1\n");
+    expect(problems.map((problem) => problem.field)).toEqual([
+      "network",
+      "state",
+      "name",
+      "region",
+    ]);
+  });
+});
+
+describe("formatProblems", () => {
+  it("prints file:line:column field: message; found value", () => {
+    const problems = problemsOf(
+      minimal(`
+        workers:
+          min: 5
+          max: 3
+      `),
+    );
+    expect(formatProblems(problems)).toBe(
+      "clusters/dev.yaml:7:8 workers.min: must be ≤ workers.max (3); found 5",
+    );
+  });
+
+  it("keeps found values on one line and short", () => {
+    const problems = problemsOf(
+      minimal(`
+        workers:
+          - min: 1
+            max: ${"9".repeat(100)}
+      `),
+    );
+    expect(problems[0]?.found).toMatch(/^- min: 1 max: 9+…$/);
+    expect(problems[0]?.found?.length).toBe(60);
+  });
+});
+
+describe("the name check", () => {
+  it.each(["clusters/dev.yaml", "./clusters/dev.yml", "clusters\\dev.yaml"])(
+    "applies to %s",
+    (file) => {
+      const problems = problemsOf(MINIMAL.replace("name: dev", "name: prod"), file);
+      expect(problems.map((problem) => problem.field)).toEqual(["name"]);
+    },
+  );
+
+  it.each(["examples/clusters/ha.yaml", "/tmp/prod.yaml", "dev.yaml"])(
+    "does not apply to %s, which is not a repository's clusters/<name>.yaml",
+    (file) => {
+      expect(loadDefinition(MINIMAL.replace("name: dev", "name: prod"), file).ok).toBe(true);
+    },
+  );
+});
+
+describe("loadDefinitionFile", () => {
+  it("loads the dev example and resolves its zones and subnets", () => {
+    const loaded = loadDefinitionFile("examples/clusters/dev.yaml");
+    if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
+    expect(loaded.definition.name).toBe("dev");
+    expect(loaded.config.network.availabilityZones).toEqual([
+      "eu-central-1a",
+      "eu-central-1b",
+      "eu-central-1c",
+    ]);
+    expect(loaded.config.network.subnets).toEqual({
+      private: ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"],
+      public: ["10.20.192.0/22", "10.20.196.0/22", "10.20.200.0/22"],
+      database: ["10.20.224.0/22", "10.20.228.0/22", "10.20.232.0/22"],
+    });
+    expect(loaded.config.state).toMatchObject({
+      key: "k3s/dev/terraform.tfstate",
+      region: "eu-central-1",
+    });
+  });
+
+  it("loads the HA example", () => {
+    const loaded = loadDefinitionFile("examples/clusters/ha.yaml");
+    if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
+    expect(loaded.config.name).toBe("prod");
+    expect(loaded.config.controlPlane.count).toBe(3);
+    expect(loaded.config.network.natGateways).toBe("perAz");
+    expect(loaded.config.network.subnets.private).toEqual([
+      "10.30.0.0/19",
+      "10.30.32.0/19",
+      "10.30.64.0/19",
+    ]);
+    expect(loaded.config.network.subnets.database).toEqual([
+      "10.30.224.0/22",
+      "10.30.228.0/22",
+      "10.30.232.0/22",
+    ]);
+    expect(loaded.config.tags).toEqual({ team: "platform", "cost-center": "cc-1234" });
+  });
+
+  it("reports a missing file as a problem instead of throwing", () => {
+    const loaded = loadDefinitionFile("clusters/does-not-exist.yaml");
+    expect(loaded).toEqual({
+      ok: false,
+      problems: [
+        {
+          file: "clusters/does-not-exist.yaml",
+          line: 1,
+          column: 1,
+          field: "",
+          message: "cannot read the file: no such file",
+        },
+      ],
+    });
+  });
+
+  it("accepts the minimal definition and fills in every default", () => {
+    const loaded = loadDefinition(MINIMAL, FILE);
+    if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
+    expect(loaded.config.workers).toMatchObject({ min: 1, max: 3, instanceType: "t3.large" });
+    expect(loaded.config.datastore.instanceClass).toBe("db.t4g.small");
+    expect(loaded.config.k3s.version).toBe("v1.33.5+k3s1");
+  });
+});
