@@ -35,8 +35,17 @@ describe.each(examples)("%s with the real AWS provider", (file) => {
     expect(result.summary.add).toBe(result.resourceCount);
     expect(result.summary.change).toBe(0);
     expect(result.summary.destroy).toBe(0);
-    expect(result.markdown).toContain(`Plan: ${result.resourceCount} to add, 0 to change, 0 to destroy.`);
-    for (const type of ["aws_vpc", "aws_lb", "aws_autoscaling_group", "aws_launch_template", "aws_efs_file_system", "aws_db_instance"]) {
+    expect(result.markdown).toContain(
+      `Plan: ${result.resourceCount} to add, 0 to change, 0 to destroy.`,
+    );
+    for (const type of [
+      "aws_vpc",
+      "aws_lb",
+      "aws_autoscaling_group",
+      "aws_launch_template",
+      "aws_efs_file_system",
+      "aws_db_instance",
+    ]) {
       expect(result.summary.byType.map((t) => t.type)).toContain(type);
     }
 

@@ -1,0 +1,468 @@
+/**
+ * The nodes (DESIGN §3, compute): IAM roles and instance profiles, the cluster's two secrets,
+ * launch templates, the fixed-size control-plane group and the scaling worker group.
+ *
+ * Nodes have no SSH key and no port 22: operators use SSM Session Manager. Their AMI is the
+ * current Ubuntu 24.04 image, resolved by EC2 at launch from Canonical's public SSM parameter,
+ * so a plan needs no AWS call and new instances pick up patched images.
+ */
+
+import {
+  AutoscalingGroup,
+  type AutoscalingGroupTag,
+} from "@cdktf/provider-aws/lib/autoscaling-group";
+import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
+import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { Fn, type ITerraformDependable, TerraformLocal, Token } from "cdktf";
+import { Construct } from "constructs";
+import { type BootstrapParams, type NodeRole, renderUserData } from "./bootstrap/user-data";
+import type { Database } from "./database";
+import { DATASTORE_DB_NAME } from "./database";
+import type { ClusterConfig } from "./definition/config";
+import { instanceArchitecture } from "./definition/instance-types";
+import {
+  cloudProviderControlPlanePolicy,
+  cloudProviderNodePolicy,
+  clusterAutoscalerPolicy,
+  ec2AssumeRolePolicy,
+  efsCsiControllerPolicy,
+  efsCsiNodePolicy,
+  type PolicyDocument,
+  policyJson,
+  serverSecretsPolicy,
+  ssmManagedInstanceCoreArn,
+  workerLifecyclePolicy,
+  workerSecretsPolicy,
+} from "./iam-policies";
+import type { LoadBalancing } from "./load-balancing";
+import {
+  defaultTags,
+  iamName,
+  kubernetesClusterTag,
+  nameTag,
+  secretNames,
+  workerGroupNames,
+} from "./naming";
+import type { Networking } from "./networking";
+import type { SharedStorage } from "./storage";
+
+/** Seconds a new server gets to install k3s and pass the API health check. */
+const SERVER_HEALTH_CHECK_GRACE_SECONDS = 600;
+const WORKER_HEALTH_CHECK_GRACE_SECONDS = 300;
+const INSTANCE_WARMUP_SECONDS = 300;
+
+/** Canonical's public parameter for the current Ubuntu 24.04 LTS image (gp3 root volume). */
+export function ubuntuImageParameter(instanceType: string): string {
+  const arch = instanceArchitecture(instanceType);
+  return `resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
+}
+
+/** A cdktf string token, as `Token.asString()` encodes it (captured, for `split`). */
+const STRING_TOKEN = /(\$\{TfToken\[[A-Za-z0-9_.-]+\]\})/;
+
+/**
+ * `base64gzip()` of a script that contains Terraform references, without passing its text
+ * through cdktf's expression rendering. cdktf re-escapes string literals given to functions
+ * (`${` → `$${` on top of the escaping renderUserData already did, quotes rejected) and, in a
+ * plain string that mixes tokens with `$${…}`, reads `${…}` as raw expressions. So the literal
+ * pieces between references go, token-free and verbatim, into a list local (Terraform reads
+ * each as a template, where `$${` is the escape renderUserData wrote), and the expression only
+ * joins list elements and references: `base64gzip(join("", [element(local.x, 0), aws_lb…]))`.
+ */
+function userDataExpression(scope: Construct, id: string, text: string): string {
+  const pieces = text.split(STRING_TOKEN);
+  const literals = pieces.filter((_, index) => index % 2 === 0);
+  const references = pieces.filter((_, index) => index % 2 === 1);
+  const local = new TerraformLocal(scope, id, literals);
+  const parts: string[] = [];
+  literals.forEach((literal, index) => {
+    if (literal !== "") parts.push(Fn.element(local.asList, index));
+    const reference = references[index];
+    if (reference !== undefined) parts.push(reference);
+  });
+  return Fn.base64gzip(Fn.join("", parts));
+}
+
+/** An instance role, its instance profile and its inline policies. */
+export class NodeIdentity extends Construct {
+  readonly role: IamRole;
+  readonly instanceProfile: IamInstanceProfile;
+  readonly ssmAttachment: IamRolePolicyAttachment;
+  readonly policies: Record<string, IamRolePolicy> = {};
+
+  constructor(
+    scope: Construct,
+    id: string,
+    config: ClusterConfig,
+    what: string,
+    description: string,
+  ) {
+    super(scope, id);
+    this.role = new IamRole(this, "role", {
+      name: iamName(config, what),
+      description,
+      assumeRolePolicy: policyJson(ec2AssumeRolePolicy()),
+      tags: nameTag(config, what),
+    });
+    this.instanceProfile = new IamInstanceProfile(this, "instance-profile", {
+      name: iamName(config, what),
+      role: this.role.name,
+      tags: nameTag(config, what),
+    });
+    this.ssmAttachment = new IamRolePolicyAttachment(this, "ssm", {
+      role: this.role.name,
+      policyArn: ssmManagedInstanceCoreArn(config.partition),
+    });
+  }
+
+  addPolicy(name: string, policy: PolicyDocument): IamRolePolicy {
+    const resource = new IamRolePolicy(this, `policy-${name}`, {
+      name,
+      role: this.role.id,
+      policy: policyJson(policy),
+    });
+    this.policies[name] = resource;
+    return resource;
+  }
+
+  /** What must exist before an instance with this profile boots. */
+  get bootDependencies(): ITerraformDependable[] {
+    return [this.instanceProfile, this.ssmAttachment, ...Object.values(this.policies)];
+  }
+}
+
+/** Bootstrap inputs the run engine knows and the cluster definition does not. */
+export type NodeBootstrapOptions = Partial<Pick<BootstrapParams, "gitops" | "k3sInstallerSha256">>;
+
+export interface ComputeProps {
+  config: ClusterConfig;
+  bootstrap: NodeBootstrapOptions;
+  networking: Networking;
+  loadBalancing: LoadBalancing;
+  database?: Database;
+  storage?: SharedStorage;
+}
+
+export class Compute extends Construct {
+  /** Created empty: the first server writes the value at boot, so it is never in state. */
+  readonly joinTokenSecret: SecretsmanagerSecret;
+  readonly kubeconfigSecret: SecretsmanagerSecret;
+  readonly controlPlaneIdentity: NodeIdentity;
+  readonly workerIdentity: NodeIdentity;
+  readonly controlPlaneLaunchTemplate: LaunchTemplate;
+  readonly workerLaunchTemplate: LaunchTemplate;
+  readonly controlPlaneGroup: AutoscalingGroup;
+  readonly workerGroup: AutoscalingGroup;
+  readonly workerLifecycleHook: AutoscalingLifecycleHook;
+  /** Only when `workers.scaling` is `cpu`. */
+  readonly workerCpuPolicy?: AutoscalingPolicy;
+
+  constructor(scope: Construct, id: string, props: ComputeProps) {
+    super(scope, id);
+    const { config, networking, loadBalancing, database, storage, bootstrap: extra } = props;
+    const { securityGroups } = networking;
+    const workerNames = workerGroupNames(config);
+    const secrets = secretNames(config);
+
+    // --- secrets (no secret version: values are created on the first server) ---
+    const secret = (logicalId: string, name: string, description: string) =>
+      new SecretsmanagerSecret(this, logicalId, {
+        name,
+        description,
+        // Delete at once on destroy, so a cluster of the same name can be created again.
+        recoveryWindowInDays: 0,
+        tags: nameTag(config, logicalId),
+      });
+    this.joinTokenSecret = secret(
+      "join-token",
+      secrets.joinToken,
+      `k3s join token of cluster ${config.name}, written by its first server`,
+    );
+    this.kubeconfigSecret = secret(
+      "kubeconfig",
+      secrets.kubeconfig,
+      `Admin kubeconfig of cluster ${config.name}, written by its first server`,
+    );
+
+    // --- IAM ---
+    this.controlPlaneIdentity = new NodeIdentity(
+      this,
+      "control-plane-identity",
+      config,
+      "control-plane",
+      `k3s servers of cluster ${config.name}`,
+    );
+    this.workerIdentity = new NodeIdentity(
+      this,
+      "worker-identity",
+      config,
+      "worker",
+      `k3s agents of cluster ${config.name}`,
+    );
+    const servers = this.controlPlaneIdentity;
+    const agents = this.workerIdentity;
+
+    // Add-ons with AWS permissions (cloud controller, EFS CSI controller, cluster-autoscaler)
+    // are scheduled on the servers, so their policies go on the server role only.
+    servers.addPolicy("cloud-controller-manager", cloudProviderControlPlanePolicy());
+    servers.addPolicy("cloud-provider-node", cloudProviderNodePolicy());
+    agents.addPolicy("cloud-provider-node", cloudProviderNodePolicy());
+    servers.addPolicy(
+      "cluster-secrets",
+      serverSecretsPolicy({
+        joinTokenArn: this.joinTokenSecret.arn,
+        kubeconfigArn: this.kubeconfigSecret.arn,
+        ...(database ? { datastoreMasterSecretArn: database.masterSecretArn } : {}),
+      }),
+    );
+    agents.addPolicy("join-token", workerSecretsPolicy(this.joinTokenSecret.arn));
+    if (storage) {
+      servers.addPolicy("efs-csi-controller", efsCsiControllerPolicy());
+      for (const identity of [servers, agents]) {
+        identity.addPolicy("efs-csi-node", efsCsiNodePolicy(storage.fileSystem.arn));
+      }
+    }
+    if (config.workers.scaling === "clusterAutoscaler") {
+      servers.addPolicy("cluster-autoscaler", clusterAutoscalerPolicy(config.name));
+    }
+
+    // --- launch templates ---
+    const bootstrap: BootstrapParams = {
+      clusterName: config.name,
+      region: config.region,
+      k3sVersion: config.k3s.version,
+      apiEndpoint: loadBalancing.apiLoadBalancer.dnsName,
+      joinTokenSecretArn: this.joinTokenSecret.arn,
+      kubeconfigSecretArn: this.kubeconfigSecret.arn,
+      clusterCidr: config.k3s.clusterCidr,
+      serviceCidr: config.k3s.serviceCidr,
+      datastore: database
+        ? {
+            engine: "postgres",
+            address: database.address,
+            port: database.port,
+            dbName: DATASTORE_DB_NAME,
+            masterSecretArn: database.masterSecretArn,
+          }
+        : { engine: "etcd" },
+      ...(storage ? { efsFileSystemId: storage.fileSystem.id } : {}),
+      addons: { ...config.addons },
+      workers: {
+        autoScalingGroupName: workerNames.autoScalingGroup,
+        scaling: config.workers.scaling,
+        lifecycleHookName: workerNames.lifecycleHook,
+        drainTimeoutSeconds: config.workers.drainTimeoutSeconds,
+      },
+      ...extra,
+    };
+
+    const launchTemplate = (
+      what: string,
+      role: NodeRole,
+      spec: { instanceType: string; rootVolumeGb: number },
+      identity: NodeIdentity,
+      groups: SecurityGroup[],
+    ) => {
+      const instanceTags = {
+        ...defaultTags(config),
+        ...kubernetesClusterTag(config.name),
+        ...nameTag(config, what),
+        "k3s-bot/role": role,
+      };
+      return new LaunchTemplate(this, `${what}-launch-template`, {
+        name: `${config.name}-${what}`,
+        description: `k3s ${role} nodes of cluster ${config.name}`,
+        imageId: ubuntuImageParameter(spec.instanceType),
+        instanceType: spec.instanceType,
+        iamInstanceProfile: { arn: identity.instanceProfile.arn },
+        vpcSecurityGroupIds: groups.map((group) => group.id),
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          // IMDSv2 only: a token is required, which blocks SSRF-style credential theft.
+          httpTokens: "required",
+          // 2 hops: pods on the host network (cloud controller, CSI drivers) reach IMDS too.
+          httpPutResponseHopLimit: 2,
+        },
+        blockDeviceMappings: [
+          {
+            // Root device of Canonical's Ubuntu AMIs.
+            deviceName: "/dev/sda1",
+            ebs: {
+              volumeSize: spec.rootVolumeGb,
+              volumeType: "gp3",
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        // cloud-init reads gzip; compressing keeps the script under EC2's 16 KB limit.
+        userData: userDataExpression(this, `${what}-user-data`, renderUserData(role, bootstrap)),
+        // A new version becomes the default, so the console and `aws ec2 run-instances` agree.
+        updateDefaultVersion: true,
+        // Provider default_tags reach neither the instances an ASG launches nor their volumes.
+        tagSpecifications: [
+          { resourceType: "instance", tags: instanceTags },
+          { resourceType: "volume", tags: instanceTags },
+        ],
+        tags: nameTag(config, what),
+      });
+    };
+
+    this.controlPlaneLaunchTemplate = launchTemplate(
+      "control-plane",
+      "server",
+      config.controlPlane,
+      servers,
+      [securityGroups.nodes, securityGroups.controlPlane],
+    );
+    this.workerLaunchTemplate = launchTemplate("worker", "agent", config.workers, agents, [
+      securityGroups.nodes,
+      securityGroups.worker,
+    ]);
+
+    // Default tags do not reach ASGs (the provider leaves them out) nor the instances they
+    // launch: tag blocks, propagated at launch.
+    const groupTags = (what: string, extra: Record<string, string> = {}): AutoscalingGroupTag[] =>
+      Object.entries({
+        ...defaultTags(config),
+        ...kubernetesClusterTag(config.name),
+        ...nameTag(config, what),
+        ...extra,
+      }).map(([key, value]) => ({ key, value, propagateAtLaunch: true }));
+
+    const privateSubnetIds = networking.privateSubnets.map((subnet) => subnet.id);
+    const bootDependencies = (identity: NodeIdentity): ITerraformDependable[] => [
+      ...identity.bootDependencies,
+      // Nodes download k3s at first boot: the NAT routes must be in place.
+      ...networking.privateDefaultRoutes,
+    ];
+    const launchBeforeTerminate = {
+      strategy: "Rolling",
+      preferences: {
+        minHealthyPercentage: 100,
+        maxHealthyPercentage: 200,
+        instanceWarmup: String(INSTANCE_WARMUP_SECONDS),
+      },
+    };
+
+    // --- control plane: a fixed number of servers behind the API load balancer ---
+    const { controlPlane } = config;
+    // One server with embedded etcd holds the only copy of the cluster state on its disk:
+    // a refresh would replace it with an empty one. Replace such a server deliberately.
+    const refreshServers = !(config.datastore.engine === "etcd" && controlPlane.count === 1);
+    this.controlPlaneGroup = new AutoscalingGroup(this, "control-plane-group", {
+      name: `${config.name}-control-plane`,
+      minSize: controlPlane.count,
+      maxSize: controlPlane.count,
+      desiredCapacity: controlPlane.count,
+      vpcZoneIdentifier: privateSubnetIds,
+      launchTemplate: {
+        id: this.controlPlaneLaunchTemplate.id,
+        version: Token.asString(this.controlPlaneLaunchTemplate.latestVersion),
+      },
+      targetGroupArns: [loadBalancing.apiTargetGroup.arn],
+      // A server that runs but cannot serve the API (/readyz) is replaced.
+      healthCheckType: "ELB",
+      healthCheckGracePeriod: SERVER_HEALTH_CHECK_GRACE_SECONDS,
+      defaultInstanceWarmup: INSTANCE_WARMUP_SECONDS,
+      // New servers come up and turn healthy before old ones go: the API stays available.
+      ...(refreshServers ? { instanceRefresh: launchBeforeTerminate } : {}),
+      tag: groupTags("control-plane", { "k3s-bot/role": "server" }),
+      dependsOn: bootDependencies(servers),
+    });
+
+    // --- workers: min..max, scaled by CPU target tracking or by cluster-autoscaler ---
+    const { workers } = config;
+    const workerTemplate = {
+      id: this.workerLaunchTemplate.id,
+      version: Token.asString(this.workerLaunchTemplate.latestVersion),
+    };
+    const autoscalerTags: AutoscalingGroupTag[] =
+      workers.scaling === "clusterAutoscaler"
+        ? [
+            // Auto-discovery tags (cluster-autoscaler AWS README): the group is found by them.
+            { key: "k8s.io/cluster-autoscaler/enabled", value: "true", propagateAtLaunch: false },
+            {
+              key: `k8s.io/cluster-autoscaler/${config.name}`,
+              value: "owned",
+              propagateAtLaunch: false,
+            },
+          ]
+        : [];
+    const ingress = loadBalancing.ingress;
+    this.workerGroup = new AutoscalingGroup(this, "worker-group", {
+      name: workerNames.autoScalingGroup,
+      minSize: workers.min,
+      maxSize: workers.max,
+      // No desired_capacity: the scaling policy or cluster-autoscaler owns it, and Terraform
+      // setting it back on every apply would undo their work.
+      vpcZoneIdentifier: privateSubnetIds,
+      ...(workers.spot
+        ? {
+            mixedInstancesPolicy: {
+              instancesDistribution: {
+                onDemandBaseCapacity: 0,
+                onDemandPercentageAboveBaseCapacity: 0,
+                // AWS's recommended strategy: deep capacity pools first, then price.
+                spotAllocationStrategy: "price-capacity-optimized",
+              },
+              launchTemplate: {
+                launchTemplateSpecification: {
+                  launchTemplateId: workerTemplate.id,
+                  version: workerTemplate.version,
+                },
+                override: [{ instanceType: workers.instanceType }],
+              },
+            },
+            // Replace a Spot worker at risk of interruption before it is reclaimed.
+            capacityRebalance: true,
+          }
+        : { launchTemplate: workerTemplate }),
+      targetGroupArns: ingress ? [ingress.httpTargetGroup.arn, ingress.httpsTargetGroup.arn] : [],
+      // EC2 status, not the ingress health check: a worker is healthy whether or not it runs
+      // an ingress controller pod.
+      healthCheckType: "EC2",
+      healthCheckGracePeriod: WORKER_HEALTH_CHECK_GRACE_SECONDS,
+      defaultInstanceWarmup: INSTANCE_WARMUP_SECONDS,
+      instanceRefresh: launchBeforeTerminate,
+      tag: [...groupTags("worker", { "k3s-bot/role": "agent" }), ...autoscalerTags],
+      ...(workers.scaling === "clusterAutoscaler"
+        ? { lifecycle: { ignoreChanges: ["desired_capacity"] } }
+        : {}),
+      dependsOn: bootDependencies(agents),
+    });
+
+    // Scale-in waits for the node to drain (heartbeat up to drainTimeoutSeconds), then goes on.
+    this.workerLifecycleHook = new AutoscalingLifecycleHook(this, "worker-drain-hook", {
+      name: workerNames.lifecycleHook,
+      autoscalingGroupName: this.workerGroup.name,
+      lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      heartbeatTimeout: workers.drainTimeoutSeconds,
+      defaultResult: "CONTINUE",
+    });
+    // The drain runs on the servers (they hold the admin kubeconfig); the node being drained
+    // may also send heartbeats. Both may act on this group only.
+    for (const identity of [servers, agents]) {
+      identity.addPolicy("worker-drain", workerLifecyclePolicy(this.workerGroup.arn));
+    }
+
+    if (workers.scaling === "cpu") {
+      this.workerCpuPolicy = new AutoscalingPolicy(this, "worker-cpu-policy", {
+        name: `${config.name}-worker-cpu`,
+        autoscalingGroupName: this.workerGroup.name,
+        policyType: "TargetTrackingScaling",
+        targetTrackingConfiguration: {
+          predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+          targetValue: workers.cpuTarget,
+        },
+      });
+    }
+  }
+}

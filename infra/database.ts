@@ -1,0 +1,102 @@
+/**
+ * The k3s datastore on RDS PostgreSQL (DESIGN §3, database): in the database subnets, reachable
+ * only from the k3s servers, encrypted, TLS enforced, backed up, and with a master password
+ * that RDS generates and keeps in Secrets Manager, so it is never in Terraform state, plan
+ * output or user data. Servers read it at boot with their instance role.
+ */
+
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import type { ClusterConfig } from "./definition/config";
+import { nameTag } from "./naming";
+import { type Networking, PORTS } from "./networking";
+
+/** Database and user k3s connects as (kine creates its table in this database). */
+export const DATASTORE_DB_NAME = "k3s";
+export const DATASTORE_USERNAME = "k3s";
+
+export class Database extends Construct {
+  readonly subnetGroup: DbSubnetGroup;
+  readonly parameterGroup: DbParameterGroup;
+  readonly instance: DbInstance;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    config: ClusterConfig,
+    networking: Networking,
+    securityGroup: SecurityGroup,
+  ) {
+    super(scope, id);
+    const { datastore } = config;
+    const identifier = `${config.name}-datastore`;
+
+    this.subnetGroup = new DbSubnetGroup(this, "subnet-group", {
+      name: identifier,
+      description: `k3s datastore of cluster ${config.name}`,
+      subnetIds: networking.databaseSubnets.map((subnet) => subnet.id),
+      tags: nameTag(config, "datastore"),
+    });
+
+    this.parameterGroup = new DbParameterGroup(this, "parameter-group", {
+      name: `${identifier}-postgres${datastore.postgresVersion}`,
+      family: `postgres${datastore.postgresVersion}`,
+      description: `k3s datastore of cluster ${config.name}: TLS required`,
+      // Refuse unencrypted connections; k3s connects with sslmode=require (or verify-full).
+      parameter: [{ name: "rds.force_ssl", value: "1" }],
+      // A parameter group in use cannot be deleted; a version change needs the new one first.
+      lifecycle: { createBeforeDestroy: true },
+      tags: nameTag(config, "datastore"),
+    });
+
+    this.instance = new DbInstance(this, "instance", {
+      identifier,
+      engine: "postgres",
+      // The major version only: RDS picks the current minor and keeps it patched
+      // (auto_minor_version_upgrade), so the plan does not drift as minors are released.
+      engineVersion: datastore.postgresVersion,
+      autoMinorVersionUpgrade: true,
+      instanceClass: datastore.instanceClass,
+      storageType: "gp3",
+      allocatedStorage: datastore.storageGb,
+      // Storage autoscaling up to 5× before anyone has to act.
+      maxAllocatedStorage: datastore.storageGb * 5,
+      storageEncrypted: true,
+      dbName: DATASTORE_DB_NAME,
+      username: DATASTORE_USERNAME,
+      // RDS generates the password and stores it in Secrets Manager: never in state.
+      manageMasterUserPassword: true,
+      port: PORTS.postgres,
+      dbSubnetGroupName: this.subnetGroup.name,
+      parameterGroupName: this.parameterGroup.name,
+      vpcSecurityGroupIds: [securityGroup.id],
+      publiclyAccessible: false,
+      multiAz: datastore.multiAz,
+      backupRetentionPeriod: datastore.backupRetentionDays,
+      copyTagsToSnapshot: true,
+      deletionProtection: datastore.deletionProtection,
+      skipFinalSnapshot: !datastore.finalSnapshot,
+      // Required by the provider whenever a final snapshot is taken.
+      finalSnapshotIdentifier: `${identifier}-final`,
+      tags: nameTag(config, "datastore"),
+    });
+  }
+
+  /** host of the instance (a Terraform token). */
+  get address(): string {
+    return this.instance.address;
+  }
+
+  get port(): string {
+    return Token.asString(this.instance.port);
+  }
+
+  /** ARN of the RDS-managed secret holding the master username and password. */
+  get masterSecretArn(): string {
+    return this.instance.masterUserSecret.get(0).secretArn;
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * IAM policy documents of the node roles, as data. Each one says where it comes from; where we
+ * deviate from the documented policy, the comment says how and why.
+ *
+ * ARNs passed in may be Terraform tokens: the documents are serialised with JSON.stringify and
+ * Terraform interpolates the `${…}` references inside the string at plan time.
+ */
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  /** Absent only in trust policies, which IAM rejects with a Resource. */
+  Resource?: string | string[];
+  Principal?: Record<string, string | string[]>;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+const document = (...statements: PolicyStatement[]): PolicyDocument => ({
+  Version: "2012-10-17",
+  Statement: statements,
+});
+
+export function policyJson(policy: PolicyDocument): string {
+  return JSON.stringify(policy);
+}
+
+/** Lets EC2 instances (through their instance profile) take the role. */
+export function ec2AssumeRolePolicy(): PolicyDocument {
+  return document({
+    Effect: "Allow",
+    Principal: { Service: "ec2.amazonaws.com" },
+    Action: "sts:AssumeRole",
+  });
+}
+
+/**
+ * aws-cloud-controller-manager on the servers: the "Control Plane Policy" of
+ * kubernetes/cloud-provider-aws docs/prerequisites.md (the documented list, with its duplicate
+ * `elasticloadbalancing:AddTags` removed). It manages Service load balancers, routes and
+ * volumes, hence the breadth; the document itself says to trim it to the features used.
+ */
+export function cloudProviderControlPlanePolicy(): PolicyDocument {
+  return document({
+    Sid: "CloudControllerManager",
+    Effect: "Allow",
+    Action: [
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeLaunchConfigurations",
+      "autoscaling:DescribeTags",
+      "ec2:DescribeInstances",
+      "ec2:DescribeRegions",
+      "ec2:DescribeRouteTables",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeSubnets",
+      "ec2:DescribeVolumes",
+      "ec2:DescribeAvailabilityZones",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateTags",
+      "ec2:CreateVolume",
+      "ec2:ModifyInstanceAttribute",
+      "ec2:ModifyVolume",
+      "ec2:AttachVolume",
+      "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:CreateRoute",
+      "ec2:DeleteRoute",
+      "ec2:DeleteSecurityGroup",
+      "ec2:DeleteVolume",
+      "ec2:DetachVolume",
+      "ec2:RevokeSecurityGroupIngress",
+      "ec2:DescribeVpcs",
+      "ec2:DescribeInstanceTopology",
+      "elasticloadbalancing:AddTags",
+      "elasticloadbalancing:AttachLoadBalancerToSubnets",
+      "elasticloadbalancing:ApplySecurityGroupsToLoadBalancer",
+      "elasticloadbalancing:CreateLoadBalancer",
+      "elasticloadbalancing:CreateLoadBalancerPolicy",
+      "elasticloadbalancing:CreateLoadBalancerListeners",
+      "elasticloadbalancing:ConfigureHealthCheck",
+      "elasticloadbalancing:DeleteLoadBalancer",
+      "elasticloadbalancing:DeleteLoadBalancerListeners",
+      "elasticloadbalancing:DescribeLoadBalancers",
+      "elasticloadbalancing:DescribeLoadBalancerAttributes",
+      "elasticloadbalancing:DetachLoadBalancerFromSubnets",
+      "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+      "elasticloadbalancing:ModifyLoadBalancerAttributes",
+      "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+      "elasticloadbalancing:SetLoadBalancerPoliciesForBackendServer",
+      "elasticloadbalancing:CreateListener",
+      "elasticloadbalancing:CreateTargetGroup",
+      "elasticloadbalancing:DeleteListener",
+      "elasticloadbalancing:DeleteTargetGroup",
+      "elasticloadbalancing:DescribeListeners",
+      "elasticloadbalancing:DescribeLoadBalancerPolicies",
+      "elasticloadbalancing:DescribeTargetGroups",
+      "elasticloadbalancing:DescribeTargetHealth",
+      "elasticloadbalancing:ModifyListener",
+      "elasticloadbalancing:ModifyTargetGroup",
+      "elasticloadbalancing:RegisterTargets",
+      "elasticloadbalancing:DeregisterTargets",
+      "elasticloadbalancing:SetLoadBalancerPoliciesOfListener",
+      "iam:CreateServiceLinkedRole",
+      "kms:DescribeKey",
+    ],
+    Resource: "*",
+  });
+}
+
+/**
+ * Every node (kubelet with `cloud-provider=external`, image pulls from ECR): the "Node Policy"
+ * of kubernetes/cloud-provider-aws docs/prerequisites.md, unchanged.
+ */
+export function cloudProviderNodePolicy(): PolicyDocument {
+  return document({
+    Sid: "CloudProviderNode",
+    Effect: "Allow",
+    Action: [
+      "ec2:DescribeInstances",
+      "ec2:DescribeRegions",
+      "ecr:GetAuthorizationToken",
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:GetDownloadUrlForLayer",
+      "ecr:GetRepositoryPolicy",
+      "ecr:DescribeRepositories",
+      "ecr:ListImages",
+      "ecr:BatchGetImage",
+    ],
+    Resource: "*",
+  });
+}
+
+/**
+ * The EFS CSI driver's controller (scheduled on the servers), which creates and deletes access
+ * points: kubernetes-sigs/aws-efs-csi-driver docs/iam-policy-example.json, unchanged. The tag
+ * conditions limit it to access points the driver itself tagged `efs.csi.aws.com/cluster`.
+ */
+export function efsCsiControllerPolicy(): PolicyDocument {
+  return document(
+    {
+      Sid: "EfsCsiDescribe",
+      Effect: "Allow",
+      Action: ["elasticfilesystem:DescribeAccessPoints", "elasticfilesystem:DescribeFileSystems"],
+      Resource: "*",
+    },
+    {
+      Sid: "EfsCsiCreateTaggedAccessPoint",
+      Effect: "Allow",
+      Action: ["elasticfilesystem:CreateAccessPoint"],
+      Resource: "*",
+      Condition: { StringLike: { "aws:RequestTag/efs.csi.aws.com/cluster": "true" } },
+    },
+    {
+      Sid: "EfsCsiDeleteTaggedAccessPoint",
+      Effect: "Allow",
+      Action: "elasticfilesystem:DeleteAccessPoint",
+      Resource: "*",
+      Condition: { StringEquals: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" } },
+    },
+  );
+}
+
+/**
+ * The EFS CSI driver's node plugin, which mounts volumes through efs-utils: it looks up mount
+ * targets and, with the `iam` mount option, authenticates as the node (elasticfilesystem
+ * ClientMount/ClientWrite, see the EFS user guide "Using IAM to control file system data
+ * access"). Not part of the driver's example policy, which covers the controller only; the
+ * client actions are limited to this cluster's file system.
+ */
+export function efsCsiNodePolicy(fileSystemArn: string): PolicyDocument {
+  return document(
+    {
+      Sid: "EfsCsiNodeDescribe",
+      Effect: "Allow",
+      Action: [
+        "elasticfilesystem:DescribeMountTargets",
+        "elasticfilesystem:DescribeFileSystems",
+        "ec2:DescribeAvailabilityZones",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "EfsCsiNodeMount",
+      Effect: "Allow",
+      Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+      Resource: fileSystemArn,
+    },
+  );
+}
+
+/**
+ * cluster-autoscaler (scheduled on the servers): the "Full Cluster Autoscaler Features Policy"
+ * of kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md, with
+ * `autoscaling:DescribeTags` that auto-discovery needs (same README), without
+ * `eks:DescribeNodegroup` (not EKS), and with the write actions restricted, as the README
+ * recommends, by the auto-discovery tags of this cluster's worker group.
+ */
+export function clusterAutoscalerPolicy(clusterName: string): PolicyDocument {
+  return document(
+    {
+      Sid: "ClusterAutoscalerDescribe",
+      Effect: "Allow",
+      Action: [
+        "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:DescribeAutoScalingInstances",
+        "autoscaling:DescribeLaunchConfigurations",
+        "autoscaling:DescribeScalingActivities",
+        "autoscaling:DescribeTags",
+        "ec2:DescribeImages",
+        "ec2:DescribeInstanceTypes",
+        "ec2:DescribeLaunchTemplateVersions",
+        "ec2:GetInstanceTypesFromInstanceRequirements",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "ClusterAutoscalerScaleOwnGroup",
+      Effect: "Allow",
+      Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+      Resource: "*",
+      Condition: {
+        StringEquals: {
+          "aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
+          [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: "owned",
+        },
+      },
+    },
+  );
+}
+
+/**
+ * The servers' secrets: the first server creates the join token and stores the admin
+ * kubeconfig; every server reads both back, and the RDS master secret to build the datastore
+ * endpoint. Nothing else in Secrets Manager.
+ */
+export function serverSecretsPolicy(secrets: {
+  joinTokenArn: string;
+  kubeconfigArn: string;
+  datastoreMasterSecretArn?: string;
+}): PolicyDocument {
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "ClusterSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+      Resource: [secrets.joinTokenArn, secrets.kubeconfigArn],
+    },
+  ];
+  if (secrets.datastoreMasterSecretArn) {
+    statements.push({
+      Sid: "DatastoreMasterSecret",
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: secrets.datastoreMasterSecretArn,
+    });
+  }
+  return document(...statements);
+}
+
+/** Agents only read the join token. */
+export function workerSecretsPolicy(joinTokenArn: string): PolicyDocument {
+  return document({
+    Sid: "JoinToken",
+    Effect: "Allow",
+    Action: "secretsmanager:GetSecretValue",
+    Resource: joinTokenArn,
+  });
+}
+
+/**
+ * Finishing the drain of a worker that scale-in terminates: heartbeat while pods move, then
+ * complete the lifecycle action. Only on the worker group.
+ */
+export function workerLifecyclePolicy(workerGroupArn: string): PolicyDocument {
+  return document({
+    Sid: "WorkerDrainLifecycle",
+    Effect: "Allow",
+    Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
+    Resource: workerGroupArn,
+  });
+}
+
+/** Session Manager instead of SSH (no port 22, no key pairs): the AWS managed policy. */
+export function ssmManagedInstanceCoreArn(partition: string): string {
+  return `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
+}

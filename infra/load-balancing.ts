@@ -1,0 +1,137 @@
+/**
+ * Network load balancers: one for the Kubernetes API (kubectl, and nodes joining the cluster),
+ * one for ingress to the workers (DESIGN §3, load balancing).
+ *
+ * The seed pointed its worker load balancer at the kubelet port 10250, which exposes the
+ * kubelet and serves no user; the ingress controller's NodePorts are the useful target.
+ */
+
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { Construct } from "constructs";
+import type { ClusterConfig } from "./definition/config";
+import { loadBalancerName, nameTag } from "./naming";
+import { type Networking, PORTS } from "./networking";
+
+export class LoadBalancing extends Construct {
+  readonly apiLoadBalancer: Lb;
+  readonly apiTargetGroup: LbTargetGroup;
+  readonly apiListener: LbListener;
+  /** Absent when `addons.ingress` is `none`. */
+  readonly ingress?: {
+    loadBalancer: Lb;
+    httpTargetGroup: LbTargetGroup;
+    httpsTargetGroup: LbTargetGroup;
+    listeners: LbListener[];
+  };
+
+  constructor(scope: Construct, id: string, config: ClusterConfig, networking: Networking) {
+    super(scope, id);
+    const { securityGroups } = networking;
+    const privateApi = config.network.apiEndpoint === "private";
+
+    this.apiLoadBalancer = new Lb(this, "api", {
+      name: loadBalancerName(config, "api"),
+      loadBalancerType: "network",
+      internal: privateApi,
+      subnets: (privateApi ? networking.privateSubnets : networking.publicSubnets).map(
+        (subnet) => subnet.id,
+      ),
+      // Only a load balancer created with a security group can ever have one; the group is what
+      // limits the API to adminCidrs and the cluster's own nodes.
+      securityGroups: [securityGroups.apiLoadBalancer.id],
+      // A server in one zone must stay reachable through any of the load balancer's addresses.
+      enableCrossZoneLoadBalancing: true,
+      tags: nameTag(config, "api"),
+    });
+
+    this.apiTargetGroup = new LbTargetGroup(this, "api-targets", {
+      name: loadBalancerName(config, "api"),
+      port: PORTS.kubernetesApi,
+      protocol: "TCP",
+      targetType: "instance",
+      vpcId: networking.vpc.id,
+      // Servers join the cluster through this load balancer while being one of its targets.
+      // With the client address preserved, a connection the load balancer sends back to the
+      // instance it came from is dropped (NLB hairpinning); with it off, the target sees the
+      // load balancer's address and the connection completes. The control-plane security group
+      // allows the load balancer's group, so nothing is opened wider by this.
+      preserveClientIp: "false",
+      deregistrationDelay: "30",
+      healthCheck: {
+        enabled: true,
+        // k3s serves /readyz to anonymous clients; it turns ready only once the datastore is
+        // reachable, so a server that cannot serve the API leaves the rotation.
+        protocol: "HTTPS",
+        path: "/readyz",
+        port: "traffic-port",
+        matcher: "200",
+        interval: 10,
+        timeout: 6,
+        healthyThreshold: 2,
+        unhealthyThreshold: 2,
+      },
+      tags: nameTag(config, "api"),
+    });
+
+    this.apiListener = new LbListener(this, "api-listener", {
+      loadBalancerArn: this.apiLoadBalancer.arn,
+      port: PORTS.kubernetesApi,
+      protocol: "TCP",
+      defaultAction: [{ type: "forward", targetGroupArn: this.apiTargetGroup.arn }],
+      tags: nameTag(config, "api"),
+    });
+
+    const ingressSecurityGroup = securityGroups.ingressLoadBalancer;
+    if (config.addons.ingress !== "none" && ingressSecurityGroup) {
+      const loadBalancer = new Lb(this, "ingress", {
+        name: loadBalancerName(config, "ingress"),
+        loadBalancerType: "network",
+        internal: false,
+        subnets: networking.publicSubnets.map((subnet) => subnet.id),
+        securityGroups: [ingressSecurityGroup.id],
+        enableCrossZoneLoadBalancing: true,
+        tags: nameTag(config, "ingress"),
+      });
+      const targetGroup = (what: string, nodePort: number) =>
+        new LbTargetGroup(this, `ingress-${what}-targets`, {
+          name: loadBalancerName(config, `ing-${what}`),
+          port: nodePort,
+          protocol: "TCP",
+          targetType: "instance",
+          vpcId: networking.vpc.id,
+          // Client addresses stay visible to the ingress controller (the instance target default,
+          // written out). The worker group allows the load balancer's group, which covers it.
+          preserveClientIp: "true",
+          deregistrationDelay: "30",
+          healthCheck: {
+            enabled: true,
+            protocol: "TCP",
+            port: "traffic-port",
+            interval: 10,
+            healthyThreshold: 2,
+            unhealthyThreshold: 2,
+          },
+          tags: nameTag(config, `ingress-${what}`),
+        });
+      const httpTargetGroup = targetGroup("http", PORTS.ingressHttpNodePort);
+      const httpsTargetGroup = targetGroup("https", PORTS.ingressHttpsNodePort);
+      const listeners = [
+        { port: PORTS.http, targets: httpTargetGroup },
+        { port: PORTS.https, targets: httpsTargetGroup },
+      ].map(
+        ({ port, targets }) =>
+          new LbListener(this, `ingress-listener-${port}`, {
+            loadBalancerArn: loadBalancer.arn,
+            port,
+            // TCP pass-through: TLS ends at the ingress controller, which holds the certificates.
+            protocol: "TCP",
+            defaultAction: [{ type: "forward", targetGroupArn: targets.arn }],
+            tags: nameTag(config, `ingress-${port}`),
+          }),
+      );
+      this.ingress = { loadBalancer, httpTargetGroup, httpsTargetGroup, listeners };
+    }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * One k3s cluster on AWS as a Terraform stack (DESIGN §3). It reads only the resolved
+ * `ClusterConfig` and makes no AWS call at synth or plan time: no data sources, zones from the
+ * config, the AMI resolved by EC2 at launch, and ARNs taken from resource attributes.
+ *
+ * Production defaults live here; tests and the emulator demo adjust the backend and the
+ * provider through `StackOptions` and reach individual resources through the public fields.
+ */
+
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { type TerraformBackend, TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { Compute, type NodeBootstrapOptions } from "./compute";
+import { Database } from "./database";
+import type { ClusterConfig } from "./definition/config";
+import { LoadBalancing } from "./load-balancing";
+import { defaultTags } from "./naming";
+import { Networking, PORTS } from "./networking";
+import { type BackendOption, configureStateBackend } from "./state-backend";
+import { SharedStorage } from "./storage";
+
+export type { BackendOption } from "./state-backend";
+
+export interface StackOptions {
+  /** Where state lives; S3 from `config.state` unless told otherwise. */
+  backend?: BackendOption;
+  /**
+   * Extra arguments of the `aws` provider block, by their Terraform names (`endpoints`,
+   * `skip_credentials_validation`, `access_key`…), merged over the defaults. For emulators
+   * and tests; production needs none.
+   */
+  providerOverrides?: Record<string, unknown>;
+  /**
+   * Node bootstrap inputs that are not part of the cluster definition: where Argo CD reads the
+   * cluster's manifests (required when `addons.argocd` is on) and the k3s installer digest.
+   */
+  bootstrap?: NodeBootstrapOptions;
+}
+
+export class K3sClusterStack extends TerraformStack {
+  readonly config: ClusterConfig;
+  readonly provider: AwsProvider;
+  readonly backend: TerraformBackend;
+  readonly networking: Networking;
+  readonly loadBalancing: LoadBalancing;
+  /** Only with `datastore.engine: postgres`. */
+  readonly database?: Database;
+  /** Only with `storage.efs: true`. */
+  readonly storage?: SharedStorage;
+  readonly compute: Compute;
+
+  constructor(scope: Construct, id: string, config: ClusterConfig, options: StackOptions = {}) {
+    super(scope, id);
+    this.config = config;
+
+    this.provider = new AwsProvider(this, "aws", {
+      region: config.region,
+      defaultTags: [{ tags: defaultTags(config) }],
+      // Refuse to touch any other account than the one the definition names.
+      ...(config.aws.accountId ? { allowedAccountIds: [config.aws.accountId] } : {}),
+      ...(config.aws.roleArn
+        ? { assumeRole: [{ roleArn: config.aws.roleArn, sessionName: `k3s-bot-${config.name}` }] }
+        : {}),
+    });
+    for (const [key, value] of Object.entries(options.providerOverrides ?? {})) {
+      this.provider.addOverride(key, value);
+    }
+    this.backend = configureStateBackend(this, config, options.backend);
+
+    this.networking = new Networking(this, "networking", config);
+    const { securityGroups } = this.networking;
+    this.loadBalancing = new LoadBalancing(this, "load-balancing", config, this.networking);
+    if (config.datastore.engine === "postgres" && securityGroups.database) {
+      this.database = new Database(
+        this,
+        "database",
+        config,
+        this.networking,
+        securityGroups.database,
+      );
+    }
+    if (config.storage.efs && securityGroups.efs) {
+      this.storage = new SharedStorage(
+        this,
+        "storage",
+        config,
+        this.networking,
+        securityGroups.efs,
+      );
+    }
+    this.compute = new Compute(this, "compute", {
+      config,
+      networking: this.networking,
+      loadBalancing: this.loadBalancing,
+      bootstrap: options.bootstrap ?? {},
+      ...(this.database ? { database: this.database } : {}),
+      ...(this.storage ? { storage: this.storage } : {}),
+    });
+
+    this.addOutputs();
+  }
+
+  /** What the next steps (templates, kubeconfig retrieval, tests) read from the state. */
+  private addOutputs(): void {
+    const output = (name: string, value: unknown, description: string, sensitive = false) =>
+      new TerraformOutput(this, name, { value, description, sensitive });
+    const { config, networking, loadBalancing, compute } = this;
+    const apiDns = loadBalancing.apiLoadBalancer.dnsName;
+
+    output("cluster_name", config.name, "Cluster name");
+    output("region", config.region, "AWS region");
+    output("api_endpoint", apiDns, "DNS name of the Kubernetes API load balancer");
+    output("api_url", `https://${apiDns}:${PORTS.kubernetesApi}`, "Kubernetes API URL");
+    if (loadBalancing.ingress) {
+      output("ingress_dns", loadBalancing.ingress.loadBalancer.dnsName, "Ingress load balancer");
+    }
+    output("vpc_id", networking.vpc.id, "VPC id");
+    output(
+      "public_subnet_ids",
+      networking.publicSubnets.map((subnet) => subnet.id),
+      "Public subnets, one per zone",
+    );
+    output(
+      "private_subnet_ids",
+      networking.privateSubnets.map((subnet) => subnet.id),
+      "Private (node) subnets, one per zone",
+    );
+    output(
+      "database_subnet_ids",
+      networking.databaseSubnets.map((subnet) => subnet.id),
+      "Database subnets, one per zone",
+    );
+    output(
+      "nat_public_ips",
+      networking.natEips.map((eip) => eip.publicIp),
+      "Addresses the nodes reach the internet from",
+    );
+    output("control_plane_asg_name", compute.controlPlaneGroup.name, "k3s servers' ASG");
+    output("worker_asg_name", compute.workerGroup.name, "k3s agents' ASG");
+    output(
+      "worker_lifecycle_hook_name",
+      compute.workerLifecycleHook.name,
+      "Termination hook that waits for a worker to drain",
+    );
+    output("control_plane_role_arn", compute.controlPlaneIdentity.role.arn, "Server role");
+    output("worker_role_arn", compute.workerIdentity.role.arn, "Agent role");
+    output(
+      "join_token_secret_arn",
+      compute.joinTokenSecret.arn,
+      "Secret holding the k3s join token (written at first boot)",
+    );
+    output(
+      "kubeconfig_secret_arn",
+      compute.kubeconfigSecret.arn,
+      "Secret holding the admin kubeconfig (written at first boot)",
+    );
+    if (this.storage) {
+      output("efs_id", this.storage.fileSystem.id, "EFS file system for the efs StorageClass");
+    }
+    if (this.database) {
+      output("db_endpoint", this.database.instance.endpoint, "RDS endpoint (host:port)");
+      output(
+        "db_master_secret_arn",
+        this.database.masterSecretArn,
+        "RDS-managed secret of the datastore's master user",
+      );
+    }
+  }
+}
