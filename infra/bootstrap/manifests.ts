@@ -5,7 +5,7 @@
  * which Terraform, JCasC and Helm would all read as their own syntax).
  */
 import { readFileSync } from "node:fs";
-import { CHARTS, CLUSTER_AUTOSCALER_IMAGE_BY_MINOR, type ChartPin } from "./charts";
+import { CHARTS, type ChartPin, CLUSTER_AUTOSCALER_IMAGE_BY_MINOR } from "./charts";
 import type { BootstrapParams } from "./user-data";
 
 export interface RenderedManifest {

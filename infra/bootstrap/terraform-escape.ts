@@ -25,14 +25,18 @@ function escapeLiteral(text: string): string {
   if (text.includes("$${") || text.includes("%%{")) {
     throw new Error("user data text already contains a Terraform escape ($${ or %%{)");
   }
-  return text.replaceAll("${", "$${").replaceAll("%{", "%%{");
+  // Replacement functions, not strings: in a replacement string "$$" means a single "$".
+  return text.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
 }
 
 /**
  * What Terraform does to an escaped string: tokens replaced by their values, escapes undone.
  * For tests, and to measure the size of the user data an instance actually receives.
  */
-export function interpolateLikeTerraform(text: string, tokenValue: (token: string) => string): string {
+export function interpolateLikeTerraform(
+  text: string,
+  tokenValue: (token: string) => string,
+): string {
   let out = "";
   let last = 0;
   for (const match of text.matchAll(CDKTF_TOKEN)) {
@@ -49,5 +53,5 @@ function unescapeLiteral(text: string): string {
   if (rest.includes("${") || rest.includes("%{")) {
     throw new Error("unescaped Terraform template sequence in user data");
   }
-  return text.replaceAll("$${", "${").replaceAll("%%{", "%{");
+  return text.replaceAll("$${", () => "${").replaceAll("%%{", () => "%{");
 }

@@ -99,13 +99,18 @@ export function renderUserData(role: NodeRole, params: BootstrapParams): string 
       })),
     );
   } else {
-    files.push({ path: "/opt/k3s-bot/k3s-agent.sh", mode: "0755", content: script("k3s-agent.sh") });
+    files.push({
+      path: "/opt/k3s-bot/k3s-agent.sh",
+      mode: "0755",
+      content: script("k3s-agent.sh"),
+    });
   }
 
   const lines = [
     "#!/bin/bash",
     `# k3s-bot ${role} bootstrap: writes its files, then runs /opt/k3s-bot/k3s-${role}.sh.`,
     "set -euo pipefail",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS.
     'root="${K3S_BOT_ROOT:-}"',
   ];
   for (const file of files) {

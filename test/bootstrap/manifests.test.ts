@@ -1,0 +1,182 @@
+/**
+ * The add-on HelmCharts: each parses, has what k3s' helm-controller requires, uses the pins from
+ * charts.ts, and sets the values its chart documents (names cited per chart below).
+ */
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { CHARTS } from "../../infra/bootstrap/charts";
+import { autoscalerImageTag, renderManifests } from "../../infra/bootstrap/manifests";
+import { haParams } from "./world";
+
+interface HelmChart {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+  spec: {
+    chart: string;
+    repo: string;
+    version: string;
+    targetNamespace: string;
+    bootstrap?: boolean;
+    valuesContent: string;
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: chart values are free-form YAML checked key by key.
+type Values = any;
+
+function charts(params = haParams()): Map<string, { chart: HelmChart; values: Values }> {
+  return new Map(
+    renderManifests(params).map((m) => {
+      const chart = parse(m.content) as HelmChart;
+      expect(m.fileName).toBe(`k3s-bot-${chart.metadata.name}.yaml`);
+      return [chart.metadata.name, { chart, values: parse(chart.spec.valuesContent) as Values }];
+    }),
+  );
+}
+
+function get(name: string, params = haParams()) {
+  const found = charts(params).get(name);
+  if (!found) throw new Error(`no ${name} manifest`);
+  return found;
+}
+
+describe("HelmChart manifests", () => {
+  it("each parses and has the fields helm-controller requires, with the pins of charts.ts", () => {
+    const all = charts();
+    expect([...all.keys()].sort()).toEqual([
+      "argo-cd",
+      "aws-cloud-controller-manager",
+      "aws-efs-csi-driver",
+      "cluster-autoscaler",
+      "jenkins",
+      "nginx-ingress",
+    ]);
+    const pins = Object.values(CHARTS);
+    for (const { chart } of all.values()) {
+      expect(chart.apiVersion).toBe("helm.cattle.io/v1");
+      expect(chart.kind).toBe("HelmChart");
+      expect(chart.metadata.namespace).toBe("kube-system");
+      expect(chart.spec.targetNamespace).toMatch(/^[a-z0-9-]+$/);
+      const pin = pins.find((p) => p.chart === chart.spec.chart);
+      expect(pin, chart.metadata.name).toBeDefined();
+      expect(chart.spec.repo).toBe(pin?.repo);
+      expect(chart.spec.version).toBe(pin?.version);
+      expect(chart.spec.version).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it("installs only what the definition asks for", () => {
+    const minimal = haParams({
+      efsFileSystemId: undefined,
+      addons: { ingress: "none", jenkins: false, argocd: false },
+      workers: { ...haParams().workers, scaling: "cpu" },
+    });
+    expect([...charts(minimal).keys()]).toEqual(["aws-cloud-controller-manager"]);
+  });
+
+  // cloud-provider-aws chart values: args, nodeSelector, tolerations, hostNetworking.
+  it("aws-cloud-controller-manager: AWS provider, no cloud routes, on k3s' control-plane label", () => {
+    const { chart, values } = get("aws-cloud-controller-manager");
+    expect(chart.spec.bootstrap).toBe(true);
+    expect(chart.spec.targetNamespace).toBe("kube-system");
+    expect(values.args).toEqual(
+      expect.arrayContaining([
+        "--cloud-provider=aws",
+        "--configure-cloud-routes=false",
+        "--cluster-name=prod",
+      ]),
+    );
+    expect(values.nodeSelector).toEqual({ "node-role.kubernetes.io/control-plane": "true" });
+    expect(values.hostNetworking).toBe(true);
+    expect(values.tolerations).toEqual(
+      expect.arrayContaining([
+        {
+          key: "node.cloudprovider.kubernetes.io/uninitialized",
+          value: "true",
+          effect: "NoSchedule",
+        },
+        { key: "CriticalAddonsOnly", operator: "Exists" },
+      ]),
+    );
+  });
+
+  // aws-efs-csi-driver chart values: storageClasses[], controller.nodeSelector/tolerations;
+  // StorageClass parameters provisioningMode, fileSystemId, directoryPerms (driver docs).
+  it("aws-efs-csi-driver: the efs StorageClass provisions through access points", () => {
+    const { values } = get("aws-efs-csi-driver");
+    expect(values.storageClasses).toEqual([
+      {
+        name: "efs",
+        parameters: {
+          provisioningMode: "efs-ap",
+          fileSystemId: expect.stringContaining("TfToken"),
+          directoryPerms: "700",
+        },
+        reclaimPolicy: "Delete",
+        volumeBindingMode: "Immediate",
+      },
+    ]);
+    expect(values.controller.nodeSelector).toEqual({
+      "node-role.kubernetes.io/control-plane": "true",
+    });
+  });
+
+  // cluster-autoscaler chart values: cloudProvider, awsRegion, autoDiscovery.clusterName,
+  // image.tag, nodeSelector, tolerations, extraArgs.
+  it("cluster-autoscaler: AWS auto-discovery by cluster name, on the servers, image matching the minor", () => {
+    const { values } = get("cluster-autoscaler");
+    expect(values.cloudProvider).toBe("aws");
+    expect(values.awsRegion).toBe("eu-central-1");
+    expect(values.autoDiscovery).toEqual({ clusterName: "prod" });
+    expect(values.nodeSelector).toEqual({ "node-role.kubernetes.io/control-plane": "true" });
+    expect(values.tolerations).toEqual([{ key: "CriticalAddonsOnly", operator: "Exists" }]);
+    expect(values.image).toEqual({ tag: "v1.33.1" });
+    expect(autoscalerImageTag("v1.99.0+k3s1")).toBe("");
+    const future = get("cluster-autoscaler", haParams({ k3sVersion: "v1.99.0+k3s1" })).values;
+    expect(future.image).toBeUndefined();
+  });
+
+  // nginx-ingress (F5) chart values: controller.service.type, controller.service.httpPort.nodePort,
+  // controller.service.httpsPort.nodePort, controller.ingressClass.name/setAsDefaultIngress.
+  it("nginx-ingress: the F5 chart, NodePort 30080/30443 for the ingress NLB", () => {
+    const { chart, values } = get("nginx-ingress");
+    expect(chart.spec.repo).toBe("https://helm.nginx.com/stable");
+    expect(chart.spec.chart).toBe("nginx-ingress");
+    expect(values.controller.service).toEqual({
+      type: "NodePort",
+      httpPort: { nodePort: 30080 },
+      httpsPort: { nodePort: 30443 },
+    });
+    expect(values.controller.ingressClass).toEqual({ name: "nginx", setAsDefaultIngress: true });
+  });
+
+  // argo-cd chart values: configs.params, extraObjects (rendered as-is by the chart).
+  it("argo-cd: a root Application on this cluster's folder in the repository", () => {
+    const { chart, values } = get("argo-cd");
+    expect(chart.spec.targetNamespace).toBe("argocd");
+    const root = values.extraObjects[0];
+    expect(root.kind).toBe("Application");
+    expect(root.spec.source).toEqual({
+      repoURL: "https://github.com/acme/clusters.git",
+      targetRevision: "main",
+      path: "clusters/prod/argocd",
+    });
+    expect(root.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+  });
+
+  // jenkins chart values: controller.JCasC.defaultConfig, controller.JCasC.configScripts,
+  // controller.sidecars.configAutoReload.enabled, agent.enabled, persistence.storageClass.
+  it("jenkins: Kubernetes cloud from JCasC, agents as pods, home on EFS", () => {
+    const { values } = get("jenkins");
+    expect(values.controller.JCasC.defaultConfig).toBe(true);
+    expect(parse(values.controller.JCasC.configScripts["k3s-bot"]).jenkins.systemMessage).toContain(
+      "prod",
+    );
+    expect(values.controller.sidecars.configAutoReload.enabled).toBe(true);
+    expect(values.agent.enabled).toBe(true);
+    expect(values.persistence.storageClass).toBe("efs");
+    const noEfs = get("jenkins", haParams({ efsFileSystemId: undefined })).values;
+    expect(noEfs.persistence.storageClass).toBe("");
+  });
+});

@@ -1,0 +1,396 @@
+/**
+ * Runs the real bootstrap (the user data exactly as an instance receives it, and the scripts it
+ * writes) with bash against stub commands and a fake IMDS / Secrets Manager / API (world.ts).
+ */
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  API_DNS,
+  ARN,
+  argvOf,
+  type Call,
+  DB_PASSWORD,
+  deliveredUserData,
+  FakeWorld,
+  haParams,
+} from "./world";
+
+const DB_SECRET = JSON.stringify({ username: "k3sadmin", password: DB_PASSWORD });
+const JOIN_VERSION = "k3s-bot-join-token-initial-version-0001";
+const SECURE_VERSION = "k3s-bot-join-token-secure-version-0002";
+const API_URL = `https://${API_DNS}:6443`;
+
+let world: FakeWorld;
+beforeEach(() => {
+  world = new FakeWorld();
+  world.createSecret(ARN.join);
+  world.createSecret(ARN.kubeconfig);
+});
+afterEach(() => world.cleanup());
+
+function etcdParams() {
+  return haParams({ datastore: { engine: "etcd" } });
+}
+
+/** Index of the first call matching, to assert order. */
+function indexOf(calls: Call[], match: (c: Call) => boolean): number {
+  const i = calls.findIndex(match);
+  expect(i, "expected call not found").toBeGreaterThanOrEqual(0);
+  return i;
+}
+
+function installerCall(calls: Call[]): Call {
+  const installs = calls.filter((c) => c.cmd === "k3s-install");
+  expect(installs).toHaveLength(1);
+  return installs[0] as Call;
+}
+
+function expectNoSecretInCalls(calls: Call[], secrets: string[]): void {
+  for (const call of calls) {
+    for (const secret of secrets) {
+      expect(call.argv.join(" "), `${call.cmd} argv`).not.toContain(secret);
+      expect(JSON.stringify(call.env), `${call.cmd} environment`).not.toContain(secret);
+    }
+  }
+}
+
+/** Every IMDS read uses IMDSv2: a token PUT, then a GET carrying the token header. */
+function expectImdsV2Only(calls: Call[]): void {
+  const imds = argvOf(calls, "curl").filter((a) => a.some((x) => x.includes("169.254.169.254")));
+  expect(imds.length).toBeGreaterThan(0);
+  for (const argv of imds) {
+    if (argv.some((x) => x.endsWith("/latest/api/token"))) {
+      expect(argv).toEqual(
+        expect.arrayContaining(["-X", "PUT", "X-aws-ec2-metadata-token-ttl-seconds: 300"]),
+      );
+    } else {
+      expect(argv).toContain("X-aws-ec2-metadata-token: imds-session-token");
+    }
+  }
+}
+
+describe("first server (PostgreSQL datastore)", () => {
+  it("creates the join token, builds the datastore endpoint at boot, installs k3s with the exact flags and publishes the kubeconfig", async () => {
+    world.createSecret(ARN.db, DB_SECRET);
+    const node = world.node();
+    const userData = deliveredUserData("server", haParams());
+    const result = await world.run(node, userData);
+    expect(result.stderr).toContain("server bootstrap complete");
+    expect(result.code).toBe(0);
+    const { calls } = result;
+
+    expectImdsV2Only(calls);
+
+    // Installer: from the k3s repository at the pinned tag, then run with the pinned version.
+    const download = argvOf(calls, "curl").find((a) => a.some((x) => x.includes("install.sh")));
+    expect(download).toContain(
+      "https://raw.githubusercontent.com/k3s-io/k3s/v1.33.5%2Bk3s1/install.sh",
+    );
+    expect(download).toEqual(expect.arrayContaining(["--proto", "=https"]));
+    const install = installerCall(calls);
+    expect(install.env.INSTALL_K3S_VERSION).toBe("v1.33.5+k3s1");
+    expect(install.env.INSTALL_K3S_EXEC).toBe(
+      [
+        "server",
+        "--disable traefik",
+        "--disable servicelb",
+        "--disable-cloud-controller",
+        "--kubelet-arg=cloud-provider=external",
+        `--kubelet-arg=provider-id=aws:///${node.az}/${node.instanceId}`,
+        `--node-name ${node.hostname}`,
+        `--tls-san ${API_DNS}`,
+        "--cluster-cidr 10.42.0.0/16",
+        "--service-cidr 10.43.0.0/16",
+        "--node-taint CriticalAddonsOnly=true:NoExecute",
+        "--write-kubeconfig-mode 0600",
+      ].join(" "),
+    );
+
+    // Join token: written once under the fixed version id, from a file, never on a command line.
+    const put = argvOf(calls, "aws").find(
+      (a) => a.includes("put-secret-value") && a.includes(ARN.join) && a.includes(JOIN_VERSION),
+    );
+    expect(put).toBeDefined();
+    expect(put?.[put.indexOf("--secret-string") + 1]).toMatch(/^file:\/\//);
+    const versions = world.secretVersions(ARN.join);
+    const token = versions[JOIN_VERSION] as string;
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    // ...then upgraded to the CA-pinned K10 form once k3s is up.
+    expect(versions[SECURE_VERSION]).toBe(`K10cafe::server:${token}\n`);
+
+    // Root-only config with the token and the datastore endpoint, password URL-encoded.
+    const config = world.read(node, "etc/rancher/k3s/config.yaml");
+    expect(world.mode(node, "etc/rancher/k3s/config.yaml")).toBe(0o600);
+    expect(config).toContain(`token: "${token}"`);
+    const endpoint = /^datastore-endpoint: (".*")$/m.exec(config)?.[1];
+    const url = new URL(JSON.parse(endpoint as string) as string);
+    expect(url.protocol).toBe("postgres:");
+    expect(decodeURIComponent(url.username)).toBe("k3sadmin");
+    expect(decodeURIComponent(url.password)).toBe(DB_PASSWORD);
+    expect(url.host).toBe("prod-k3s.abcdefghij.eu-central-1.rds.amazonaws.com:5432");
+    expect(url.pathname).toBe("/k3s");
+    expect(url.searchParams.get("sslmode")).toBe("require");
+    expect(config).not.toContain(DB_PASSWORD);
+
+    // The password and the token never appear on a command line, in an environment or in user data.
+    expectNoSecretInCalls(calls, [DB_PASSWORD, encodeURIComponent(DB_PASSWORD), token]);
+    expect(userData).not.toContain(DB_PASSWORD);
+
+    // Admin kubeconfig in Secrets Manager, pointing at the API NLB.
+    const kubeconfig = world.secretCurrent(ARN.kubeconfig);
+    expect(kubeconfig).toContain(`server: ${API_URL}`);
+    expect(kubeconfig).not.toContain("127.0.0.1");
+
+    // Order: token and datastore before k3s; kubeconfig after; drain timer last.
+    const tokenPut = indexOf(calls, (c) => c.argv.includes(JOIN_VERSION));
+    const dbRead = indexOf(calls, (c) => c.argv.includes(ARN.db));
+    const installed = indexOf(calls, (c) => c.cmd === "k3s-install");
+    const kubeconfigPut = indexOf(
+      calls,
+      (c) => c.argv.includes("put-secret-value") && c.argv.includes(ARN.kubeconfig),
+    );
+    expect(tokenPut).toBeLessThan(installed);
+    expect(dbRead).toBeLessThan(installed);
+    expect(installed).toBeLessThan(kubeconfigPut);
+    expect(argvOf(calls, "systemctl")).toEqual([
+      ["daemon-reload"],
+      ["enable", "--now", "k3s-bot-drain.timer"],
+    ]);
+
+    // The add-on manifests are where k3s picks them up.
+    const manifests = path.join("var/lib/rancher/k3s/server/manifests");
+    expect(
+      world.read(node, path.join(manifests, "k3s-bot-aws-cloud-controller-manager.yaml")),
+    ).toContain("kind: HelmChart");
+    expect(world.read(node, path.join(manifests, "k3s-bot-aws-efs-csi-driver.yaml"))).toContain(
+      'fileSystemId: "fs-0123456789abcdef0"',
+    );
+  });
+
+  it("fails clearly, before installing anything, when the RDS secret is missing", async () => {
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("server", haParams()));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`FATAL: cannot read the RDS master user secret ${ARN.db}`);
+    expect(result.stderr).toContain("ResourceNotFoundException");
+    expect(result.calls.some((c) => c.cmd === "k3s-install")).toBe(false);
+  });
+
+  it("fails clearly when the RDS secret is not JSON with username and password", async () => {
+    world.createSecret(ARN.db, "not json");
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("server", haParams()));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("is not JSON with username and password");
+    expect(result.calls.some((c) => c.cmd === "k3s-install")).toBe(false);
+  });
+});
+
+describe("three servers booting at the same moment (embedded etcd)", () => {
+  it("lets exactly one token win; that server runs --cluster-init, the others join through the NLB with it", async () => {
+    const nodes = [world.node(), world.node(), world.node()];
+    const userData = deliveredUserData("server", etcdParams());
+    // All three read the empty secret before anyone writes: a real race on put-secret-value.
+    const env = { STUB_BARRIER_ARN: ARN.join, STUB_BARRIER_N: "3" };
+    const results = await Promise.all(nodes.map((node) => world.run(node, userData, env)));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+
+    const winnerToken = world.secretVersions(ARN.join)[JOIN_VERSION] as string;
+    const puts = results.map(
+      (r) =>
+        argvOf(r.calls, "aws").filter(
+          (a) => a.includes("put-secret-value") && a.includes(JOIN_VERSION),
+        ).length,
+    );
+    expect(puts).toEqual([1, 1, 1]);
+
+    const execs = results.map((r) => installerCall(r.calls).env.INSTALL_K3S_EXEC as string);
+    const initialisers = execs.filter((e) =>
+      e.startsWith("server --cluster-init --disable traefik"),
+    );
+    const joiners = execs.filter((e) =>
+      e.startsWith(`server --server ${API_URL} --disable traefik`),
+    );
+    expect(initialisers).toHaveLength(1);
+    expect(joiners).toHaveLength(2);
+
+    // Everyone uses the winner's token (joiners may already see its CA-pinned K10 form).
+    for (const node of nodes) {
+      const token = /^token: "(.*)"$/m.exec(world.read(node, "etc/rancher/k3s/config.yaml"))?.[1];
+      expect(token?.replace(/^K10[^:]*::server:/, "").trim()).toBe(winnerToken);
+    }
+    // Only the winner publishes the kubeconfig.
+    const kubeconfigPuts = results.flatMap((r) =>
+      argvOf(r.calls, "aws").filter(
+        (a) => a.includes("put-secret-value") && a.includes(ARN.kubeconfig),
+      ),
+    );
+    expect(kubeconfigPuts).toHaveLength(1);
+    for (const r of results) expectNoSecretInCalls(r.calls, [winnerToken]);
+  });
+});
+
+describe("worker", () => {
+  const agentExec = (node: { az: string; instanceId: string; hostname: string }) =>
+    [
+      "agent",
+      "--kubelet-arg=cloud-provider=external",
+      `--kubelet-arg=provider-id=aws:///${node.az}/${node.instanceId}`,
+      `--node-name ${node.hostname}`,
+    ].join(" ");
+
+  it("reads the token, waits for the API and joins through the NLB", async () => {
+    world.createSecret(ARN.join, "0123456789abcdef");
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("agent", haParams()));
+    expect(result.code, result.stderr).toBe(0);
+    expectImdsV2Only(result.calls);
+    const install = installerCall(result.calls);
+    expect(install.env.INSTALL_K3S_EXEC).toBe(agentExec(node));
+    expect(install.env.INSTALL_K3S_VERSION).toBe("v1.33.5+k3s1");
+    const config = world.read(node, "etc/rancher/k3s/config.yaml");
+    expect(config).toBe(`token: "0123456789abcdef"\nserver: "${API_URL}"\n`);
+    expect(world.mode(node, "etc/rancher/k3s/config.yaml")).toBe(0o600);
+    const ping = indexOf(result.calls, (c) => c.argv.includes(`${API_URL}/ping`));
+    expect(ping).toBeLessThan(indexOf(result.calls, (c) => c.cmd === "k3s-install"));
+    // Workers only read secrets.
+    expect(argvOf(result.calls, "aws").some((a) => a.includes("put-secret-value"))).toBe(false);
+    expectNoSecretInCalls(result.calls, ["0123456789abcdef"]);
+  });
+
+  it("retries while the API is not up yet, with clear log lines, then joins", async () => {
+    world.createSecret(ARN.join, "0123456789abcdef");
+    world.setApi(3);
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("agent", haParams()));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`API ${API_URL} not answering yet (attempt 1/5)`);
+    expect(result.stderr).toContain(`API ${API_URL} not answering yet (attempt 3/5)`);
+    expect(result.stderr).toContain(`API ${API_URL} answers (attempt 4/5)`);
+    expect(argvOf(result.calls, "curl").filter((a) => a.includes(`${API_URL}/ping`))).toHaveLength(
+      4,
+    );
+    installerCall(result.calls);
+  });
+
+  it("gives up with a non-zero exit after the bound when the API never answers", async () => {
+    world.createSecret(ARN.join, "0123456789abcdef");
+    world.setApi("down");
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("agent", haParams()));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`FATAL: API ${API_URL} did not answer after 5 attempts`);
+    expect(argvOf(result.calls, "curl").filter((a) => a.includes(`${API_URL}/ping`))).toHaveLength(
+      5,
+    );
+    expect(result.calls.some((c) => c.cmd === "k3s-install")).toBe(false);
+  });
+
+  it("waits for the join token when the servers have not created it yet, then gives up after the bound", async () => {
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("agent", haParams()));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("join token not created yet (attempt 1/5)");
+    expect(result.stderr).toContain("FATAL: join token still missing after 5 attempts");
+  });
+});
+
+describe("termination hook (scale-in drain on a server)", () => {
+  async function bootedServer() {
+    world.createSecret(ARN.db, DB_SECRET);
+    const node = world.node();
+    const boot = await world.run(node, deliveredUserData("server", haParams()));
+    expect(boot.code, boot.stderr).toBe(0);
+    return { node, before: boot.calls.length };
+  }
+  const drainScript = (root: string) => path.join(root, "opt/k3s-bot/drain-on-terminate.sh");
+
+  it("cordons, drains with the timeout, then completes the lifecycle action, in that order", async () => {
+    const { node, before } = await bootedServer();
+    const worker = "i-0feedfacecafe0001";
+    const result = await world.exec(node, [drainScript(node.root)], {
+      STUB_TERMINATING: worker,
+      STUB_NODES: `ip-10-30-9-10.eu-central-1.compute.internal aws:///eu-central-1c/${worker}\nip-10-30-8-10.eu-central-1.compute.internal aws:///eu-central-1b/i-0other\n`,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const calls = result.calls.slice(before).filter((c) => c.cmd === "aws" || c.cmd === "kubectl");
+    expect(calls.map((c) => [c.cmd, ...c.argv])).toEqual([
+      [
+        "aws",
+        "--region",
+        "eu-central-1",
+        "autoscaling",
+        "describe-auto-scaling-groups",
+        "--auto-scaling-group-names",
+        "prod-workers",
+        "--query",
+        "AutoScalingGroups[0].Instances[?LifecycleState=='Terminating:Wait'].InstanceId",
+        "--output",
+        "text",
+      ],
+      [
+        "kubectl",
+        "get",
+        "nodes",
+        "-o",
+        'jsonpath={range .items[*]}{.metadata.name}{" "}{.spec.providerID}{"\\n"}{end}',
+      ],
+      ["kubectl", "cordon", "ip-10-30-9-10.eu-central-1.compute.internal"],
+      [
+        "kubectl",
+        "drain",
+        "ip-10-30-9-10.eu-central-1.compute.internal",
+        "--ignore-daemonsets",
+        "--delete-emptydir-data",
+        "--force",
+        "--timeout=300s",
+      ],
+      [
+        "aws",
+        "--region",
+        "eu-central-1",
+        "autoscaling",
+        "complete-lifecycle-action",
+        "--auto-scaling-group-name",
+        "prod-workers",
+        "--lifecycle-hook-name",
+        "prod-workers-drain",
+        "--instance-id",
+        worker,
+        "--lifecycle-action-result",
+        "CONTINUE",
+      ],
+    ]);
+    // kubectl runs with the server's admin kubeconfig.
+    for (const c of calls.filter((x) => x.cmd === "kubectl")) {
+      expect(c.env.KUBECONFIG).toBe(path.join(node.root, "etc/rancher/k3s/k3s.yaml"));
+    }
+  });
+
+  it("still completes the lifecycle action when the drain times out", async () => {
+    const { node, before } = await bootedServer();
+    const worker = "i-0feedfacecafe0002";
+    const result = await world.exec(node, [drainScript(node.root)], {
+      STUB_TERMINATING: worker,
+      STUB_NODES: `ip-10-30-9-11.eu-central-1.compute.internal aws:///eu-central-1c/${worker}\n`,
+      STUB_DRAIN_EXIT: "1",
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("did not finish within 300s; terminating anyway");
+    const ops = result.calls
+      .slice(before)
+      .map((c) => `${c.cmd} ${c.argv[0] === "--region" ? c.argv[3] : c.argv[0]}`);
+    expect(ops.slice(-3)).toEqual([
+      "kubectl cordon",
+      "kubectl drain",
+      "aws complete-lifecycle-action",
+    ]);
+  });
+
+  it("does nothing when no worker is terminating", async () => {
+    const { node, before } = await bootedServer();
+    const result = await world.exec(node, [drainScript(node.root)], { STUB_TERMINATING: "" });
+    expect(result.code).toBe(0);
+    expect(result.calls.slice(before).map((c) => c.cmd)).toEqual(["aws"]);
+  });
+});

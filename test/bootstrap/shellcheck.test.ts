@@ -1,0 +1,59 @@
+/**
+ * Every bootstrap script, and the user data itself, passes shellcheck. Never skipped: CI installs
+ * shellcheck from Debian's packages (.ci/run).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { deliveredUserData, haParams } from "./world";
+
+const SCRIPTS = fileURLToPath(new URL("../../infra/bootstrap/scripts/", import.meta.url));
+
+function shellcheck(args: string[], cwd: string): { status: number | null; output: string } {
+  const probe = spawnSync("shellcheck", ["--version"]);
+  if (probe.error) {
+    throw new Error(
+      "shellcheck is not installed: run `apt-get update && apt-get install -y shellcheck` (CI does this in .ci/run)",
+    );
+  }
+  const run = spawnSync("shellcheck", ["--external-sources", ...args], { cwd, encoding: "utf8" });
+  return { status: run.status, output: run.stdout + run.stderr };
+}
+
+describe("shellcheck", () => {
+  const scripts = readdirSync(SCRIPTS).filter((f) => f.endsWith(".sh"));
+
+  it("finds the scripts", () => {
+    expect(scripts.sort()).toEqual([
+      "common.sh",
+      "drain-on-terminate.sh",
+      "k3s-agent.sh",
+      "k3s-server.sh",
+    ]);
+  });
+
+  for (const script of scripts) {
+    it(`${script} passes`, () => {
+      const { status, output } = shellcheck([script], SCRIPTS);
+      expect(output).toBe("");
+      expect(status).toBe(0);
+    });
+  }
+
+  for (const role of ["server", "agent"] as const) {
+    it(`the ${role} user data passes`, () => {
+      const file = path.join(os.tmpdir(), `k3s-bot-user-data-${role}-${process.pid}.sh`);
+      writeFileSync(file, deliveredUserData(role, haParams()));
+      const { status, output } = shellcheck([file], os.tmpdir());
+      expect(output).toBe("");
+      expect(status).toBe(0);
+    });
+  }
+
+  it("bash accepts every script's syntax", () => {
+    for (const script of scripts) execFileSync("bash", ["-n", path.join(SCRIPTS, script)]);
+  });
+});

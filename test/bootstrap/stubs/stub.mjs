@@ -1,0 +1,204 @@
+// Stand-ins for the commands the bootstrap scripts call (curl, aws, kubectl, systemctl and the
+// k3s installer). Each call is appended to $STUB_LOG as one JSON line {cmd, argv, env}, then
+// answered from the fake world described by STUB_* variables:
+//   STUB_IMDS        JSON file: IMDS meta-data path -> value (IMDSv2 token required)
+//   STUB_API_STATE   file holding how many more /ping calls fail ("down" = all of them)
+//   STUB_AWS         directory of fake Secrets Manager secrets (one folder per secret id)
+//   STUB_BARRIER_ARN, STUB_BARRIER_N   hold N get-secret-value calls on that secret until all
+//                    arrived, so concurrent servers really race on put-secret-value
+//   STUB_TERMINATING instance ids in Terminating:Wait; STUB_NODES "name providerID" lines
+//   STUB_DRAIN_EXIT  exit code of kubectl drain (e.g. 1 for a drain that timed out)
+// Usage: node stub.mjs <command> [argv...]
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const [cmd, ...argv] = process.argv.slice(2);
+const env = process.env;
+fs.appendFileSync(env.STUB_LOG, `${JSON.stringify({ cmd, argv, env })}\n`);
+
+const IMDS_TOKEN = "imds-session-token";
+
+function option(name, args = argv) {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function fail(code, message) {
+  if (message) process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function sleepMs(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function curl() {
+  const url = argv.find((a) => /^https?:\/\//.test(a));
+  const headers = argv.flatMap((a, i) => (argv[i - 1] === "-H" ? [a] : []));
+  const imds = "http://169.254.169.254/latest/";
+  if (url === `${imds}api/token`) {
+    if (
+      option("-X") !== "PUT" ||
+      !headers.some((h) => h.startsWith("X-aws-ec2-metadata-token-ttl-seconds:"))
+    ) {
+      fail(22, "curl: (22) The requested URL returned error: 405");
+    }
+    process.stdout.write(IMDS_TOKEN);
+    return;
+  }
+  if (url?.startsWith(`${imds}meta-data/`)) {
+    if (!headers.includes(`X-aws-ec2-metadata-token: ${IMDS_TOKEN}`)) {
+      fail(22, "curl: (22) The requested URL returned error: 401");
+    }
+    const data = JSON.parse(fs.readFileSync(env.STUB_IMDS, "utf8"));
+    const value = data[url.slice(`${imds}meta-data/`.length)];
+    if (value === undefined) fail(22, "curl: (22) The requested URL returned error: 404");
+    process.stdout.write(value);
+    return;
+  }
+  if (url && /^https:\/\/raw\.githubusercontent\.com\/k3s-io\/k3s\/[^/]+\/install\.sh$/.test(url)) {
+    fs.writeFileSync(option("-o"), `#!/bin/sh\nexec k3s-install "$@"\n`);
+    return;
+  }
+  if (url?.endsWith(":6443/ping")) {
+    const state = fs.readFileSync(env.STUB_API_STATE, "utf8").trim();
+    if (state === "down") fail(7, "curl: (7) Failed to connect");
+    const remaining = Number(state);
+    if (remaining > 0) {
+      fs.writeFileSync(env.STUB_API_STATE, String(remaining - 1));
+      fail(7, "curl: (7) Failed to connect");
+    }
+    process.stdout.write("pong");
+    return;
+  }
+  fail(6, `curl: (6) Could not resolve host (stub has no answer for ${url})`);
+}
+
+function secretDir(id) {
+  return path.join(env.STUB_AWS, id.replaceAll(/[^A-Za-z0-9-]/g, "_"));
+}
+
+function awsError(code, op, message) {
+  fail(254, `\nAn error occurred (${code}) when calling the ${op} operation: ${message}`);
+}
+
+function aws() {
+  const args = [...argv];
+  if (args[0] === "--region") args.splice(0, 2);
+  const [service, op] = args;
+  if (service === "secretsmanager" && op === "get-secret-value") {
+    const id = option("--secret-id", args);
+    if (env.STUB_BARRIER_ARN === id) barrier();
+    const dir = secretDir(id);
+    if (!fs.existsSync(dir)) {
+      awsError(
+        "ResourceNotFoundException",
+        "GetSecretValue",
+        "Secrets Manager can't find the specified secret.",
+      );
+    }
+    const current = path.join(dir, "AWSCURRENT");
+    if (!fs.existsSync(current)) {
+      awsError(
+        "ResourceNotFoundException",
+        "GetSecretValue",
+        "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+      );
+    }
+    const version = fs.readFileSync(current, "utf8");
+    process.stdout.write(`${fs.readFileSync(path.join(dir, "versions", version), "utf8")}\n`);
+    return;
+  }
+  if (service === "secretsmanager" && op === "put-secret-value") {
+    const dir = secretDir(option("--secret-id", args));
+    if (!fs.existsSync(dir)) {
+      awsError(
+        "ResourceNotFoundException",
+        "PutSecretValue",
+        "Secrets Manager can't find the specified secret.",
+      );
+    }
+    const raw = option("--secret-string", args);
+    const value = raw.startsWith("file://") ? fs.readFileSync(raw.slice(7), "utf8") : raw;
+    const version = option("--client-request-token", args) ?? randomUUID();
+    const versions = path.join(dir, "versions");
+    fs.mkdirSync(versions, { recursive: true });
+    const tmp = path.join(dir, `.tmp-${process.pid}`);
+    fs.writeFileSync(tmp, value);
+    try {
+      // link() is atomic and refuses an existing name: like Secrets Manager's version ids.
+      fs.linkSync(tmp, path.join(versions, version));
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+      if (fs.readFileSync(path.join(versions, version), "utf8") !== value) {
+        awsError(
+          "ResourceExistsException",
+          "PutSecretValue",
+          "You can't modify an existing version, you can only create a new version.",
+        );
+      }
+    } finally {
+      fs.rmSync(tmp);
+    }
+    fs.writeFileSync(`${path.join(dir, "AWSCURRENT")}.${process.pid}`, version);
+    fs.renameSync(`${path.join(dir, "AWSCURRENT")}.${process.pid}`, path.join(dir, "AWSCURRENT"));
+    process.stdout.write(`${JSON.stringify({ VersionId: version })}\n`);
+    return;
+  }
+  if (service === "autoscaling" && op === "describe-auto-scaling-groups") {
+    process.stdout.write(
+      `${(env.STUB_TERMINATING ?? "").split(/\s+/).filter(Boolean).join("\t")}\n`,
+    );
+    return;
+  }
+  if (service === "autoscaling" && op === "complete-lifecycle-action") return;
+  fail(2, `aws stub: unsupported call ${args.join(" ")}`);
+}
+
+function barrier() {
+  const dir = path.join(env.STUB_AWS, ".barrier");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, String(process.pid)), "");
+  const deadline = Date.now() + 15_000;
+  while (fs.readdirSync(dir).length < Number(env.STUB_BARRIER_N)) {
+    if (Date.now() > deadline) fail(99, "stub barrier timed out");
+    sleepMs(10);
+  }
+}
+
+function kubectl() {
+  if (argv[0] === "get" && argv[1] === "--raw") {
+    process.stdout.write("ok");
+    return;
+  }
+  if (argv[0] === "get" && argv[1] === "nodes") {
+    process.stdout.write(env.STUB_NODES ?? "");
+    return;
+  }
+  if (argv[0] === "cordon") return;
+  if (argv[0] === "drain") process.exit(Number(env.STUB_DRAIN_EXIT ?? 0));
+  fail(2, `kubectl stub: unsupported call ${argv.join(" ")}`);
+}
+
+// The fake installer: what matters is how it was called. For a server it also leaves what a
+// started k3s would: the admin kubeconfig and the full (K10) server token.
+function k3sInstall() {
+  const root = env.K3S_BOT_ROOT;
+  if (!env.INSTALL_K3S_EXEC?.startsWith("server")) return;
+  const config = fs.readFileSync(path.join(root, "etc/rancher/k3s/config.yaml"), "utf8");
+  const token = /^token: "(.*)"$/m.exec(config)?.[1];
+  fs.writeFileSync(
+    path.join(root, "etc/rancher/k3s/k3s.yaml"),
+    "apiVersion: v1\nclusters:\n- cluster:\n    server: https://127.0.0.1:6443\n  name: default\n",
+  );
+  const serverDir = path.join(root, "var/lib/rancher/k3s/server");
+  fs.mkdirSync(serverDir, { recursive: true });
+  if (!token?.startsWith("K10"))
+    fs.writeFileSync(path.join(serverDir, "token"), `K10cafe::server:${token}\n`);
+}
+
+const handlers = { curl, aws, kubectl, systemctl: () => {}, "k3s-install": k3sInstall };
+const handler = handlers[cmd];
+if (!handler) fail(2, `no stub for ${cmd}`);
+handler();

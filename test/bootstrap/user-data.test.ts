@@ -1,0 +1,93 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell and Terraform text, not JS templates.
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import {
+  CDKTF_TOKEN,
+  escapeTerraformTemplate,
+  interpolateLikeTerraform,
+} from "../../infra/bootstrap/terraform-escape";
+import { renderUserData } from "../../infra/bootstrap/user-data";
+import { DB_PASSWORD, deliveredUserData, haParams } from "./world";
+
+/** EC2 rejects user data over 16 KB once base64-encoded (what base64gzip produces). */
+const EC2_USER_DATA_LIMIT = 16384;
+const base64GzipSize = (text: string) =>
+  gzipSync(Buffer.from(text, "utf8"), { level: 9 }).toString("base64").length;
+
+describe("Terraform escaping", () => {
+  it("escapes ${ and %{ but keeps cdktf tokens", () => {
+    expect(escapeTerraformTemplate('a="${HOME}" %{ if } ${TfToken[TOKEN.12]} $x')).toBe(
+      'a="$${HOME}" %%{ if } ${TfToken[TOKEN.12]} $x',
+    );
+  });
+
+  it("round-trips through what Terraform does", () => {
+    const text = "x=${A:-} y=%{B} z=${TfToken[TOKEN.3]} $$ $PATH";
+    expect(interpolateLikeTerraform(escapeTerraformTemplate(text), () => "lb.example")).toBe(
+      "x=${A:-} y=%{B} z=lb.example $$ $PATH",
+    );
+  });
+
+  it("refuses text that already contains an escape, and unescaped interpolations", () => {
+    expect(() => escapeTerraformTemplate("echo $${x}")).toThrow(/already contains/);
+    expect(() => interpolateLikeTerraform("echo ${x}", () => "")).toThrow(/unescaped/);
+  });
+});
+
+describe("renderUserData", () => {
+  for (const role of ["server", "agent"] as const) {
+    it(`${role}: contains no unescaped \${ or %{ other than cdktf tokens`, () => {
+      const text = renderUserData(role, haParams());
+      const withoutTokens = text.replaceAll(CDKTF_TOKEN, "");
+      const withoutEscapes = withoutTokens.replaceAll("$${", "").replaceAll("%%{", "");
+      expect(withoutEscapes).not.toContain("${");
+      expect(withoutEscapes).not.toContain("%{");
+      // The stack's tokens are passed through for Terraform to resolve.
+      expect(text.match(CDKTF_TOKEN)?.length).toBeGreaterThan(0);
+    });
+  }
+
+  it("keeps no secret in user data: only secret ARNs", () => {
+    const server = deliveredUserData("server", haParams());
+    expect(server).not.toContain(DB_PASSWORD);
+    expect(server).toContain("K3S_BOT_DB_SECRET_ARN='arn:aws:secretsmanager:");
+  });
+
+  it("gives agents only what they need", () => {
+    const agent = deliveredUserData("agent", haParams());
+    expect(agent).toContain("/opt/k3s-bot/k3s-agent.sh");
+    expect(agent).not.toContain("k3s-server.sh");
+    expect(agent).not.toContain("HelmChart");
+    expect(agent).not.toContain("K3S_BOT_DB_");
+    expect(agent).not.toContain("K3S_BOT_KUBECONFIG_SECRET_ARN");
+  });
+
+  it("stays under EC2's 16 KB limit after gzip and base64 (ha example)", () => {
+    const sizes = {
+      server: base64GzipSize(deliveredUserData("server", haParams())),
+      agent: base64GzipSize(deliveredUserData("agent", haParams())),
+    };
+    console.info(`user data, gzip+base64 bytes (ha example): ${JSON.stringify(sizes)}`);
+    expect(sizes.server).toBeLessThan(EC2_USER_DATA_LIMIT);
+    expect(sizes.agent).toBeLessThan(EC2_USER_DATA_LIMIT);
+  });
+
+  it("refuses parameter values that could break out of their quotes", () => {
+    expect(() => renderUserData("agent", haParams({ clusterName: "x'; rm -rf /" }))).toThrow(
+      /quote/,
+    );
+  });
+
+  it("requires the repository for Argo CD when Argo CD is on", () => {
+    expect(() => renderUserData("server", haParams({ gitops: undefined }))).toThrow(/gitops/);
+    expect(() =>
+      renderUserData(
+        "server",
+        haParams({
+          gitops: undefined,
+          addons: { ingress: "nginx", jenkins: false, argocd: false },
+        }),
+      ),
+    ).not.toThrow();
+  });
+});
