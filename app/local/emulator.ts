@@ -30,6 +30,11 @@ export interface EmulatorOptions {
   region?: string;
   /** How long to wait for the server to answer before giving up; default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * Load the AWS-managed IAM policies (default true: the stack attaches some). Loading them
+   * costs about a second after every start and reset, so tests that use no IAM turn it off.
+   */
+  loadManagedIamPolicies?: boolean;
   /** Receives moto's log lines (one request per line); default: kept only for error messages. */
   onLog?: (line: string) => void;
 }
@@ -77,7 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // A free port can be taken by someone else between our probe and moto's bind: try again then.
   for (let attempt = 1; ; attempt++) {
     const port = await findFreePort();
-    const server = launch(motoServer, port, options.onLog);
+    const server = launch(motoServer, port, options.loadManagedIamPolicies ?? true, options.onLog);
     try {
       await waitUntilAnswering(server, port, deadline);
     } catch (error) {
@@ -196,7 +201,12 @@ wait
 exit "$status"
 `;
 
-function launch(motoServer: string, port: number, onLog?: (line: string) => void): RunningServer {
+function launch(
+  motoServer: string,
+  port: number,
+  loadManagedIamPolicies: boolean,
+  onLog?: (line: string) => void,
+): RunningServer {
   const child = spawn(
     "/bin/sh",
     ["-c", WATCHDOG_SCRIPT, "moto-watchdog", motoServer, "-H", HOST, "-p", String(port)],
@@ -207,7 +217,7 @@ function launch(motoServer: string, port: number, onLog?: (line: string) => void
       env: {
         ...process.env,
         // Without it, attaching an AWS-managed policy (AmazonSSMManagedInstanceCore) is a 404.
-        MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
+        MOTO_IAM_LOAD_MANAGED_POLICIES: String(loadManagedIamPolicies),
         PYTHONUNBUFFERED: "1",
       },
     },
