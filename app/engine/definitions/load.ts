@@ -109,6 +109,17 @@ function loadUnchecked(text: string, file: string): LoadResult {
 
   const deepNode = source.findNodeDeeperThan(MAX_NESTING);
   if (deepNode) return fail([nestingProblem(file, source.position(deepNode.range?.[0] ?? 0))]);
+  const complexKey = source.findCollectionKey();
+  if (complexKey) {
+    return fail([
+      {
+        file,
+        ...source.position(complexKey.range?.[0] ?? 0),
+        field: "",
+        message: "keys must be plain names such as `workers`, not lists or mappings",
+      },
+    ]);
+  }
 
   let data: unknown;
   try {
@@ -401,6 +412,8 @@ interface Located {
   key: Node | null;
   /** Whether the whole path was found. */
   exact: boolean;
+  /** The first alias (`*name`) the path went through: where the value was written for it. */
+  alias: Node | null;
 }
 
 /** Maps definition paths and offsets to the document's nodes and 1-based line:column. */
@@ -423,19 +436,22 @@ class SourceMap {
   }
 
   locate(path: Path): Located {
-    let located: Located = { node: this.document.contents, key: null, exact: true };
+    let located: Located = { node: this.document.contents, key: null, exact: true, alias: null };
     for (const segment of path) {
+      const alias = located.alias ?? (isAlias(located.node) ? located.node : null);
       const container = this.deref(located.node);
       let next: Located | undefined;
       if (isMap(container)) {
         const pair = container.items.find(
           (item) => isScalar(item.key) && String(item.key.value) === String(segment),
         );
-        if (pair)
-          next = { node: (pair.value as Node | null) ?? null, key: pair.key as Node, exact: true };
+        if (pair) {
+          const node = (pair.value as Node | null) ?? null;
+          next = { node, key: pair.key as Node, exact: true, alias };
+        }
       } else if (isSeq(container) && typeof segment === "number") {
         const item = container.items[segment];
-        if (item !== undefined) next = { node: item as Node | null, key: null, exact: true };
+        if (item !== undefined) next = { node: item as Node | null, key: null, exact: true, alias };
       }
       if (!next) return { ...located, exact: false };
       located = next;
@@ -450,6 +466,7 @@ class SourceMap {
 
   /** Start of a located node: the value when exact, else the key (or start) of the ancestor. */
   private offsetOf(located: Located): number {
+    if (located.alias?.range) return located.alias.range[0];
     // A block mapping or list starts on the line after its key; the key is where to look.
     const isBlock = (isMap(located.node) || isSeq(located.node)) && !located.node.flow;
     if (located.exact && isBlock && located.key?.range) return located.key.range[0];
@@ -483,7 +500,9 @@ class SourceMap {
   ) {
     const located = this.locate(path);
     const offset =
-      located.exact && located.key?.range ? located.key.range[0] : this.offsetOf(located);
+      located.exact && located.key?.range && !located.alias
+        ? located.key.range[0]
+        : this.offsetOf(located);
     return { file: this.file, ...this.position(offset), field: formatFieldPath(path), ...details };
   }
 
@@ -548,6 +567,23 @@ class SourceMap {
         } else {
           stack.push([item, depth + 1]);
         }
+      }
+    }
+    return undefined;
+  }
+
+  /** The first mapping key that is itself a list or mapping (`? [a, b]`); depth is capped. */
+  findCollectionKey(): Node | undefined {
+    const stack: unknown[] = [this.document.contents];
+    while (stack.length > 0) {
+      const node = stack.pop();
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (isMap(pair.key) || isSeq(pair.key)) return pair.key;
+          stack.push(pair.value);
+        }
+      } else if (isSeq(node)) {
+        stack.push(...node.items);
       }
     }
     return undefined;

@@ -634,6 +634,28 @@ const badDefinitions: BadCase[] = [
     message: "expands aliases (*name) more than 10 times",
   },
   {
+    name: "a list used as a key",
+    yaml: minimal(`
+      ? [workers, min]
+      : 1
+    `),
+    field: "",
+    line: 6,
+    column: 3,
+    message: "keys must be plain names",
+  },
+  {
+    name: "a mistake reached through an alias, reported at the alias",
+    yaml: minimal(`
+      workers: &sizes { min: 1 }
+      controlPlane: *sizes
+    `),
+    field: "controlPlane.min",
+    line: 7,
+    column: 15,
+    message: "unknown key `min`; `min` belongs under `workers`",
+  },
+  {
     name: "two documents in one file",
     yaml: `${MINIMAL}---\nname: other\n`,
     field: "",
