@@ -258,6 +258,19 @@ describe("worker", () => {
     expectNoSecretInCalls(result.calls, ["0123456789abcdef"]);
   });
 
+  it("installs the AWS CLI first when the image has none (Ubuntu)", async () => {
+    world.withoutAwsCli();
+    world.createSecret(ARN.join, "0123456789abcdef");
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("agent", haParams()));
+    expect(result.code, result.stderr).toBe(0);
+    expect(argvOf(result.calls, "snap")).toEqual([["install", "aws-cli", "--classic"]]);
+    expect(indexOf(result.calls, (c) => c.cmd === "snap")).toBeLessThan(
+      indexOf(result.calls, (c) => c.cmd === "aws"),
+    );
+    installerCall(result.calls);
+  });
+
   it("retries while the API is not up yet, with clear log lines, then joins", async () => {
     world.createSecret(ARN.join, "0123456789abcdef");
     world.setApi(3);

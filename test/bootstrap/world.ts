@@ -14,7 +14,7 @@ import type { BootstrapParams, NodeRole } from "../../infra/bootstrap/user-data"
 import { renderUserData } from "../../infra/bootstrap/user-data";
 
 const STUB = fileURLToPath(new URL("./stubs/stub.mjs", import.meta.url));
-const STUBBED = ["curl", "aws", "kubectl", "systemctl", "k3s-install"];
+const STUBBED = ["curl", "aws", "kubectl", "snap", "systemctl", "k3s-install"];
 
 export const DB_PASSWORD = "p@ss:w/rd?#%&=+ üñí";
 export const API_DNS = "prod-api-0123456789.elb.eu-central-1.amazonaws.com";
@@ -116,6 +116,11 @@ export class FakeWorld {
     this.setApi(0);
   }
 
+  /** An image without the AWS CLI (Ubuntu's): the bootstrap must install it. */
+  withoutAwsCli(): void {
+    fs.rmSync(path.join(this.bin, "aws"));
+  }
+
   /** How many /ping calls fail before the API answers, or "down" for all. */
   setApi(failures: number | "down"): void {
     fs.writeFileSync(this.apiState, String(failures));
@@ -180,7 +185,8 @@ export class FakeWorld {
     const [exe, ...args] = command as [string, ...string[]];
     const child = spawn(exe, args, {
       env: {
-        PATH: `${this.bin}:${process.env.PATH}`,
+        // cloud-init's PATH, not the developer's: only what an instance has, plus the stubs.
+        PATH: `${this.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
         HOME: this.dir,
         TMPDIR: path.join(this.dir, node.name),
         K3S_BOT_ROOT: node.root,

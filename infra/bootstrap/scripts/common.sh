@@ -37,6 +37,7 @@ load_params() {
   : "${K3S_BOT_CLUSTER_NAME:?}" "${K3S_BOT_REGION:?}" "${K3S_BOT_K3S_VERSION:?}"
   : "${K3S_BOT_API_ENDPOINT:?}" "${K3S_BOT_JOIN_TOKEN_SECRET_ARN:?}"
   API_URL="https://${K3S_BOT_API_ENDPOINT}:6443"
+  ensure_aws_cli
 }
 
 # IMDSv2 only: a session token from PUT /latest/api/token, then every GET carries it. The launch
@@ -56,6 +57,16 @@ load_instance_identity() {
   NODE_NAME="$(imds_get local-hostname)" || die "cannot read local-hostname from IMDS"
   PROVIDER_ID="aws:///${AZ}/${INSTANCE_ID}"
   log "instance ${INSTANCE_ID} in ${AZ}, node name ${NODE_NAME}"
+}
+
+# Ubuntu's AMIs (the stack's image) ship without the AWS CLI; Canonical's images do ship snapd,
+# and the aws-cli snap is published by AWS, signed through the Snap Store.
+ensure_aws_cli() {
+  command -v aws >/dev/null && return 0
+  log "installing the AWS CLI (snap aws-cli)"
+  snap install aws-cli --classic || die "cannot install the AWS CLI"
+  PATH="${PATH}:${ROOT}/snap/bin"
+  command -v aws >/dev/null || die "the AWS CLI is not on PATH after installing it"
 }
 
 aws_() { aws --region "$K3S_BOT_REGION" "$@"; }

@@ -9,7 +9,7 @@
 # Every server runs it: cordon, drain and completing an action twice are harmless (a second
 # completion finds no pending action), and any surviving server still drains.
 set -euo pipefail
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 load_params

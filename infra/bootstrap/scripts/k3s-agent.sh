@@ -2,7 +2,7 @@
 # k3s agent (worker) bootstrap, run once by cloud-init on every worker instance: identity from
 # IMDS, the join token (read-only), wait for the API behind the NLB, then join through it.
 set -euo pipefail
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 load_params

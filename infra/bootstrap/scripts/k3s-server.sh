@@ -3,7 +3,7 @@
 # Order: identity from IMDS -> join token (race-free) -> datastore -> root-only config -> k3s ->
 # the first server publishes the admin kubeconfig -> scale-in drain timer.
 set -euo pipefail
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 load_params

@@ -198,7 +198,20 @@ function k3sInstall() {
     fs.writeFileSync(path.join(serverDir, "token"), `K10cafe::server:${token}\n`);
 }
 
-const handlers = { curl, aws, kubectl, systemctl: () => {}, "k3s-install": k3sInstall };
+// `snap install aws-cli --classic` puts the CLI where snaps live ($K3S_BOT_ROOT/snap/bin here).
+function snap() {
+  if (argv.join(" ") !== "install aws-cli --classic")
+    fail(2, `snap stub: unsupported call ${argv.join(" ")}`);
+  const bin = path.join(env.K3S_BOT_ROOT, "snap/bin");
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(
+    path.join(bin, "aws"),
+    `#!/bin/sh\nexec "${process.execPath}" "${process.argv[1]}" aws "$@"\n`,
+  );
+  fs.chmodSync(path.join(bin, "aws"), 0o755);
+}
+
+const handlers = { curl, aws, kubectl, snap, systemctl: () => {}, "k3s-install": k3sInstall };
 const handler = handlers[cmd];
 if (!handler) fail(2, `no stub for ${cmd}`);
 handler();
