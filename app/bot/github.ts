@@ -171,6 +171,24 @@ export class RepoGitHub {
     }
   }
 
+  /** Paths of the files directly in a folder at a ref; empty when the folder does not exist. */
+  async listFiles(path: string, ref: string): Promise<string[]> {
+    try {
+      const out = await this.octokit.rest.repos.getContent({
+        owner: this.owner,
+        repo: this.repo,
+        path,
+        ref,
+      });
+      return Array.isArray(out.data)
+        ? out.data.filter((e) => e.type === "file").map((e) => e.path)
+        : [];
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return [];
+      throw error;
+    }
+  }
+
   async pullRequest(number: number): Promise<PullRequestInfo> {
     const { data } = await this.octokit.rest.pulls.get({
       owner: this.owner,

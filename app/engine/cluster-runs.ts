@@ -242,6 +242,27 @@ export class ClusterRuns {
     });
   }
 
+  /**
+   * On merge or close: releases every lock the PR holds and discards its plans, in each lock
+   * table and bucket the given definitions use. Idempotent (redelivered webhooks).
+   */
+  async releasePullRequest(
+    repo: string,
+    pullRequest: number,
+    configs: readonly ClusterConfig[],
+  ): Promise<string[]> {
+    const released: string[] = [];
+    const seen = new Set<string>();
+    for (const config of configs) {
+      if (seen.has(storeKey(config))) continue;
+      seen.add(storeKey(config));
+      const { locks, plans } = this.services(config);
+      released.push(...(await locks.releaseAll(repo, pullRequest, "")));
+      await plans.deleteForPullRequest(repo, pullRequest);
+    }
+    return [...new Set(released)].sort();
+  }
+
   /** Releases this PR's lock on a cluster and discards its saved plans there. */
   async unlock(pr: LockHolder, config: ClusterConfig) {
     const { locks, plans } = this.services(config);
@@ -249,6 +270,11 @@ export class ClusterRuns {
     if (result.released) await plans.deleteForCluster(pr.repo, pr.pullRequest, config.name);
     return result;
   }
+}
+
+/** Where a definition keeps the bot's records: one lock table and plan bucket per combination. */
+function storeKey(config: ClusterConfig): string {
+  return `${config.state.region}|${config.state.lockTable}|${config.state.bucket}`;
 }
 
 export function describeError(error: unknown): string {

@@ -1,0 +1,166 @@
+/**
+ * The text of every comment the bot writes. Each says what happened and what to do next.
+ * Plan and apply comments carry a hidden marker so the bot updates them in place.
+ */
+import type { DefinitionProblem } from "../engine/definitions/problems";
+import type { LockRecord } from "../engine/locks";
+import type { PlanMetadata } from "../engine/plan-store";
+
+export function marker(kind: "plan" | "apply", cluster: string): string {
+  return `<!-- k3s-bot:${kind}:${cluster} -->`;
+}
+
+const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
+const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
+
+function fence(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = "`".repeat(longest + 1);
+  return `${ticks}\n${text}\n${ticks}`;
+}
+
+export function invalidDefinition(
+  cluster: string,
+  file: string,
+  problems: readonly DefinitionProblem[],
+): string {
+  const rows = problems.map(
+    (p) =>
+      `| line ${p.line}, column ${p.column} | ${code(p.field || "(document)")} | ${p.message.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,
+  );
+  return [
+    `### k3s plan · ${code(cluster)} · invalid definition`,
+    "",
+    `${code(file)} has ${problems.length} problem${problems.length === 1 ? "" : "s"}; nothing was planned:`,
+    "",
+    "| where | field | problem |",
+    "|---|---|---|",
+    ...rows,
+    "",
+    "Fix them and push; the plan runs again.",
+  ].join("\n");
+}
+
+export function lockedBy(cluster: string, holder: LockRecord, repo: string): string {
+  const where =
+    holder.repo === repo ? `#${holder.pullRequest}` : `${holder.repo}#${holder.pullRequest}`;
+  return [
+    `### k3s plan · ${code(cluster)} · locked`,
+    "",
+    `${code(cluster)} is locked by ${where} (planned by @${holder.user} at ${holder.lockedAt}). Nothing was planned here.`,
+    "",
+    `The lock is released when ${where} is merged or closed, or when someone comments \`/k3s unlock ${cluster}\` on it.`,
+  ].join("\n");
+}
+
+export function planFailed(cluster: string, error: string): string {
+  return [
+    `### k3s plan · ${code(cluster)} · failed`,
+    "",
+    fence(error),
+    "",
+    `Nothing was changed. Fix the cause and comment \`/k3s plan ${cluster}\` to try again.`,
+  ].join("\n");
+}
+
+export function planFooter(cluster: string, destroy: boolean): string {
+  const what = destroy
+    ? `> [!WARNING]\n> The definition of ${code(cluster)} was deleted in this PR: **applying this plan destroys the cluster.**\n\n`
+    : "";
+  return `${what}To apply exactly this plan: comment \`/k3s apply ${cluster}\`. A new commit needs a new plan.`;
+}
+
+export function applyRefused(reasons: readonly string[]): string {
+  return [
+    "### k3s apply · refused",
+    "",
+    "Nothing was applied, because:",
+    "",
+    ...reasons.map((r) => `- ${r}`),
+  ].join("\n");
+}
+
+export function notLocked(cluster: string, holder: LockRecord | null, repo: string): string {
+  if (!holder) {
+    return `### k3s apply · ${code(cluster)} · not planned\n\nThis PR does not hold the lock on ${code(cluster)}. Comment \`/k3s plan ${cluster}\` first.`;
+  }
+  const where =
+    holder.repo === repo ? `#${holder.pullRequest}` : `${holder.repo}#${holder.pullRequest}`;
+  return `### k3s apply · ${code(cluster)} · locked\n\n${code(cluster)} is locked by ${where}; this PR cannot apply it until that lock is released.`;
+}
+
+export function noPlan(
+  cluster: string,
+  headSha: string,
+  plannedCommits: readonly string[],
+): string {
+  const others =
+    plannedCommits.length > 0
+      ? ` Plans exist for earlier commits (${plannedCommits.map(short).join(", ")}), but only a plan of the current head is applied.`
+      : "";
+  return [
+    `### k3s apply · ${code(cluster)} · no plan for ${short(headSha)}`,
+    "",
+    `There is no plan for the PR's head commit ${short(headSha)}.${others}`,
+    "",
+    `Comment \`/k3s plan ${cluster}\`, review the plan, then \`/k3s apply ${cluster}\`.`,
+  ].join("\n");
+}
+
+export function alreadyApplied(cluster: string, metadata: PlanMetadata): string {
+  return `### k3s apply · ${code(cluster)} · already applied\n\nThe plan for ${short(metadata.headSha)} was applied at ${metadata.appliedAt} by @${metadata.appliedBy}. Push a change and plan again to apply more.`;
+}
+
+export function applyFailed(cluster: string, error: string): string {
+  return [
+    `### k3s apply · ${code(cluster)} · failed`,
+    "",
+    fence(error),
+    "",
+    `The lock stays with this PR and the state in S3 records whatever was created. Comment \`/k3s plan ${cluster}\` to see what remains, then \`/k3s apply ${cluster}\`.`,
+  ].join("\n");
+}
+
+export function applied(
+  cluster: string,
+  metadata: PlanMetadata,
+  outputs: Record<string, unknown>,
+): string {
+  const rows = Object.entries(outputs).map(([name, value]) => {
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    return `| ${code(name)} | ${code(text.length > 200 ? `${text.slice(0, 200)}…` : text)} |`;
+  });
+  return [
+    `### k3s apply · ${code(cluster)} · applied`,
+    "",
+    `Applied the plan for ${short(metadata.headSha)} (${metadata.add} added, ${metadata.change} changed, ${metadata.destroy} destroyed) for @${metadata.appliedBy ?? metadata.createdBy}.`,
+    ...(rows.length > 0 ? ["", "| output | value |", "|---|---|", ...rows] : []),
+  ].join("\n");
+}
+
+export function noClusters(definitionsPath: string): string {
+  return `This PR changes no cluster definitions (\`${definitionsPath}/<name>.yaml\`), so there is nothing to plan. Name a cluster to plan it anyway: \`/k3s plan <name>\`.`;
+}
+
+export function missingDefinition(cluster: string, file: string, headSha: string): string {
+  return `There is no ${code(file)} at ${short(headSha)}, so ${code(cluster)} cannot be planned here.`;
+}
+
+export function unlocked(
+  released: readonly string[],
+  refused: ReadonlyArray<{ cluster: string; holder: string }>,
+): string {
+  const lines = [
+    ...released.map((c) => `- ${code(c)}: unlocked; its saved plans from this PR were discarded`),
+    ...refused.map(
+      (r) => `- ${code(r.cluster)}: held by ${r.holder}, not by this PR; left as it is`,
+    ),
+  ];
+  return ["### k3s unlock", "", ...(lines.length > 0 ? lines : ["This PR held no locks."])].join(
+    "\n",
+  );
+}
+
+export function closedReleased(released: readonly string[]): string {
+  return `### k3s · locks released\n\nThis PR was closed; released ${released.map(code).join(", ")} and discarded its saved plans.`;
+}

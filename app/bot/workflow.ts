@@ -1,0 +1,437 @@
+/**
+ * A pull request's life with the bot: each webhook becomes one call here.
+ * parse (commands.ts) → authorize (authorize.ts) → lock/run (engine) → report (comments, checks).
+ */
+import { posix } from "node:path";
+import type { ClusterConfig } from "../../infra/definition/config";
+import type { ClusterRuns, DefinitionSource, PullRequestRef } from "../engine/cluster-runs";
+import { applyRefusals, canWrite } from "./authorize";
+import { type Command, helpText, parseComment } from "./commands";
+import * as text from "./comments";
+import { type BotConfig, CONFIG_PATH, parseBotConfig } from "./config";
+import type { PullRequestInfo, RepoGitHub } from "./github";
+
+export interface Logger {
+  info(message: string): void;
+  error(message: string): void;
+}
+
+export interface CommentEvent {
+  commentId: number;
+  body: string;
+  user: string;
+  /** "Bot" for apps, including this one: bots never trigger the bot. */
+  userType: string;
+  issueNumber: number;
+  isPullRequest: boolean;
+}
+
+/** A cluster the command applies to, with its definition at the commit being planned. */
+interface Target {
+  cluster: string;
+  file: string;
+  /** The definition to plan: at the head, or (deleted in this PR) at the base for a destroy. */
+  source: DefinitionSource | null;
+  destroy: boolean;
+}
+
+const planCheck = (cluster: string) => `k3s plan · ${cluster}`;
+const applyCheck = (cluster: string) => `k3s apply · ${cluster}`;
+
+export class PullRequestWorkflow {
+  constructor(
+    private readonly github: RepoGitHub,
+    private readonly runs: ClusterRuns,
+    private readonly log: Logger,
+  ) {}
+
+  /** Rules come from the default branch: a PR cannot change the rules it is judged by. */
+  private async config(): Promise<
+    { ok: true; config: BotConfig } | { ok: false; message: string }
+  > {
+    const branch = await this.github.defaultBranch();
+    return parseBotConfig(await this.github.fileAt(CONFIG_PATH, branch));
+  }
+
+  async onComment(event: CommentEvent): Promise<void> {
+    if (!event.isPullRequest || event.userType === "Bot") return;
+    const parsed = parseComment(event.body);
+    if (parsed.type === "ignore") return;
+    await this.github.react(event.commentId, "eyes");
+    if (parsed.type === "error") {
+      await this.github.comment(event.issueNumber, parsed.reply);
+      return;
+    }
+    const config = await this.config();
+    if (!config.ok) {
+      await this.github.comment(event.issueNumber, `k3s-bot cannot run: ${config.message}`);
+      await this.github.react(event.commentId, "confused");
+      return;
+    }
+    const ok = await this.runCommand(parsed.command, event, config.config);
+    await this.github.react(
+      event.commentId,
+      ok ? (parsed.command.kind === "apply" ? "rocket" : "+1") : "confused",
+    );
+  }
+
+  private async runCommand(
+    command: Command,
+    event: CommentEvent,
+    config: BotConfig,
+  ): Promise<boolean> {
+    const pr = await this.github.pullRequest(event.issueNumber);
+    switch (command.kind) {
+      case "help":
+        await this.github.comment(pr.number, helpText());
+        return true;
+      case "plan":
+        if (pr.fromFork && config.forkPullRequests !== "plan") {
+          await this.github.comment(
+            pr.number,
+            "This PR comes from a fork; this repository does not plan fork PRs (`forkPullRequests: ignore`).",
+          );
+          return false;
+        }
+        return this.plan(pr, command.clusters, event.user, config);
+      case "apply":
+        return this.apply(pr, command.clusters, event.user, config);
+      case "unlock":
+        return this.unlock(pr, command.clusters, event.user, config);
+    }
+  }
+
+  /** Autoplan on opened / synchronize / reopened, when definitions changed. */
+  async onPullRequestUpdated(number: number, user: string): Promise<void> {
+    const config = await this.config();
+    if (!config.ok || !config.config.autoplan) return;
+    const pr = await this.github.pullRequest(number);
+    if (pr.fromFork && config.config.forkPullRequests !== "plan") return;
+    const targets = await this.targets(pr, [], config.config);
+    if (targets.length === 0) return;
+    await this.plan(pr, [], user, config.config, targets);
+  }
+
+  /** Merged: apply what was merged (if configured), then release. Closed: release. */
+  async onPullRequestClosed(number: number, merged: boolean, user: string): Promise<void> {
+    const config = await this.config();
+    const pr = await this.github.pullRequest(number);
+    if (
+      merged &&
+      config.ok &&
+      config.config.autoApplyOnMerge &&
+      !pr.fromFork &&
+      pr.mergeCommitSha
+    ) {
+      await this.applyMerged(pr, user, config.config);
+    }
+    const released = await this.releaseAll(pr, config.ok ? config.config : undefined);
+    if (released.length > 0 && !merged)
+      await this.github.comment(pr.number, text.closedReleased(released));
+  }
+
+  private async targets(
+    pr: PullRequestInfo,
+    named: readonly string[],
+    config: BotConfig,
+    ref = pr.headSha,
+  ): Promise<Target[]> {
+    const dir = config.definitionsPath;
+    const fileOf = (cluster: string) => posix.join(dir, `${cluster}.yaml`);
+    const changed = await this.github.changedFiles(pr.number);
+    const isDefinition = (path: string) => posix.dirname(path) === dir && path.endsWith(".yaml");
+    const deleted = new Set<string>();
+    const touched = new Set<string>();
+    for (const file of changed) {
+      if (isDefinition(file.filename))
+        (file.status === "removed" ? deleted : touched).add(file.filename);
+      if (file.previousFilename && isDefinition(file.previousFilename))
+        deleted.add(file.previousFilename);
+    }
+    const clusters =
+      named.length > 0
+        ? [...named]
+        : [...touched, ...deleted].map((f) => posix.basename(f, ".yaml")).sort();
+    const targets: Target[] = [];
+    for (const cluster of clusters) {
+      const file = fileOf(cluster);
+      const head = await this.github.fileAt(file, ref);
+      if (head !== null) {
+        targets.push({ cluster, file, source: { file, text: head }, destroy: false });
+      } else if (deleted.has(file)) {
+        const base = await this.github.fileAt(file, pr.baseRef);
+        targets.push({
+          cluster,
+          file,
+          source: base === null ? null : { file, text: base },
+          destroy: true,
+        });
+      } else {
+        targets.push({ cluster, file, source: null, destroy: false });
+      }
+    }
+    return targets;
+  }
+
+  private async plan(
+    pr: PullRequestInfo,
+    named: readonly string[],
+    user: string,
+    config: BotConfig,
+    known?: Target[],
+  ): Promise<boolean> {
+    const targets = known ?? (await this.targets(pr, named, config));
+    if (targets.length === 0) {
+      await this.github.comment(pr.number, text.noClusters(config.definitionsPath));
+      return false;
+    }
+    const ref: PullRequestRef = {
+      repo: this.github.fullName,
+      pullRequest: pr.number,
+      user,
+      headSha: pr.headSha,
+    };
+    let allOk = true;
+    for (const target of targets) {
+      allOk = (await this.planOne(pr, ref, target)) && allOk;
+    }
+    return allOk;
+  }
+
+  private async planOne(
+    pr: PullRequestInfo,
+    ref: PullRequestRef,
+    target: Target,
+  ): Promise<boolean> {
+    const checkId = await this.github.startCheckRun(
+      planCheck(target.cluster),
+      pr.headSha,
+      "Planning…",
+    );
+    if (!target.source) {
+      const body = text.missingDefinition(target.cluster, target.file, pr.headSha);
+      await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+      await this.github.finishCheckRun(checkId, "failure", {
+        title: "No definition",
+        summary: body,
+      });
+      return false;
+    }
+    this.log.info(`plan ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
+    const outcome = await this.runs.plan(ref, target.source, { destroy: target.destroy });
+    switch (outcome.kind) {
+      case "invalid": {
+        const body = text.invalidDefinition(target.cluster, target.file, outcome.problems);
+        await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+        await this.github.finishCheckRun(checkId, "failure", {
+          title: `${outcome.problems.length} problem(s) in ${target.file}`,
+          summary: body,
+        });
+        return false;
+      }
+      case "locked": {
+        const body = text.lockedBy(target.cluster, outcome.heldBy, this.github.fullName);
+        await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+        await this.github.finishCheckRun(checkId, "failure", {
+          title: "Locked by another PR",
+          summary: body,
+        });
+        return false;
+      }
+      case "failed": {
+        this.log.error(`plan ${target.cluster} failed: ${outcome.error}`);
+        const body = text.planFailed(target.cluster, outcome.error);
+        await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+        await this.github.finishCheckRun(checkId, "failure", {
+          title: "terraform plan failed",
+          summary: body,
+        });
+        return false;
+      }
+      case "planned": {
+        const body = `${outcome.markdown}\n${text.planFooter(target.cluster, outcome.destroy)}`;
+        await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+        const s = outcome.summary;
+        await this.github.finishCheckRun(checkId, "success", {
+          title: `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`,
+          summary: body,
+        });
+        return true;
+      }
+    }
+  }
+
+  private async apply(
+    pr: PullRequestInfo,
+    named: readonly string[],
+    user: string,
+    config: BotConfig,
+  ): Promise<boolean> {
+    const permission = await this.github.permission(user);
+    const needsReviews = config.apply.requirements.includes("approved");
+    const needsChecks =
+      config.apply.requirements.includes("mergeable") && pr.mergeableState === "blocked";
+    const refusals = applyRefusals({
+      user,
+      permission,
+      pr,
+      reviews: needsReviews ? await this.github.reviews(pr.number) : [],
+      checkRuns: needsChecks ? await this.github.checkRuns(pr.headSha) : [],
+      config,
+    });
+    if (refusals.length > 0) {
+      await this.github.comment(pr.number, text.applyRefused(refusals));
+      return false;
+    }
+    const targets = await this.targets(pr, named, config);
+    if (targets.length === 0) {
+      await this.github.comment(pr.number, text.noClusters(config.definitionsPath));
+      return false;
+    }
+    const ref: PullRequestRef = {
+      repo: this.github.fullName,
+      pullRequest: pr.number,
+      user,
+      headSha: pr.headSha,
+    };
+    let allOk = true;
+    for (const target of targets) allOk = (await this.applyOne(pr, ref, target)) && allOk;
+    return allOk;
+  }
+
+  private async applyOne(
+    pr: PullRequestInfo,
+    ref: PullRequestRef,
+    target: Target,
+  ): Promise<boolean> {
+    const post = (body: string) =>
+      this.github.upsertComment(pr.number, text.marker("apply", target.cluster), body);
+    if (!target.source) {
+      await post(text.missingDefinition(target.cluster, target.file, pr.headSha));
+      return false;
+    }
+    const loaded = this.runs.load(target.source);
+    if (!loaded.ok) {
+      await post(text.invalidDefinition(target.cluster, target.file, loaded.problems));
+      return false;
+    }
+    const checkId = await this.github.startCheckRun(
+      applyCheck(target.cluster),
+      pr.headSha,
+      "Applying…",
+    );
+    this.log.info(`apply ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
+    const outcome = await this.runs.apply(ref, loaded.config);
+    const finish = async (ok: boolean, title: string, body: string) => {
+      await post(body);
+      await this.github.finishCheckRun(checkId, ok ? "success" : "failure", {
+        title,
+        summary: body,
+      });
+      return ok;
+    };
+    switch (outcome.kind) {
+      case "not-locked":
+        return finish(
+          false,
+          "Not locked by this PR",
+          text.notLocked(target.cluster, outcome.heldBy, this.github.fullName),
+        );
+      case "no-plan":
+        return finish(
+          false,
+          "No plan for this commit",
+          text.noPlan(target.cluster, pr.headSha, outcome.plannedCommits),
+        );
+      case "already-applied":
+        return finish(
+          true,
+          "Already applied",
+          text.alreadyApplied(target.cluster, outcome.metadata),
+        );
+      case "failed":
+        this.log.error(`apply ${target.cluster} failed: ${outcome.error}`);
+        return finish(
+          false,
+          "terraform apply failed",
+          text.applyFailed(target.cluster, outcome.error),
+        );
+      case "applied":
+        return finish(
+          true,
+          "Applied",
+          text.applied(target.cluster, outcome.metadata, outcome.outputs),
+        );
+    }
+  }
+
+  /** After a merge: plan the merge commit and apply it at once (the merge was the approval). */
+  private async applyMerged(pr: PullRequestInfo, user: string, config: BotConfig): Promise<void> {
+    const sha = pr.mergeCommitSha as string;
+    const merged: PullRequestInfo = { ...pr, headSha: sha };
+    const targets = await this.targets(pr, [], config, sha);
+    const ref: PullRequestRef = {
+      repo: this.github.fullName,
+      pullRequest: pr.number,
+      user,
+      headSha: sha,
+    };
+    for (const target of targets) {
+      if (!target.source) continue;
+      const planned = await this.planOne(merged, ref, target);
+      if (planned) await this.applyOne(merged, ref, target);
+    }
+  }
+
+  private async unlock(
+    pr: PullRequestInfo,
+    named: readonly string[],
+    user: string,
+    config: BotConfig,
+  ): Promise<boolean> {
+    if (!canWrite(await this.github.permission(user))) {
+      await this.github.comment(
+        pr.number,
+        text.applyRefused([`@${user} needs write access to this repository to unlock`]),
+      );
+      return false;
+    }
+    const targets = await this.targets(pr, named, config);
+    const released: string[] = [];
+    const refused: Array<{ cluster: string; holder: string }> = [];
+    for (const target of targets) {
+      const config_ = target.source ? this.runs.load(target.source) : null;
+      if (!config_?.ok) continue;
+      const result = await this.runs.unlock(
+        { repo: this.github.fullName, pullRequest: pr.number, user },
+        config_.config,
+      );
+      if (result.released) released.push(target.cluster);
+      else
+        refused.push({
+          cluster: target.cluster,
+          holder: result.heldBy ? `${result.heldBy.repo}#${result.heldBy.pullRequest}` : "nobody",
+        });
+    }
+    await this.github.comment(pr.number, text.unlocked(released, refused));
+    return refused.length === 0;
+  }
+
+  /**
+   * Releases every lock the PR holds and discards its plans, in every lock table the repository's
+   * definitions name (at head and base): this also finds clusters planned by name.
+   */
+  private async releaseAll(pr: PullRequestInfo, config?: BotConfig): Promise<string[]> {
+    const dir = config?.definitionsPath ?? "clusters";
+    const configs: ClusterConfig[] = [];
+    for (const ref of [pr.headSha, pr.baseRef]) {
+      for (const file of await this.github.listFiles(dir, ref)) {
+        if (!file.endsWith(".yaml")) continue;
+        const source = await this.github.fileAt(file, ref);
+        const loaded = source === null ? null : this.runs.load({ file, text: source });
+        if (loaded?.ok) configs.push(loaded.config);
+      }
+    }
+    return this.runs.releasePullRequest(this.github.fullName, pr.number, configs);
+  }
+}
