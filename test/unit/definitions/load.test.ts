@@ -855,7 +855,7 @@ describe("loadDefinitionFile", () => {
   it("loads the HA example", () => {
     const loaded = loadDefinitionFile("examples/clusters/ha.yaml");
     if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
-    expect(loaded.config.name).toBe("prod");
+    expect(loaded.config.name).toBe("ha");
     expect(loaded.config.controlPlane.count).toBe(3);
     expect(loaded.config.network.natGateways).toBe("perAz");
     expect(loaded.config.network.subnets.private).toEqual([
