@@ -27,6 +27,8 @@ export interface AwsEnvironment {
   terraformEnv(): Record<string, string>;
   /** The account the credentials belong to, for the plan comment. */
   accountId(region: string): Promise<string | undefined>;
+  /** Called once the state backend exists (the emulator works around a gap here). */
+  afterStateBackend?(config: ClusterConfig): Promise<void>;
 }
 
 /** Real AWS through the SDK's default credential chain (env, profile, instance/task role). */

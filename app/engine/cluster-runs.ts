@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ClusterConfig } from "../../infra/definition/config";
-import type { AwsEnvironment } from "./aws-environment";
+import type { AwsClients, AwsEnvironment } from "./aws-environment";
 import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
@@ -69,7 +69,27 @@ export function clusterRef(config: ClusterConfig): ClusterRef {
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export class ClusterRuns {
+  /** State backends already checked by this process: checked once, not on every plan. */
+  private readonly readyBackends = new Set<string>();
+
   constructor(private readonly options: ClusterRunsOptions) {}
+
+  private async ensureBackend(config: ClusterConfig, clients: AwsClients): Promise<void> {
+    const key = storeKey(config);
+    if (this.readyBackends.has(key)) return;
+    await ensureStateBackend(
+      {
+        bucket: config.state.bucket,
+        lockTable: config.state.lockTable,
+        region: config.state.region,
+        ...(config.aws.accountId ? { expectedAccountId: config.aws.accountId } : {}),
+        ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
+      },
+      clients,
+    );
+    await this.options.aws.afterStateBackend?.(config);
+    this.readyBackends.add(key);
+  }
 
   private services(config: ClusterConfig) {
     const clients = this.options.aws.clients(config.state.region);
@@ -113,16 +133,7 @@ export class ClusterRuns {
     const config = loaded.config;
     const { clients, locks, plans } = this.services(config);
     try {
-      await ensureStateBackend(
-        {
-          bucket: config.state.bucket,
-          lockTable: config.state.lockTable,
-          region: config.state.region,
-          ...(config.aws.accountId ? { expectedAccountId: config.aws.accountId } : {}),
-          ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
-        },
-        clients,
-      );
+      await this.ensureBackend(config, clients);
       // A lock failure is a failure (Digger #1366), reported with the holder's name.
       const lock = await locks.acquire(clusterRef(config), pr);
       if (!lock.acquired) return { kind: "locked", heldBy: lock.heldBy, config };

@@ -1,0 +1,76 @@
+/**
+ * The engine's AWS environment when AWS is the local emulator (tests and `npm run demo`):
+ * SDK clients, provider and backend settings all point at the moto server, and the emulator's
+ * narrow workarounds (emulator-overrides.ts) are applied. Production never loads this file.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { ClusterConfig } from "../../infra/definition/config";
+import type { StackOptions } from "../../infra/stack";
+import type { AwsClients, AwsEnvironment } from "../engine/aws-environment";
+import {
+  EMULATOR_ACCOUNT_ID,
+  emulatorAwsClientConfig,
+  emulatorBackendSettings,
+  emulatorProviderSettings,
+} from "./emulator";
+import * as overrides from "./emulator-overrides";
+
+export class EmulatorAwsEnvironment implements AwsEnvironment {
+  private readonly cache = new Map<string, AwsClients>();
+  readonly customize: AwsEnvironment["customize"];
+
+  constructor(readonly url: string) {
+    const stackWorkarounds = (overrides as Record<string, unknown>).applyEmulatorWorkarounds;
+    this.customize =
+      typeof stackWorkarounds === "function"
+        ? (stack) => (stackWorkarounds as (s: unknown) => void)(stack)
+        : undefined;
+  }
+
+  clients(region: string): AwsClients {
+    let clients = this.cache.get(region);
+    if (!clients) {
+      const config = emulatorAwsClientConfig(this.url, region);
+      clients = {
+        s3: new S3Client(config),
+        dynamodb: new DynamoDBClient(config),
+        sts: new STSClient(config),
+      };
+      this.cache.set(region, clients);
+    }
+    return clients;
+  }
+
+  stackOptions(): StackOptions {
+    return {
+      providerOverrides: emulatorProviderSettings(this.url),
+      backend: { kind: "s3", overrides: emulatorBackendSettings(this.url) },
+    };
+  }
+
+  terraformEnv(): Record<string, string> {
+    return { AWS_EC2_METADATA_DISABLED: "true" };
+  }
+
+  async accountId(): Promise<string> {
+    return EMULATOR_ACCOUNT_ID;
+  }
+
+  async afterStateBackend(config: ClusterConfig): Promise<void> {
+    await overrides.dropTlsOnlyBucketPolicy(
+      this.clients(config.state.region).s3,
+      config.state.bucket,
+    );
+  }
+
+  destroy(): void {
+    for (const clients of this.cache.values()) {
+      clients.s3.destroy();
+      clients.dynamodb.destroy();
+      clients.sts.destroy();
+    }
+    this.cache.clear();
+  }
+}
