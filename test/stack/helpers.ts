@@ -34,6 +34,7 @@ export interface TerraformJson {
   provider: { aws: Record<string, unknown>[] };
   resource?: Record<string, Record<string, Resource>>;
   data?: Record<string, unknown>;
+  locals?: Record<string, unknown>;
   output?: Record<string, { value: unknown; description?: string }>;
 }
 
@@ -99,4 +100,66 @@ export function countResources(json: TerraformJson): number {
     (sum, byName) => sum + Object.keys(byName).length,
     0,
   );
+}
+
+/** An ingress or egress rule, with groups named by their `name` (e.g. `dev-control-plane`). */
+export interface Rule {
+  group: string;
+  /** `cidr:<block>`, `sg:<group name>` or `eip:<logical name of the NAT EIP>`. */
+  peer: string;
+  protocol: string;
+  fromPort: number | undefined;
+  toPort: number | undefined;
+  description: string;
+}
+
+function groupNamesByLogicalName(json: TerraformJson): Map<string, string> {
+  return new Map(
+    Object.entries(resourcesOf(json, "aws_security_group")).map(([logical, group]) => [
+      logical,
+      String(group.name),
+    ]),
+  );
+}
+
+function rulesOf(json: TerraformJson, type: string): Rule[] {
+  const names = groupNamesByLogicalName(json);
+  const groupName = (reference: unknown) => {
+    const logical = referencedName(reference);
+    const name = logical ? names.get(logical) : undefined;
+    if (!name) throw new Error(`rule refers to unknown group ${String(reference)}`);
+    return name;
+  };
+  return listOf(json, type).map((rule) => {
+    let peer: string;
+    if (rule.referenced_security_group_id !== undefined) {
+      peer = `sg:${groupName(rule.referenced_security_group_id)}`;
+    } else {
+      const cidr = String(rule.cidr_ipv4);
+      const eip = /^\$\{aws_eip\.([^.]+)\.public_ip\}\/32$/.exec(cidr);
+      peer = eip ? `eip:${eip[1]}` : `cidr:${cidr}`;
+    }
+    return {
+      group: groupName(rule.security_group_id),
+      peer,
+      protocol: String(rule.ip_protocol),
+      fromPort: rule.from_port as number | undefined,
+      toPort: rule.to_port as number | undefined,
+      description: String(rule.description ?? ""),
+    };
+  });
+}
+
+export function ingressRules(json: TerraformJson): Rule[] {
+  return rulesOf(json, "aws_vpc_security_group_ingress_rule");
+}
+
+export function egressRules(json: TerraformJson): Rule[] {
+  return rulesOf(json, "aws_vpc_security_group_egress_rule");
+}
+
+/** Whether a rule's port range covers `port` (protocol -1 covers every port). */
+export function coversPort(rule: Rule, port: number): boolean {
+  if (rule.protocol === "-1") return true;
+  return (rule.fromPort ?? 0) <= port && port <= (rule.toPort ?? 65535);
 }
