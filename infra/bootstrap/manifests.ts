@@ -44,19 +44,22 @@ export function renderManifests(params: BootstrapParams): RenderedManifest[] {
     out.push(render("nginx-ingress", CHARTS.nginxIngress, common));
   }
   if (params.addons.argocd) {
+    const gitops = params.gitops ?? { repoUrl: "", path: "", revision: "" };
+    const manifest = render("argo-cd", CHARTS.argoCd, {
+      ...common,
+      ARGOCD_REPO_URL: gitops.repoUrl,
+      ARGOCD_PATH: gitops.path,
+      ARGOCD_REVISION: gitops.revision,
+    });
+    // Without a repository (the bot not configured with one) Argo CD is installed without the
+    // root Application; the template keeps extraObjects last so it can be cut off here.
     if (!params.gitops) {
-      throw new Error(
-        "addons.argocd is on but BootstrapParams.gitops (repository URL, path, revision) is missing",
+      manifest.content = manifest.content.slice(
+        0,
+        manifest.content.indexOf("\n    extraObjects:\n") + 1,
       );
     }
-    out.push(
-      render("argo-cd", CHARTS.argoCd, {
-        ...common,
-        ARGOCD_REPO_URL: params.gitops.repoUrl,
-        ARGOCD_PATH: params.gitops.path,
-        ARGOCD_REVISION: params.gitops.revision,
-      }),
-    );
+    out.push(manifest);
   }
   if (params.addons.jenkins) {
     out.push(

@@ -43,8 +43,8 @@ export interface BootstrapParams {
     drainTimeoutSeconds: number;
   };
   /**
-   * Where Argo CD's root Application (app of apps) reads this cluster's manifests. Required when
-   * `addons.argocd` is on.
+   * Where Argo CD's root Application (app of apps) reads this cluster's manifests. Without it,
+   * Argo CD is installed with no root Application.
    */
   gitops?: { repoUrl: string; path: string; revision: string };
   /**

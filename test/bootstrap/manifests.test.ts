@@ -163,6 +163,10 @@ describe("HelmChart manifests", () => {
       path: "clusters/prod/argocd",
     });
     expect(root.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    // Without a repository: Argo CD alone, no root Application.
+    const alone = get("argo-cd", haParams({ gitops: undefined })).values;
+    expect(alone.extraObjects).toBeUndefined();
+    expect(alone.configs.params["server.insecure"]).toBe(true);
   });
 
   // jenkins chart values: controller.JCasC.defaultConfig, controller.JCasC.configScripts,

@@ -77,17 +77,4 @@ describe("renderUserData", () => {
       /quote/,
     );
   });
-
-  it("requires the repository for Argo CD when Argo CD is on", () => {
-    expect(() => renderUserData("server", haParams({ gitops: undefined }))).toThrow(/gitops/);
-    expect(() =>
-      renderUserData(
-        "server",
-        haParams({
-          gitops: undefined,
-          addons: { ingress: "nginx", jenkins: false, argocd: false },
-        }),
-      ),
-    ).not.toThrow();
-  });
 });
