@@ -107,12 +107,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 /**
  * Settings for the Terraform AWS provider that point every service the stack uses at the
- * emulator. Terraform JSON attribute names, so the stack can merge them into its `provider.aws`
- * block; `endpoints` is a nested block, written as cdktf synthesizes blocks (a list of one).
+ * emulator: `StackOptions.providerOverrides` in infra/stack.ts. Terraform JSON attribute names;
+ * `endpoints` is a nested block, written as cdktf synthesizes blocks (a list of one). No region:
+ * that stays the cluster's own (moto serves every region).
  */
-export function emulatorProviderSettings(url: string, region: string = DEFAULT_REGION) {
+export function emulatorProviderSettings(url: string) {
   return {
-    region,
     access_key: DUMMY_ACCESS_KEY,
     secret_key: DUMMY_SECRET_KEY,
     skip_credentials_validation: true,
@@ -140,7 +140,8 @@ export function emulatorProviderSettings(url: string, region: string = DEFAULT_R
 
 /**
  * Settings for Terraform's S3 backend against the emulator, to merge into `terraform.backend.s3`
- * next to bucket, key, region and use_lockfile. Terraform JSON attribute names; `endpoints` is
+ * next to bucket, key, region and use_lockfile: `{ kind: "s3", overrides }` in
+ * infra/state-backend.ts. Terraform JSON attribute names; `endpoints` is
  * an attribute (an object) in the backend, unlike the provider's block.
  */
 export function emulatorBackendSettings(url: string) {
