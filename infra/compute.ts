@@ -447,11 +447,10 @@ export class Compute extends Construct {
       heartbeatTimeout: workers.drainTimeoutSeconds,
       defaultResult: "CONTINUE",
     });
-    // The drain runs on the servers (they hold the admin kubeconfig); the node being drained
-    // may also send heartbeats. Both may act on this group only.
-    for (const identity of [servers, agents]) {
-      identity.addPolicy("worker-drain", workerLifecyclePolicy(this.workerGroup.arn));
-    }
+    // The drain runs on the servers (they hold the admin kubeconfig, see
+    // infra/bootstrap/scripts/drain-on-terminate.sh): only their role completes the action,
+    // and only on this group. Workers get no such permission.
+    servers.addPolicy("worker-drain", workerLifecyclePolicy(this.workerGroup.arn));
 
     if (workers.scaling === "cpu") {
       this.workerCpuPolicy = new AutoscalingPolicy(this, "worker-cpu-policy", {

@@ -61,10 +61,13 @@ export class LoadBalancing extends Construct {
       deregistrationDelay: "30",
       healthCheck: {
         enabled: true,
-        // k3s serves /readyz to anonymous clients; it turns ready only once the datastore is
-        // reachable, so a server that cannot serve the API leaves the rotation.
+        // /ping, not /readyz: k3s runs the API server with anonymous auth off, so /readyz
+        // answers 401 to a load balancer (k3s-io/k3s#3576) and every server would be marked
+        // unhealthy and replaced in a loop (ELB health checks). k3s' supervisor answers /ping
+        // on 6443 without credentials. Move to /readyz once the bootstrap enables anonymous
+        // access for the health paths only (AuthenticationConfiguration, k3s-io/k3s#12276).
         protocol: "HTTPS",
-        path: "/readyz",
+        path: "/ping",
         port: "traffic-port",
         matcher: "200",
         interval: 10,

@@ -34,12 +34,12 @@ describe("Kubernetes API load balancer", () => {
     expect(subnets.every((name) => name?.includes("private-subnet"))).toBe(true);
   });
 
-  it("forwards TCP 6443 to a target group health-checked on HTTPS /readyz", () => {
+  it("forwards TCP 6443 to a target group health-checked on HTTPS /ping (no credentials needed)", () => {
     expect(targets).toMatchObject({
       port: 6443,
       protocol: "TCP",
       target_type: "instance",
-      health_check: { protocol: "HTTPS", path: "/readyz", port: "traffic-port" },
+      health_check: { protocol: "HTTPS", path: "/ping", port: "traffic-port", matcher: "200" },
     });
     const listener = oneOf(dev, "aws_lb_listener", "api-listener");
     expect(listener).toMatchObject({ port: 6443, protocol: "TCP" });
