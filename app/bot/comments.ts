@@ -164,3 +164,7 @@ export function unlocked(
 export function closedReleased(released: readonly string[]): string {
   return `### k3s · locks released\n\nThis PR was closed; released ${released.map(code).join(", ")} and discarded its saved plans.`;
 }
+
+export function unexpectedFailure(message: string): string {
+  return `### k3s-bot · failed\n\nThe command stopped before it finished:\n\n${fence(message)}\n\nLocks and saved plans are as they were before it. Comment the command again to retry; if it fails the same way, this is a bug in k3s-bot.`;
+}

@@ -4,7 +4,12 @@
  */
 import { posix } from "node:path";
 import type { ClusterConfig } from "../../infra/definition/config";
-import type { ClusterRuns, DefinitionSource, PullRequestRef } from "../engine/cluster-runs";
+import {
+  type ClusterRuns,
+  type DefinitionSource,
+  describeError,
+  type PullRequestRef,
+} from "../engine/cluster-runs";
 import { applyRefusals, canWrite } from "./authorize";
 import { type Command, helpText, parseComment } from "./commands";
 import * as text from "./comments";
@@ -58,6 +63,21 @@ export class PullRequestWorkflow {
     const parsed = parseComment(event.body);
     if (parsed.type === "ignore") return;
     await this.github.react(event.commentId, "eyes");
+    try {
+      await this.onCommand(parsed, event);
+    } catch (error) {
+      // Never a silent drop: whatever broke, the PR hears about it.
+      const message = describeError(error);
+      this.log.error(`command on #${event.issueNumber} failed: ${message}`);
+      await this.github.comment(event.issueNumber, text.unexpectedFailure(message));
+      await this.github.react(event.commentId, "confused");
+    }
+  }
+
+  private async onCommand(
+    parsed: Exclude<ReturnType<typeof parseComment>, { type: "ignore" }>,
+    event: CommentEvent,
+  ): Promise<void> {
     if (parsed.type === "error") {
       await this.github.comment(event.issueNumber, parsed.reply);
       return;

@@ -59,7 +59,7 @@ export type ApplyOutcome =
   | { kind: "not-locked"; heldBy: LockRecord | null }
   | { kind: "no-plan"; plannedCommits: string[] }
   | { kind: "already-applied"; metadata: PlanMetadata }
-  | { kind: "failed"; error: string; metadata: PlanMetadata }
+  | { kind: "failed"; error: string; metadata?: PlanMetadata }
   | { kind: "applied"; metadata: PlanMetadata; outputs: Record<string, unknown>; log: string };
 
 export function clusterRef(config: ClusterConfig): ClusterRef {
@@ -203,6 +203,18 @@ export class ClusterRuns {
   }
 
   async apply(pr: PullRequestRef, config: ClusterConfig): Promise<ApplyOutcome> {
+    try {
+      return await this.applyLocked(pr, config);
+    } catch (error) {
+      if ((error as { name?: string }).name === "ResourceNotFoundException") {
+        // No lock table yet: nothing was ever planned with this state backend.
+        return { kind: "not-locked", heldBy: null };
+      }
+      return { kind: "failed", error: describeError(error) };
+    }
+  }
+
+  private async applyLocked(pr: PullRequestRef, config: ClusterConfig): Promise<ApplyOutcome> {
     const { locks, plans } = this.services(config);
     const holder = await locks.get(clusterRef(config));
     if (!holder || holder.repo !== pr.repo || holder.pullRequest !== pr.pullRequest) {

@@ -1,7 +1,10 @@
 // The narrow workarounds for gaps of the emulator (moto 5.2.1), applied by tests and the demo
-// only, never to what real AWS gets. Each names the gap it answers; see ../shared/EMULATOR.md.
+// only, never to what real AWS gets. Each names the gap it answers; ../shared/EMULATOR.md has
+// the measurements behind them. Nothing here weakens a resource: the workarounds leave out a
+// call moto cannot serve, or stop Terraform from chasing a value moto reads back wrongly.
 
 import { DeleteBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { K3sClusterStack } from "../../infra/stack";
 
 /**
  * Gap: moto evaluates bucket policies on object requests but ignores every condition operator
@@ -12,4 +15,75 @@ import { DeleteBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
  */
 export async function dropTlsOnlyBucketPolicy(s3: S3Client, bucket: string): Promise<void> {
   await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+}
+
+/**
+ * Arguments whose value moto reads back differently from what was written, so that every plan
+ * after an apply would show a change (EMULATOR.md gap 3). Ignored in emulator runs only, where a
+ * second plan must come out empty.
+ */
+const EMULATOR_PERPETUAL_DIFFS: Record<string, { ignore: string[]; gap: string }> = {
+  aws_autoscaling_lifecycle_hook: {
+    ignore: ["role_arn", "notification_target_arn"],
+    gap: "moto invents a role and a notification target for hooks that have none",
+  },
+  aws_autoscaling_policy: {
+    ignore: ["enabled"],
+    gap: "moto does not read back `enabled` of target-tracking policies",
+  },
+  aws_db_parameter_group: {
+    ignore: ["parameter"],
+    gap: "moto does not read back the parameters of a DB parameter group",
+  },
+  aws_launch_template: {
+    ignore: ["tag_specifications"],
+    gap: "moto echoes the provider's default_tags back into tag_specifications",
+  },
+  aws_vpc_security_group_ingress_rule: {
+    ignore: ["referenced_security_group_id"],
+    gap: "moto reads back `<account>/sg-…` instead of `sg-…`, then rejects the update",
+  },
+};
+
+/** The part of a cdktf resource the workarounds use; duck-typed to keep cdktf in infra/. */
+interface OverridableResource {
+  terraformResourceType: string;
+  addOverride(path: string, value: unknown): void;
+}
+
+function isOverridableResource(node: unknown): node is OverridableResource {
+  const candidate = node as Partial<OverridableResource>;
+  return (
+    typeof candidate.terraformResourceType === "string" &&
+    typeof candidate.addOverride === "function"
+  );
+}
+
+/**
+ * Adjusts a constructed stack for a run against the emulator: the `customize` hook of
+ * infra/synth.ts's synthesizeCluster. Returns what it changed, one line per resource, so that
+ * tests and the demo can say which workarounds applied.
+ */
+export function applyEmulatorWorkarounds(stack: K3sClusterStack): string[] {
+  const applied: string[] = [];
+
+  // Gap 1: StartInstanceRefresh is not implemented (500; Terraform retries until it times out).
+  // Without the block, a launch template change is not rolled out automatically, which no
+  // emulator run needs: its instances never boot.
+  for (const group of [stack.compute.controlPlaneGroup, stack.compute.workerGroup]) {
+    if (group.instanceRefreshInput !== undefined) {
+      group.resetInstanceRefresh();
+      applied.push(`${group.friendlyUniqueId}: instance_refresh left out`);
+    }
+  }
+
+  for (const node of stack.node.findAll()) {
+    if (!isOverridableResource(node)) continue;
+    const diff = EMULATOR_PERPETUAL_DIFFS[node.terraformResourceType];
+    if (diff === undefined) continue;
+    // Merged into the resource's own lifecycle block (create_before_destroy etc. stay).
+    node.addOverride("lifecycle.ignore_changes", diff.ignore);
+    applied.push(`${node.terraformResourceType}: ignore_changes ${diff.ignore.join(", ")}`);
+  }
+  return applied;
 }

@@ -1,0 +1,102 @@
+/**
+ * A Probot instance running the real app, with GitHub faked by nock (FakeGitHub) and AWS served
+ * by the emulator. Retries and throttling are off so error paths do not hang (GITHUB.md).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import { createK3sBot } from "../../app/bot/app";
+import type { AwsEnvironment } from "../../app/engine/aws-environment";
+import { ClusterRuns } from "../../app/engine/cluster-runs";
+import { RunQueue } from "../../app/engine/run-queue";
+import { EmulatorAwsEnvironment } from "../../app/local/emulator-environment";
+import { FakeGitHub } from "./fake-github";
+
+export const REPO = "acme/platform";
+
+export interface BotHarness {
+  probot: Probot;
+  github: FakeGitHub;
+  runs: ClusterRuns;
+  queue: RunQueue;
+  aws: EmulatorAwsEnvironment;
+  receive(name: "issue_comment" | "pull_request", payload: Record<string, unknown>): Promise<void>;
+  close(): void;
+}
+
+export function startBot(
+  emulatorUrl: string,
+  options: { wrapAws?: (aws: AwsEnvironment) => AwsEnvironment } = {},
+): BotHarness {
+  nock.disableNetConnect();
+  // The emulator runs on loopback: let those requests through, nothing else.
+  nock.enableNetConnect((host) => host.startsWith("127.0.0.1"));
+  const github = new FakeGitHub(REPO);
+  github.install();
+  const aws = new EmulatorAwsEnvironment(emulatorUrl);
+  const queue = new RunQueue(2);
+  const workRoot = mkdtempSync(join(tmpdir(), "k3s-bot-app-"));
+  const runs = new ClusterRuns({
+    aws: options.wrapAws ? options.wrapAws(aws) : aws,
+    queue,
+    workRoot,
+    timeoutMs: 10 * 60_000,
+    gitopsRepoUrl: (repo) => `https://github.com/${repo}.git`,
+  });
+  const probot = new Probot({
+    githubToken: "test-token",
+    // The function form runs after Probot merges its own throttle options, which would otherwise
+    // turn write throttling (one POST per second) back on.
+    Octokit: ProbotOctokit.defaults((instanceOptions: Record<string, unknown>) => ({
+      ...instanceOptions,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
+    logLevel: "warn",
+  });
+  probot.load(createK3sBot({ runs }));
+  let delivery = 0;
+  return {
+    probot,
+    github,
+    runs,
+    queue,
+    aws,
+    async receive(name, payload) {
+      delivery += 1;
+      await probot.receive({ id: `delivery-${delivery}`, name, payload } as never);
+    },
+    close() {
+      nock.cleanAll();
+      nock.enableNetConnect();
+      aws.destroy();
+      rmSync(workRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A small but complete cluster for app tests: fewer resources, so apply takes about a minute. */
+export function smallCluster(
+  name: string,
+  overrides: { bucket?: string; extra?: string } = {},
+): string {
+  return [
+    `name: ${name}`,
+    "region: eu-central-1",
+    "network:",
+    "  vpcCidr: 10.40.0.0/16",
+    "  azCount: 2",
+    "  adminCidrs: [203.0.113.7/32]",
+    "controlPlane: { count: 1, instanceType: t3.medium }",
+    "workers: { min: 1, max: 2, instanceType: t3.large }",
+    "datastore: { engine: etcd }",
+    "storage: { efs: false }",
+    "addons: { ingress: none, jenkins: false, argocd: false }",
+    `state: { bucket: ${overrides.bucket ?? "acme-tfstate"}, lockTable: acme-k3s-bot }`,
+    overrides.extra ?? "",
+  ].join("\n");
+}
+
+export const sha = (seed: string) => seed.repeat(40).slice(0, 40);
