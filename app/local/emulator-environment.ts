@@ -15,7 +15,7 @@ import {
   emulatorBackendSettings,
   emulatorProviderSettings,
 } from "./emulator";
-import * as overrides from "./emulator-overrides";
+import { applyEmulatorWorkarounds, dropTlsOnlyBucketPolicy } from "./emulator-overrides";
 
 export class EmulatorAwsEnvironment implements AwsEnvironment {
   private readonly cache = new Map<string, AwsClients>();
@@ -59,10 +59,7 @@ export class EmulatorAwsEnvironment implements AwsEnvironment {
   }
 
   async afterStateBackend(config: ClusterConfig): Promise<void> {
-    await overrides.dropTlsOnlyBucketPolicy(
-      this.clients(config.state.region).s3,
-      config.state.bucket,
-    );
+    await dropTlsOnlyBucketPolicy(this.clients(config.state.region).s3, config.state.bucket);
   }
 
   destroy(): void {
