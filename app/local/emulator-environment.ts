@@ -19,15 +19,11 @@ import { applyEmulatorWorkarounds, dropTlsOnlyBucketPolicy } from "./emulator-ov
 
 export class EmulatorAwsEnvironment implements AwsEnvironment {
   private readonly cache = new Map<string, AwsClients>();
-  readonly customize: AwsEnvironment["customize"];
+  readonly customize: AwsEnvironment["customize"] = (stack) => {
+    applyEmulatorWorkarounds(stack);
+  };
 
-  constructor(readonly url: string) {
-    const stackWorkarounds = (overrides as Record<string, unknown>).applyEmulatorWorkarounds;
-    this.customize =
-      typeof stackWorkarounds === "function"
-        ? (stack) => (stackWorkarounds as (s: unknown) => void)(stack)
-        : undefined;
-  }
+  constructor(readonly url: string) {}
 
   clients(region: string): AwsClients {
     let clients = this.cache.get(region);
