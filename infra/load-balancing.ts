@@ -105,7 +105,9 @@ export class LoadBalancing extends Construct {
           targetType: "instance",
           vpcId: networking.vpc.id,
           // Client addresses stay visible to the ingress controller (the instance target default,
-          // written out). The worker group allows the load balancer's group, which covers it.
+          // written out). The worker group allows the load balancer's group, which admits the
+          // traffic even with client IPs preserved (ELB guide, "Security groups for your Network
+          // Load Balancer"); health checks obey the load balancer group's egress rules.
           preserveClientIp: "true",
           deregistrationDelay: "30",
           healthCheck: {
