@@ -12,8 +12,7 @@ export interface SubnetPlan {
   database: string[];
 }
 
-export interface ClusterConfig
-  extends Omit<ClusterDefinition, "network" | "state" | "$schema"> {
+export interface ClusterConfig extends Omit<ClusterDefinition, "network" | "state" | "$schema"> {
   partition: "aws" | "aws-cn" | "aws-us-gov";
   network: Omit<ClusterDefinition["network"], "availabilityZones" | "subnets"> & {
     availabilityZones: string[];

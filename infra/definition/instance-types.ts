@@ -13,7 +13,20 @@ const SIZE_MEMORY_GIB: Record<string, Record<string, number>> = {
 };
 
 /** RDS PostgreSQL instance families offered today (t2 and m4/r4 are retired for new instances). */
-const DB_FAMILIES = ["t3", "t4g", "m5", "m6g", "m6i", "m7g", "m7i", "r5", "r6g", "r6i", "r7g", "r7i"];
+const DB_FAMILIES = [
+  "t3",
+  "t4g",
+  "m5",
+  "m6g",
+  "m6i",
+  "m7g",
+  "m7i",
+  "r5",
+  "r6g",
+  "r6i",
+  "r7g",
+  "r7i",
+];
 
 export const RETIRED_DB_FAMILIES = ["t1", "t2", "m1", "m2", "m3", "m4", "r3", "r4"];
 

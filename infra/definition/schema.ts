@@ -21,7 +21,10 @@ const awsTagKey = z
   .string()
   .min(1)
   .max(128)
-  .refine((key) => !key.toLowerCase().startsWith("aws:"), "tag keys starting with aws: are reserved");
+  .refine(
+    (key) => !key.toLowerCase().startsWith("aws:"),
+    "tag keys starting with aws: are reserved",
+  );
 
 export const NetworkSchema = z
   .strictObject({
@@ -38,7 +41,11 @@ export const NetworkSchema = z
         "How many availability zones to spread subnets and nodes over (2 to 6; RDS needs at least 2).",
       ),
     availabilityZones: z
-      .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "expected a zone name such as eu-central-1a"))
+      .array(
+        z
+          .string()
+          .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "expected a zone name such as eu-central-1a"),
+      )
       .min(2)
       .max(6)
       .optional()
@@ -72,7 +79,10 @@ export const NetworkSchema = z
       ),
     subnets: z
       .strictObject({
-        public: z.array(cidr()).optional().describe("One CIDR per zone for load balancers and NAT gateways."),
+        public: z
+          .array(cidr())
+          .optional()
+          .describe("One CIDR per zone for load balancers and NAT gateways."),
         private: z.array(cidr()).optional().describe("One CIDR per zone for the nodes."),
         database: z.array(cidr()).optional().describe("One CIDR per zone for the database."),
       })
@@ -100,7 +110,13 @@ export const ControlPlaneSchema = z
     instanceType: instanceType("t3.medium")
       .default("t3.medium")
       .describe("EC2 instance type of the k3s servers (at least 2 GB memory)."),
-    rootVolumeGb: z.number().int().min(20).max(1000).default(30).describe("Root volume size in GiB (gp3, encrypted)."),
+    rootVolumeGb: z
+      .number()
+      .int()
+      .min(20)
+      .max(1000)
+      .default(30)
+      .describe("Root volume size in GiB (gp3, encrypted)."),
   })
   .describe("The k3s servers.");
 
@@ -111,11 +127,19 @@ export const WorkersSchema = z
     instanceType: instanceType("t3.large")
       .default("t3.large")
       .describe("EC2 instance type of the workers."),
-    rootVolumeGb: z.number().int().min(20).max(2000).default(50).describe("Root volume size in GiB (gp3, encrypted)."),
+    rootVolumeGb: z
+      .number()
+      .int()
+      .min(20)
+      .max(2000)
+      .default(50)
+      .describe("Root volume size in GiB (gp3, encrypted)."),
     spot: z
       .boolean()
       .default(false)
-      .describe("Run workers on Spot capacity (cheaper, can be reclaimed with two minutes' notice)."),
+      .describe(
+        "Run workers on Spot capacity (cheaper, can be reclaimed with two minutes' notice).",
+      ),
     scaling: z
       .enum(["cpu", "clusterAutoscaler"])
       .default("cpu")
@@ -158,9 +182,21 @@ export const DatastoreSchema = z
       .describe(
         "PostgreSQL major version. k3s certifies 12.16, 13.12, 14.9 and 15.4; RDS no longer offers standard support for 12 and 13.",
       ),
-    storageGb: z.number().int().min(20).max(65536).default(20).describe("Initial storage in GiB (gp3); it grows automatically up to 5×."),
+    storageGb: z
+      .number()
+      .int()
+      .min(20)
+      .max(65536)
+      .default(20)
+      .describe("Initial storage in GiB (gp3); it grows automatically up to 5×."),
     multiAz: z.boolean().default(false).describe("Keep a synchronous standby in another zone."),
-    backupRetentionDays: z.number().int().min(1).max(35).default(7).describe("Days of automated backups."),
+    backupRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(35)
+      .default(7)
+      .describe("Days of automated backups."),
     deletionProtection: z
       .boolean()
       .default(true)
@@ -188,8 +224,12 @@ export const K3sSchema = z
       .regex(K3S_VERSION_PATTERN, "expected a k3s release such as v1.33.5+k3s1")
       .default("v1.33.5+k3s1")
       .describe("k3s release installed on every node."),
-    clusterCidr: cidr().default("10.42.0.0/16").describe("Pod IP range (must not overlap the VPC)."),
-    serviceCidr: cidr().default("10.43.0.0/16").describe("Service IP range (must not overlap the VPC)."),
+    clusterCidr: cidr()
+      .default("10.42.0.0/16")
+      .describe("Pod IP range (must not overlap the VPC)."),
+    serviceCidr: cidr()
+      .default("10.43.0.0/16")
+      .describe("Service IP range (must not overlap the VPC)."),
   })
   .describe("k3s itself.");
 
@@ -199,8 +239,14 @@ export const AddonsSchema = z
       .enum(["nginx", "none"])
       .default("nginx")
       .describe("Ingress controller: the F5 NGINX Ingress Controller, or none."),
-    jenkins: z.boolean().default(true).describe("Install Jenkins with agents as pods in the cluster."),
-    argocd: z.boolean().default(true).describe("Install Argo CD, pointed at this cluster's folder in the repository."),
+    jenkins: z
+      .boolean()
+      .default(true)
+      .describe("Install Jenkins with agents as pods in the cluster."),
+    argocd: z
+      .boolean()
+      .default(true)
+      .describe("Install Argo CD, pointed at this cluster's folder in the repository."),
   })
   .describe("What k3s installs on the cluster.");
 
@@ -209,27 +255,50 @@ const bucketName = z
   .string()
   .min(3)
   .max(63)
-  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "expected a bucket name: lowercase letters, digits, dots and hyphens")
+  .regex(
+    /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
+    "expected a bucket name: lowercase letters, digits, dots and hyphens",
+  )
   .refine((name) => !name.includes(".."), "bucket names cannot contain two adjacent dots")
-  .refine((name) => !/^\d+\.\d+\.\d+\.\d+$/.test(name), "bucket names cannot look like an IP address")
-  .refine((name) => !name.startsWith("xn--") && !name.endsWith("-s3alias"), "bucket name uses a reserved prefix or suffix");
+  .refine(
+    (name) => !/^\d+\.\d+\.\d+\.\d+$/.test(name),
+    "bucket names cannot look like an IP address",
+  )
+  .refine(
+    (name) => !name.startsWith("xn--") && !name.endsWith("-s3alias"),
+    "bucket name uses a reserved prefix or suffix",
+  );
 
 export const StateSchema = z
   .strictObject({
-    bucket: bucketName.describe("S3 bucket for Terraform state and saved plans. The bot creates it (versioned, encrypted, private) if it does not exist."),
+    bucket: bucketName.describe(
+      "S3 bucket for Terraform state and saved plans. The bot creates it (versioned, encrypted, private) if it does not exist.",
+    ),
     lockTable: z
       .string()
-      .regex(/^[a-zA-Z0-9_.-]{3,255}$/, "expected a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)")
+      .regex(
+        /^[a-zA-Z0-9_.-]{3,255}$/,
+        "expected a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)",
+      )
       .default("k3s-bot-locks")
-      .describe("DynamoDB table for the bot's cluster locks and delivery records (state itself is locked with S3 lock files)."),
+      .describe(
+        "DynamoDB table for the bot's cluster locks and delivery records (state itself is locked with S3 lock files).",
+      ),
     key: z
       .string()
-      .regex(/^[A-Za-z0-9!_.*'()\/-]+\.tfstate$/, "expected an S3 key ending in .tfstate")
+      .regex(/^[A-Za-z0-9!_.*'()/-]+\.tfstate$/, "expected an S3 key ending in .tfstate")
       .refine((key) => !key.split("/").includes(".."), "the key cannot contain ..")
       .optional()
       .describe("State object key. Defaults to `k3s/<name>/terraform.tfstate`."),
-    region: z.string().optional().describe("Region of the state bucket. Defaults to the cluster's region."),
-    kmsKeyId: z.string().min(1).optional().describe("KMS key for state encryption. Defaults to the bucket's default encryption."),
+    region: z
+      .string()
+      .optional()
+      .describe("Region of the state bucket. Defaults to the cluster's region."),
+    kmsKeyId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("KMS key for state encryption. Defaults to the bucket's default encryption."),
   })
   .describe("Where Terraform state lives.");
 
@@ -242,7 +311,7 @@ export const AwsSchema = z
       .describe("Refuse to plan or apply in any other account."),
     roleArn: z
       .string()
-      .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]+$/, "expected an IAM role ARN")
+      .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, "expected an IAM role ARN")
       .optional()
       .describe("Role the bot assumes to manage this cluster."),
   })
