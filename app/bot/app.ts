@@ -5,7 +5,7 @@
 import type { Probot } from "probot";
 import type { ClusterRuns } from "../engine/cluster-runs";
 import { RepoGitHub } from "./github";
-import { PullRequestWorkflow } from "./workflow";
+import { type AfterApply, PullRequestWorkflow } from "./workflow";
 
 /** Every event the app handles; app.yml subscribes to exactly these (a test checks). */
 export const HANDLED_EVENTS = [
@@ -18,6 +18,8 @@ export const HANDLED_EVENTS = [
 
 export interface BotDependencies {
   runs: ClusterRuns;
+  /** Called after each successful apply (the GitOps hand-off). */
+  afterApply?: AfterApply;
 }
 
 export function createK3sBot(deps: BotDependencies) {
@@ -28,10 +30,15 @@ export function createK3sBot(deps: BotDependencies) {
       repo: string,
       log: Probot["log"],
     ) =>
-      new PullRequestWorkflow(new RepoGitHub(octokit, owner, repo), deps.runs, {
-        info: (message) => log.info(message),
-        error: (message) => log.error(message),
-      });
+      new PullRequestWorkflow(
+        new RepoGitHub(octokit, owner, repo),
+        deps.runs,
+        {
+          info: (message) => log.info(message),
+          error: (message) => log.error(message),
+        },
+        deps.afterApply,
+      );
 
     app.on("issue_comment.created", async (context) => {
       const { comment, issue, repository } = context.payload;

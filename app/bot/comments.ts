@@ -168,3 +168,7 @@ export function closedReleased(released: readonly string[]): string {
 export function unexpectedFailure(message: string): string {
   return `### k3s-bot · failed\n\nThe command stopped before it finished:\n\n${fence(message)}\n\nLocks and saved plans are as they were before it. Comment the command again to retry; if it fails the same way, this is a bug in k3s-bot.`;
 }
+
+export function handoffFailed(cluster: string, message: string): string {
+  return `### k3s apply · ${code(cluster)} · applied, hand-off failed\n\nThe infrastructure was applied, but committing the Argo CD and Jenkins configuration failed:\n\n${fence(message)}\n\nRun \`k3s-bot render clusters/${cluster}.yaml --out .\` locally and commit the result, or apply again after fixing the cause.`;
+}

@@ -40,6 +40,18 @@ interface Target {
   destroy: boolean;
 }
 
+/** What happens after a cluster was applied (the GitOps hand-off plugs in here). */
+export interface AppliedCluster {
+  github: RepoGitHub;
+  pr: PullRequestInfo;
+  config: ClusterConfig;
+  outputs: Record<string, unknown>;
+  /** True after a merge: the PR branch is gone or merged, so results go to a follow-up PR. */
+  merged: boolean;
+}
+
+export type AfterApply = (applied: AppliedCluster) => Promise<void>;
+
 const planCheck = (cluster: string) => `k3s plan · ${cluster}`;
 const applyCheck = (cluster: string) => `k3s apply · ${cluster}`;
 
@@ -48,6 +60,7 @@ export class PullRequestWorkflow {
     private readonly github: RepoGitHub,
     private readonly runs: ClusterRuns,
     private readonly log: Logger,
+    private readonly afterApply?: AfterApply,
   ) {}
 
   /** Rules come from the default branch: a PR cannot change the rules it is judged by. */
@@ -399,7 +412,7 @@ export class PullRequestWorkflow {
     for (const target of targets) {
       if (!target.source) continue;
       const planned = await this.planOne(merged, ref, target);
-      if (planned) await this.applyOne(merged, ref, target);
+      if (planned) await this.applyOne(merged, ref, target, true);
     }
   }
 
