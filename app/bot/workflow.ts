@@ -336,6 +336,7 @@ export class PullRequestWorkflow {
     pr: PullRequestInfo,
     ref: PullRequestRef,
     target: Target,
+    merged = false,
   ): Promise<boolean> {
     const post = (body: string) =>
       this.github.upsertComment(pr.number, text.marker("apply", target.cluster), body);
