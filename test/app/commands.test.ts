@@ -179,3 +179,52 @@ describe("locks", () => {
     expect(bot.github.comments).toEqual([]);
   });
 });
+
+describe("unlock", () => {
+  const devRef = {
+    cluster: "dev",
+    stateBucket: "acme-tfstate",
+    stateKey: "k3s/dev/terraform.tfstate",
+  };
+  async function seedLock(pullRequest: number) {
+    const config = emulatorAwsClientConfig(emulator.url);
+    const clients = {
+      s3: new S3Client(config),
+      dynamodb: new DynamoDBClient(config),
+      sts: new STSClient(config),
+    };
+    await ensureStateBackend(
+      { bucket: "acme-tfstate", lockTable: "acme-k3s-bot", region: "eu-central-1" },
+      clients,
+    );
+    const locks = new ClusterLocks(clients.dynamodb, "acme-k3s-bot");
+    await locks.acquire(devRef, { repo: REPO, pullRequest, user: "alice" });
+    return { locks, close: () => Object.values(clients).forEach((c) => c.destroy()) };
+  }
+
+  it("releases this PR's lock", async () => {
+    const { locks, close } = await seedLock(5);
+    await comment("/k3s unlock dev");
+    expect(bot.github.commentsOn(5).at(-1)?.body).toContain("`dev`: unlocked");
+    expect(await locks.get(devRef)).toBeNull();
+    close();
+  });
+
+  it("leaves another PR's lock alone", async () => {
+    const { locks, close } = await seedLock(4);
+    await comment("/k3s unlock dev");
+    expect(bot.github.commentsOn(5).at(-1)?.body).toContain(
+      "`dev`: held by acme/platform#4, not by this PR",
+    );
+    expect((await locks.get(devRef))?.pullRequest).toBe(4);
+    close();
+  });
+
+  it("needs write access", async () => {
+    const { locks, close } = await seedLock(5);
+    await comment("/k3s unlock dev", "mallory");
+    expect(bot.github.commentsOn(5).at(-1)?.body).toContain("@mallory needs write access");
+    expect((await locks.get(devRef))?.pullRequest).toBe(5);
+    close();
+  });
+});
