@@ -72,7 +72,7 @@ beforeAll(async () => {
     host: "127.0.0.1",
     port,
     // Rejected deliveries are logged with their whole payload: keep the test output readable.
-    log: new Probot({ githubToken: "unused", logLevel: "silent" }).log,
+    log: new Probot({ githubToken: "unused", logLevel: "fatal" }).log,
     Probot: Probot.defaults({
       appId: 1,
       privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
