@@ -9,6 +9,7 @@ import {
   type DefinitionSource,
   describeError,
   type PullRequestRef,
+  withRole,
 } from "../engine/cluster-runs";
 import { applyRefusals, canWrite } from "./authorize";
 import { type Command, helpText, parseComment } from "./commands";
@@ -64,11 +65,16 @@ export class PullRequestWorkflow {
   ) {}
 
   /** Rules come from the default branch: a PR cannot change the rules it is judged by. */
+  /** The repository's config, once read for this event. */
+  private botConfig?: BotConfig;
+
   private async config(): Promise<
     { ok: true; config: BotConfig } | { ok: false; message: string }
   > {
     const branch = await this.github.defaultBranch();
-    return parseBotConfig(await this.github.fileAt(CONFIG_PATH, branch));
+    const result = parseBotConfig(await this.github.fileAt(CONFIG_PATH, branch));
+    if (result.ok) this.botConfig = result.config;
+    return result;
   }
 
   async onComment(event: CommentEvent): Promise<void> {
@@ -251,7 +257,11 @@ export class PullRequestWorkflow {
       return false;
     }
     this.log.info(`plan ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
-    const outcome = await this.runs.plan(ref, target.source, { destroy: target.destroy });
+    const roleArn = this.botConfig?.clusters[target.cluster]?.roleArn;
+    const outcome = await this.runs.plan(ref, target.source, {
+      destroy: target.destroy,
+      ...(roleArn ? { roleArn } : {}),
+    });
     switch (outcome.kind) {
       case "invalid": {
         const body = text.invalidDefinition(target.cluster, target.file, outcome.problems);
@@ -355,7 +365,10 @@ export class PullRequestWorkflow {
       "Applying…",
     );
     this.log.info(`apply ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
-    const outcome = await this.runs.apply(ref, loaded.config);
+    const outcome = await this.runs.apply(
+      ref,
+      withRole(loaded.config, this.botConfig?.clusters[target.cluster]?.roleArn),
+    );
     const finish = async (ok: boolean, title: string, body: string) => {
       await post(body);
       await this.github.finishCheckRun(checkId, ok ? "success" : "failure", {

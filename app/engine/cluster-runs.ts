@@ -138,7 +138,10 @@ export class ClusterRuns {
       const lock = await locks.acquire(clusterRef(config), pr);
       if (!lock.acquired) return { kind: "locked", heldBy: lock.heldBy, config };
 
-      const accountId = await this.options.aws.accountId(config.region);
+      // With a role, the cluster lives in the role's account, whoever the bot is.
+      const accountId = config.aws.roleArn
+        ? accountOfArn(config.aws.roleArn)
+        : await this.options.aws.accountId(config.region);
       const workDir = this.workDir(pr.repo, config.name, "plan");
       const result = await this.options.queue.run(
         `${config.state.bucket}/${config.state.key}`,
@@ -293,6 +296,19 @@ export class ClusterRuns {
     if (result.released) await plans.deleteForCluster(pr.repo, pr.pullRequest, config.name);
     return result;
   }
+}
+
+/**
+ * The role the repository's bot config names for a cluster; the definition's own
+ * `aws.roleArn` wins when both are set (it was reviewed together with the cluster).
+ */
+export function withRole(config: ClusterConfig, roleArn: string | undefined): ClusterConfig {
+  if (!roleArn || config.aws.roleArn) return config;
+  return { ...config, aws: { ...config.aws, roleArn } };
+}
+
+function accountOfArn(arn: string): string | undefined {
+  return arn.split(":")[4] || undefined;
 }
 
 /** Where a definition keeps the bot's records: one lock table and plan bucket per combination. */
