@@ -5,11 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Command, CommanderError } from "commander";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { countResources, synthesizeCluster } from "../../infra/synth";
 import { loadDefinitionFile } from "../engine/definitions/load";
 import { formatProblems } from "../engine/definitions/problems";
+import { fetchKubeconfig, KubeconfigUnavailableError } from "../engine/kubeconfig";
 import { offlineStackOptions } from "../engine/plan/offline";
 import { planCluster } from "../engine/plan/plan-cluster";
 import { TerraformError } from "../engine/terraform/runner";
@@ -116,6 +118,32 @@ export function buildProgram(io: Io = processIo): Command {
         `synth ${t.synthMs} ms · init ${t.initMs} ms · plan ${t.planMs} ms · ${result.resourceCount} resources · saved plan ${result.planFile}\n`,
       );
       io.out(result.markdown);
+    });
+
+  program
+    .command("kubeconfig")
+    .description(
+      "Print the cluster's admin kubeconfig (stored by its first server in Secrets Manager; no SSH).",
+    )
+    .argument("<definition>", "cluster definition file")
+    .option("--out <file>", "write it to FILE (mode 0600) instead of stdout")
+    .action(async (file: string, options: { out?: string }) => {
+      const config = loadOrFail(file, io);
+      const client = new SecretsManagerClient({ region: config.region });
+      try {
+        const kubeconfig = await fetchKubeconfig(config, client);
+        if (options.out) {
+          writeFileSync(options.out, kubeconfig, { mode: 0o600 });
+          io.err(`wrote ${options.out}\n`);
+        } else {
+          io.out(kubeconfig.endsWith("\n") ? kubeconfig : `${kubeconfig}\n`);
+        }
+      } catch (error) {
+        if (error instanceof KubeconfigUnavailableError) throw new CliFailure(error.message);
+        throw error;
+      } finally {
+        client.destroy();
+      }
     });
 
   return program;
