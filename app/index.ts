@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Probot } from "probot";
 import { createK3sBot } from "./bot/app";
+import { createGitopsHandoff, defaultRepoUrl } from "./bot/gitops-handoff";
 import { DefaultAwsEnvironment } from "./engine/aws-environment";
 import { ClusterRuns } from "./engine/cluster-runs";
 import { defaultConcurrency, RunQueue } from "./engine/run-queue";
@@ -30,7 +31,8 @@ export default function k3sBot(app: Probot): void {
     ),
     workRoot: resolve(process.env.K3S_BOT_WORK_DIR ?? ".work"),
     timeoutMs: positiveInt("K3S_BOT_TIMEOUT_MINUTES", 60) * 60_000,
-    gitopsRepoUrl: (repo) => `https://github.com/${repo}.git`,
+    // Argo CD reads the repository at the URL the hand-off writes into its Applications.
+    gitopsRepoUrl: defaultRepoUrl,
   });
-  createK3sBot({ runs })(app);
+  createK3sBot({ runs, afterApply: createGitopsHandoff({ repoUrl: defaultRepoUrl }) })(app);
 }

@@ -403,12 +403,30 @@ export class PullRequestWorkflow {
           "terraform apply failed",
           text.applyFailed(target.cluster, outcome.error),
         );
-      case "applied":
-        return finish(
+      case "applied": {
+        const ok = await finish(
           true,
           "Applied",
           text.applied(target.cluster, outcome.metadata, outcome.outputs),
         );
+        if (this.afterApply) {
+          // The apply stands whatever happens here; a failed hand-off is reported, not hidden.
+          try {
+            await this.afterApply({
+              github: this.github,
+              pr,
+              config: loaded.config,
+              outputs: outcome.outputs,
+              merged,
+            });
+          } catch (error) {
+            const message = describeError(error);
+            this.log.error(`hand-off for ${target.cluster} failed: ${message}`);
+            await this.github.comment(pr.number, text.handoffFailed(target.cluster, message));
+          }
+        }
+        return ok;
+      }
     }
   }
 

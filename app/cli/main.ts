@@ -3,14 +3,16 @@
  * Exit codes: 0 success, 1 the work failed (invalid definition, Terraform error), 2 bad usage.
  * Results go to stdout (the same Markdown a PR would get); progress goes to stderr.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Command, CommanderError } from "commander";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { countResources, synthesizeCluster } from "../../infra/synth";
 import { loadDefinitionFile } from "../engine/definitions/load";
 import { formatProblems } from "../engine/definitions/problems";
+import { renderClusterFiles } from "../engine/gitops/render";
 import { fetchKubeconfig, KubeconfigUnavailableError } from "../engine/kubeconfig";
 import { offlineStackOptions } from "../engine/plan/offline";
 import { planCluster } from "../engine/plan/plan-cluster";
@@ -93,6 +95,39 @@ export function buildProgram(io: Io = processIo): Command {
     });
 
   program
+    .command("render")
+    .description(
+      "Write the Argo CD and Jenkins files the bot commits after an apply, under the same paths, into DIR.",
+    )
+    .argument("<definition>", "cluster definition file")
+    .requiredOption("--out <dir>", "output directory (the repository root to write in place)")
+    .option(
+      "--outputs <file>",
+      "the stack's outputs (`terraform output -json`); without it, values only an apply knows are placeholders",
+    )
+    .option(
+      "--repo-url <url>",
+      "the repository Argo CD reads (default: this checkout's origin, as an https URL)",
+    )
+    .action((file: string, options: { out: string; outputs?: string; repoUrl?: string }) => {
+      const config = loadOrFail(file, io);
+      const outputs = options.outputs ? readTerraformOutputs(options.outputs) : {};
+      let url = options.repoUrl ?? originUrl(dirname(resolve(file)));
+      if (url === null) {
+        url = PLACEHOLDER_REPO_URL;
+        io.err(
+          `warning: no git origin to take the repository URL from; wrote ${url} (pass --repo-url)\n`,
+        );
+      }
+      for (const rendered of renderClusterFiles(config, outputs, { url })) {
+        const path = join(options.out, rendered.path);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, rendered.content);
+        io.err(`wrote ${path}\n`);
+      }
+    });
+
+  program
     .command("plan")
     .description(
       "Synthesize, terraform init and plan; print the plan as the PR comment would show it.",
@@ -147,6 +182,47 @@ export function buildProgram(io: Io = processIo): Command {
     });
 
   return program;
+}
+
+/** `terraform output -json`: name → { value, type, sensitive }; sensitive values are withheld. */
+function readTerraformOutputs(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new CliFailure(`${file}: not JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new CliFailure(`${file}: expected the object printed by \`terraform output -json\``);
+  const outputs: Record<string, unknown> = {};
+  for (const [name, entry] of Object.entries(parsed)) {
+    if (typeof entry !== "object" || entry === null || !("value" in entry))
+      throw new CliFailure(
+        `${file}: output ${name} has no "value" (use \`terraform output -json\`)`,
+      );
+    const { value, sensitive } = entry as { value: unknown; sensitive?: boolean };
+    outputs[name] = sensitive ? "(sensitive)" : value;
+  }
+  return outputs;
+}
+
+const PLACEHOLDER_REPO_URL = "https://github.com/OWNER/REPO.git";
+
+/** The checkout's origin as the https URL the bot uses (git@github.com:o/r.git → https://…). */
+function originUrl(cwd: string): string | null {
+  let raw: string;
+  try {
+    raw = execFileSync("git", ["remote", "get-url", "origin"], {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return null;
+  }
+  const ssh = /^git@([^:]+):(.+?)(\.git)?$/.exec(raw);
+  if (ssh) return `https://${ssh[1]}/${ssh[2]}.git`;
+  return raw.endsWith(".git") ? raw : `${raw}.git`;
 }
 
 /** Runs the CLI and returns the exit code (never throws, never prints a stack trace). */

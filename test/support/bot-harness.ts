@@ -8,6 +8,7 @@ import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createK3sBot } from "../../app/bot/app";
+import type { AfterApply } from "../../app/bot/workflow";
 import type { AwsEnvironment } from "../../app/engine/aws-environment";
 import { ClusterRuns } from "../../app/engine/cluster-runs";
 import { RunQueue } from "../../app/engine/run-queue";
@@ -28,7 +29,11 @@ export interface BotHarness {
 
 export function startBot(
   emulatorUrl: string,
-  options: { wrapAws?: (aws: AwsEnvironment) => AwsEnvironment } = {},
+  options: {
+    wrapAws?: (aws: AwsEnvironment) => AwsEnvironment;
+    /** The after-apply hook (e.g. the GitOps hand-off); none by default. */
+    afterApply?: AfterApply;
+  } = {},
 ): BotHarness {
   nock.disableNetConnect();
   // The emulator runs on loopback: let those requests through, nothing else.
@@ -56,7 +61,9 @@ export function startBot(
     })),
     logLevel: "warn",
   });
-  probot.load(createK3sBot({ runs }));
+  probot.load(
+    createK3sBot({ runs, ...(options.afterApply ? { afterApply: options.afterApply } : {}) }),
+  );
   let delivery = 0;
   return {
     probot,
