@@ -199,7 +199,13 @@ describe("unlock", () => {
     );
     const locks = new ClusterLocks(clients.dynamodb, "acme-k3s-bot");
     await locks.acquire(devRef, { repo: REPO, pullRequest, user: "alice" });
-    return { locks, close: () => Object.values(clients).forEach((c) => c.destroy()) };
+    return {
+      locks,
+      close: () =>
+        Object.values(clients).forEach((c) => {
+          c.destroy();
+        }),
+    };
   }
 
   it("releases this PR's lock", async () => {

@@ -59,13 +59,10 @@ beforeAll(async () => {
   bot = startBot(emulator.url);
   bot.github.addPull({ number: 5, headSha: sha("a") });
   // The App authenticates as the installation: GitHub hands out a token for it.
-  nock("https://api.github.com")
-    .persist()
-    .post("/app/installations/1/access_tokens")
-    .reply(201, {
-      token: "ghs_installationtokenfortests000000000000",
-      expires_at: "2099-01-01T00:00:00Z",
-    });
+  nock("https://api.github.com").persist().post("/app/installations/1/access_tokens").reply(201, {
+    token: "ghs_installationtokenfortests000000000000",
+    expires_at: "2099-01-01T00:00:00Z",
+  });
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   port = await freePort();
   server = new Server({

@@ -4,6 +4,7 @@
  * webhooks, then assert on what the bot did (comments, check runs, reactions, the call log).
  * With net connect disabled, any call the model does not know fails the test.
  */
+import { createHash } from "node:crypto";
 import nock from "nock";
 
 export interface FakeComment {
@@ -41,6 +42,32 @@ export interface FakePull {
 
 export const BOT_LOGIN = "k3s-bot[bot]";
 
+/** A commit of the git data model: its tree is path → content (blob ids are computed). */
+export interface FakeCommit {
+  sha: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  /** What the request gave as author (undefined: GitHub makes the App the author). */
+  author?: unknown;
+}
+
+export interface FakeCreatedPull {
+  number: number;
+  title: string;
+  head: string;
+  base: string;
+  body: string;
+}
+
+const gitSha = (text: string) => createHash("sha1").update(text).digest("hex");
+const blobSha = (content: string) => {
+  const body = Buffer.from(content, "utf8");
+  return createHash("sha1")
+    .update(Buffer.concat([Buffer.from(`blob ${body.length}\0`), body]))
+    .digest("hex");
+};
+
 export class FakeGitHub {
   readonly owner: string;
   readonly repo: string;
@@ -56,6 +83,15 @@ export class FakeGitHub {
   /** Respond to the next matching calls with an error status (fault injection). */
   readonly failures: Array<{ method: string; path: RegExp; status: number; times: number }> = [];
   private nextId = 1000;
+  /** Git data model: branch → commit, commits, trees (tree sha → path → content). */
+  readonly branches = new Map<string, string>();
+  readonly commits = new Map<string, FakeCommit>();
+  readonly trees = new Map<string, Map<string, string>>();
+  readonly createdPulls: FakeCreatedPull[] = [];
+  /** Every ref update as requested (tests assert that force is never true). */
+  readonly refUpdates: Array<{ ref: string; sha: string; force: unknown }> = [];
+  /** Run once just before the next matching call is answered (e.g. someone pushes). */
+  readonly beforeCall: Array<{ method: string; path: RegExp; run: () => void }> = [];
 
   constructor(fullName: string) {
     const [owner = "", repo = ""] = fullName.split("/");
@@ -107,6 +143,76 @@ export class FakeGitHub {
     return [...this.checkRuns].reverse().find((c) => c.name === name);
   }
 
+  private storeTree(files: Map<string, string>): string {
+    const sha = gitSha(
+      [...files.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([p, c]) => `${p}\0${blobSha(c)}`)
+        .join("\n"),
+    );
+    this.trees.set(sha, new Map(files));
+    return sha;
+  }
+
+  private storeCommit(commit: Omit<FakeCommit, "sha">): string {
+    const sha = gitSha(
+      `${commit.tree}\n${commit.parents.join(",")}\n${commit.message}\n${this.nextId++}`,
+    );
+    this.commits.set(sha, { sha, ...commit });
+    // The contents API serves the commit's files too.
+    this.files.set(sha, new Map(this.trees.get(commit.tree)));
+    return sha;
+  }
+
+  private moveBranch(branch: string, sha: string): void {
+    this.branches.set(branch, sha);
+    const commit = this.commits.get(sha);
+    if (commit) this.files.set(branch, new Map(this.trees.get(commit.tree)));
+  }
+
+  /**
+   * Commits files on a branch (someone's push): the branch's current files plus `changes`
+   * (null deletes). Returns the new commit's sha.
+   */
+  pushCommit(branch: string, changes: Record<string, string | null>, message = "a commit"): string {
+    const parent = this.branches.get(branch);
+    const files = new Map(parent ? this.trees.get(this.commits.get(parent)?.tree ?? "") : []);
+    for (const [path, content] of Object.entries(changes)) {
+      if (content === null) files.delete(path);
+      else files.set(path, content);
+    }
+    const sha = this.storeCommit({
+      tree: this.storeTree(files),
+      parents: parent ? [parent] : [],
+      message,
+    });
+    this.moveBranch(branch, sha);
+    return sha;
+  }
+
+  /** The files of a branch's head commit. */
+  filesOf(branch: string): Map<string, string> {
+    const commit = this.commits.get(this.branches.get(branch) ?? "");
+    return new Map(this.trees.get(commit?.tree ?? ""));
+  }
+
+  headCommit(branch: string): FakeCommit | undefined {
+    return this.commits.get(this.branches.get(branch) ?? "");
+  }
+
+  private descends(sha: string, ancestor: string): boolean {
+    const seen = new Set<string>();
+    const queue = [sha];
+    while (queue.length > 0) {
+      const next = queue.shift() as string;
+      if (next === ancestor) return true;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(...(this.commits.get(next)?.parents ?? []));
+    }
+    return false;
+  }
+
   /** Installs the interceptors; call `nock.cleanAll()` after the test. */
   install(): void {
     const base = `/repos/${this.owner}/${this.repo}`;
@@ -122,6 +228,10 @@ export class FakeGitHub {
         const url = new URL(uri, "https://api.github.com");
         self.calls.push(`${method} ${url.pathname}${url.search}`);
         if (process.env.FAKE_GITHUB_TRACE) console.log(Date.now() % 100000, method, url.pathname);
+        const hook = self.beforeCall.findIndex(
+          (h) => h.method === method && h.path.test(url.pathname),
+        );
+        if (hook >= 0) self.beforeCall.splice(hook, 1)[0]?.run();
         const failure = self.failures.find(
           (f) => f.method === method && f.path.test(url.pathname) && f.times > 0,
         );
@@ -282,6 +392,107 @@ export class FakeGitHub {
     route("GET", new RegExp(`${repoPath}/commits/([^/]+)/check-runs$`), (m) => {
       const runs = this.checkRuns.filter((c) => c.head_sha === m[1]);
       return [200, { total_count: runs.length, check_runs: runs }];
+    });
+
+    // Git data API (https://docs.github.com/en/rest/git): refs, commits, trees, on the model above.
+    route("GET", new RegExp(`${repoPath}/git/ref/heads/(.+)$`), (m) => {
+      const branch = decodeURIComponent(m[1] ?? "");
+      const sha = this.branches.get(branch);
+      if (!sha) return [404, { message: "Not Found" }];
+      return [200, { ref: `refs/heads/${branch}`, object: { sha, type: "commit" } }];
+    });
+    route("GET", new RegExp(`${repoPath}/git/commits/([0-9a-f]{40})$`), (m) => {
+      const commit = this.commits.get(m[1] ?? "");
+      if (!commit) return [404, { message: "Not Found" }];
+      return [
+        200,
+        {
+          sha: commit.sha,
+          message: commit.message,
+          tree: { sha: commit.tree },
+          parents: commit.parents.map((sha) => ({ sha })),
+        },
+      ];
+    });
+    route("GET", new RegExp(`${repoPath}/git/trees/([0-9a-f]{40})$`), (m) => {
+      const tree = this.trees.get(m[1] ?? "");
+      if (!tree) return [404, { message: "Not Found" }];
+      return [
+        200,
+        {
+          sha: m[1],
+          truncated: false,
+          tree: [...tree.entries()].map(([path, content]) => ({
+            path,
+            mode: "100644",
+            type: "blob",
+            sha: blobSha(content),
+          })),
+        },
+      ];
+    });
+    route("POST", new RegExp(`${repoPath}/git/trees$`), (_m, body) => {
+      const b = body as {
+        base_tree?: string;
+        tree: Array<{ path: string; content?: string; sha?: string | null }>;
+      };
+      const base = b.base_tree ? this.trees.get(b.base_tree) : new Map<string, string>();
+      if (!base) return [422, { message: "Invalid tree info" }];
+      const files = new Map(base);
+      for (const entry of b.tree) {
+        if (entry.content !== undefined) files.set(entry.path, entry.content);
+        else if (entry.sha === null) {
+          if (!files.has(entry.path)) return [422, { message: "GitRPC::BadObjectState" }];
+          files.delete(entry.path);
+        } else return [422, { message: "only inline content and deletions are modelled" }];
+      }
+      return [201, { sha: this.storeTree(files), truncated: false, tree: [] }];
+    });
+    route("POST", new RegExp(`${repoPath}/git/commits$`), (_m, body) => {
+      const b = body as { message: string; tree: string; parents: string[]; author?: unknown };
+      if (!this.trees.has(b.tree)) return [422, { message: "Tree SHA does not exist" }];
+      if (b.parents.some((p) => !this.commits.has(p)))
+        return [422, { message: "Parent SHA does not exist or is not a commit object" }];
+      const sha = this.storeCommit({
+        tree: b.tree,
+        parents: b.parents,
+        message: b.message,
+        ...(b.author !== undefined ? { author: b.author } : {}),
+      });
+      return [201, { sha, tree: { sha: b.tree }, message: b.message }];
+    });
+    route("PATCH", new RegExp(`${repoPath}/git/refs/heads/(.+)$`), (m, body) => {
+      const branch = decodeURIComponent(m[1] ?? "");
+      const b = body as { sha: string; force?: boolean };
+      this.refUpdates.push({ ref: `heads/${branch}`, sha: b.sha, force: b.force });
+      const current = this.branches.get(branch);
+      if (!current) return [422, { message: "Reference does not exist" }];
+      if (!this.commits.has(b.sha)) return [422, { message: "Object does not exist" }];
+      if (!b.force && !this.descends(b.sha, current))
+        return [422, { message: "Update is not a fast forward" }];
+      this.moveBranch(branch, b.sha);
+      return [200, { ref: `refs/heads/${branch}`, object: { sha: b.sha, type: "commit" } }];
+    });
+    route("POST", new RegExp(`${repoPath}/git/refs$`), (_m, body) => {
+      const b = body as { ref: string; sha: string };
+      const branch = b.ref.replace(/^refs\/heads\//, "");
+      if (this.branches.has(branch)) return [422, { message: "Reference already exists" }];
+      if (!this.commits.has(b.sha)) return [422, { message: "Object does not exist" }];
+      this.moveBranch(branch, b.sha);
+      return [201, { ref: b.ref, object: { sha: b.sha, type: "commit" } }];
+    });
+    route("POST", new RegExp(`${repoPath}/pulls$`), (_m, body) => {
+      const b = body as { title: string; head: string; base: string; body: string };
+      if (!this.branches.has(b.head)) return [422, { message: "Validation Failed: head" }];
+      const pull = { number: this.nextId++, ...b };
+      this.createdPulls.push(pull);
+      return [
+        201,
+        {
+          number: pull.number,
+          html_url: `https://github.com/${this.fullName}/pull/${pull.number}`,
+        },
+      ];
     });
   }
 }
