@@ -100,6 +100,11 @@ export class ClusterRuns {
     };
   }
 
+  /** Working directory of a cluster for a repository; `plan` holds the initialized backend. */
+  workDirOf(repo: string, cluster: string, purpose: "plan" | `apply-${string}`): string {
+    return this.workDir(repo, cluster, purpose);
+  }
+
   private workDir(repo: string, cluster: string, purpose: string): string {
     const dir = join(this.options.workRoot, repo.replace("/", "__"), cluster, purpose);
     mkdirSync(dir, { recursive: true });

@@ -19,7 +19,7 @@ export async function dropTlsOnlyBucketPolicy(s3: S3Client, bucket: string): Pro
 
 /**
  * Arguments whose value moto reads back differently from what was written, so that every plan
- * after an apply would show a change (EMULATOR.md gap 3, plus three found with this stack).
+ * after an apply would show a change (EMULATOR.md gap 3, plus those found with this stack).
  * Ignored in emulator runs only, where a second plan must come out empty.
  */
 const EMULATOR_PERPETUAL_DIFFS: Record<string, { ignore: string[]; gap: string }> = {
@@ -44,12 +44,12 @@ const EMULATOR_PERPETUAL_DIFFS: Record<string, { ignore: string[]; gap: string }
     gap: "moto echoes the provider's default_tags back into tag_specifications",
   },
   aws_vpc_security_group_ingress_rule: {
-    ignore: ["referenced_security_group_id"],
-    gap: "moto reads back `<account>/sg-…` instead of `sg-…`, then rejects the update",
+    ignore: ["referenced_security_group_id", "description"],
+    gap: "for rules that reference a group, moto reads back `<account>/sg-…` instead of `sg-…` and no description, then rejects the update",
   },
   aws_vpc_security_group_egress_rule: {
-    ignore: ["referenced_security_group_id"],
-    gap: "as for ingress rules: moto reads back `<account>/sg-…`",
+    ignore: ["referenced_security_group_id", "description"],
+    gap: "as for ingress rules",
   },
 };
 

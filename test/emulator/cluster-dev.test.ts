@@ -1,0 +1,3 @@
+import { describeClusterLifecycle } from "./cluster-lifecycle";
+
+describeClusterLifecycle("dev");
