@@ -4,7 +4,8 @@
  * Results go to stdout (the same Markdown a PR would get); progress goes to stderr.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Command, CommanderError } from "commander";
@@ -15,8 +16,8 @@ import { formatProblems } from "../engine/definitions/problems";
 import { renderClusterFiles } from "../engine/gitops/render";
 import { fetchKubeconfig, KubeconfigUnavailableError } from "../engine/kubeconfig";
 import { offlineStackOptions } from "../engine/plan/offline";
-import { planCluster } from "../engine/plan/plan-cluster";
-import { TerraformError } from "../engine/terraform/runner";
+import { PLAN_FILE, planCluster } from "../engine/plan/plan-cluster";
+import { TerraformError, TerraformRunner } from "../engine/terraform/runner";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -148,11 +149,64 @@ export function buildProgram(io: Io = processIo): Command {
         ...(options.offline ? { stackOptions: offlineStackOptions(workDir) } : {}),
         context: { definitionFile: file, ...(options.offline ? { offline: true } : {}) },
       });
+      writePlanRecord(workDir, {
+        definition: definitionDigest(file),
+        cluster: config.name,
+        offline: options.offline === true,
+        plannedAt: new Date().toISOString(),
+      });
       const t = result.timings;
       io.err(
         `synth ${t.synthMs} ms · init ${t.initMs} ms · plan ${t.planMs} ms · ${result.resourceCount} resources · saved plan ${result.planFile}\n`,
       );
       io.out(result.markdown);
+    });
+
+  program
+    .command("apply")
+    .description(
+      "Apply the plan that `plan` saved for this definition, exactly that plan (refused if the definition changed since).",
+    )
+    .argument("<definition>", "cluster definition file")
+    .option("--work-dir <dir>", "Terraform working directory (default: .work/<cluster>)")
+    .action(async (file: string, options: { workDir?: string }) => {
+      const config = loadOrFail(file, io);
+      const workDir = resolve(options.workDir ?? defaultWorkDir(config.name));
+      const record = readPlanRecord(workDir);
+      if (!record || !existsSync(join(workDir, PLAN_FILE)))
+        throw new CliFailure(
+          `no saved plan in ${workDir}: run \`k3s-bot plan ${file}\` first, review it, then apply`,
+        );
+      if (record.definition !== definitionDigest(file))
+        throw new CliFailure(
+          `${file} changed since it was planned (${record.plannedAt}): plan again and review the new plan before applying`,
+        );
+      if (record.offline)
+        throw new CliFailure(
+          "the saved plan was made with --offline (local state, no AWS account): it shows what would be created and cannot be applied; plan again without --offline",
+        );
+      if (record.appliedAt)
+        throw new CliFailure(
+          `the saved plan was already applied (${record.appliedAt}): plan again to see what is left to do`,
+        );
+      io.err(`applying the saved plan of ${config.name} (${record.plannedAt}) …\n`);
+      const runner = new TerraformRunner(workDir, {
+        onOutput: (chunk) => {
+          for (const line of chunk.split("\n"))
+            if (/(Creation|Modifications|Destruction) complete/.test(line))
+              io.err(`  ${line.trim()}\n`);
+        },
+      });
+      const applied = await runner.apply(PLAN_FILE);
+      // A plan file applies once: Terraform refuses it afterwards as stale.
+      writePlanRecord(workDir, { ...record, appliedAt: new Date().toISOString() });
+      io.err(`applied in ${(applied.durationMs / 1000).toFixed(1)} s\n`);
+      const outputs = await runner.outputs();
+      io.out(`## k3s-bot: applied \`${config.name}\`\n\n| output | value |\n|---|---|\n`);
+      for (const [name, output] of Object.entries(outputs))
+        io.out(
+          `| \`${name}\` | ${output.sensitive ? "(sensitive)" : `\`${JSON.stringify(output.value)}\``} |\n`,
+        );
     });
 
   program
@@ -182,6 +236,33 @@ export function buildProgram(io: Io = processIo): Command {
     });
 
   return program;
+}
+
+/** What `plan` records next to the saved plan, so that `apply` applies only what was reviewed. */
+interface PlanRecord {
+  definition: string;
+  cluster: string;
+  offline: boolean;
+  plannedAt: string;
+  appliedAt?: string;
+}
+
+const PLAN_RECORD = "k3s.tfplan.record.json";
+
+function definitionDigest(file: string): string {
+  return createHash("sha256").update(readFileSync(file)).digest("hex");
+}
+
+function writePlanRecord(workDir: string, record: PlanRecord): void {
+  writeFileSync(join(workDir, PLAN_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+function readPlanRecord(workDir: string): PlanRecord | null {
+  try {
+    return JSON.parse(readFileSync(join(workDir, PLAN_RECORD), "utf8")) as PlanRecord;
+  } catch {
+    return null;
+  }
 }
 
 /** `terraform output -json`: name → { value, type, sensitive }; sensitive values are withheld. */

@@ -33,14 +33,18 @@ describe("k3s-bot", () => {
   it("prints help listing every subcommand, exit 0", async () => {
     const { code, out } = await cli("--help");
     expect(code).toBe(EXIT_OK);
-    for (const sub of ["validate", "synth", "plan", "kubeconfig"]) expect(out).toContain(sub);
+    for (const sub of ["validate", "synth", "plan", "apply", "render", "kubeconfig"])
+      expect(out).toContain(sub);
   });
 
-  it.each(["validate", "synth", "plan", "kubeconfig"])("prints help for %s", async (sub) => {
-    const { code, out } = await cli(sub, "--help");
-    expect(code).toBe(EXIT_OK);
-    expect(out).toContain(`Usage: k3s-bot ${sub}`);
-  });
+  it.each(["validate", "synth", "plan", "apply", "render", "kubeconfig"])(
+    "prints help for %s",
+    async (sub) => {
+      const { code, out } = await cli(sub, "--help");
+      expect(code).toBe(EXIT_OK);
+      expect(out).toContain(`Usage: k3s-bot ${sub}`);
+    },
+  );
 
   it.each([
     [["frobnicate"], /unknown command 'frobnicate'/],
@@ -97,6 +101,33 @@ describe("k3s-bot", () => {
     const { stdout } = await promisify(execFile)("node", ["bin/k3s-bot.mjs", "--help"]);
     expect(stdout).toContain("Usage: k3s-bot");
   });
+});
+
+describe("k3s-bot apply", () => {
+  it("refuses without a saved plan, with an --offline plan, and when the definition changed since the plan", async () => {
+    const dir = tempDir();
+    const file = join(dir, "dev.yaml");
+    writeFileSync(file, readFileSync("examples/clusters/dev.yaml"));
+    const workDir = join(dir, "work");
+
+    let result = await cli("apply", file, "--work-dir", workDir);
+    expect(result.code).toBe(EXIT_FAILED);
+    expect(result.err).toContain(`no saved plan in ${workDir}: run \`k3s-bot plan ${file}\` first`);
+
+    result = await cli("plan", file, "--offline", "--work-dir", workDir);
+    expect(result.code, result.err).toBe(EXIT_OK);
+    expect(result.out).toContain("to add");
+
+    result = await cli("apply", file, "--work-dir", workDir);
+    expect(result.code).toBe(EXIT_FAILED);
+    expect(result.err).toMatch(/made with --offline .* cannot be applied/);
+
+    writeFileSync(file, `${readFileSync(file, "utf8")}\n# reviewed? no: changed after the plan\n`);
+    result = await cli("apply", file, "--work-dir", workDir);
+    expect(result.code).toBe(EXIT_FAILED);
+    expect(result.err).toMatch(/dev\.yaml changed since it was planned .*: plan again/);
+    expect(result.err).not.toMatch(/\n\s+at /);
+  }, 120_000);
 });
 
 describe("k3s-bot kubeconfig", () => {
