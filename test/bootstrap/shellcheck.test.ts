@@ -1,9 +1,10 @@
 /**
- * Every bootstrap script, and the user data itself, passes shellcheck. Never skipped: CI installs
- * shellcheck from Debian's packages (.ci/run).
+ * Every bootstrap script, and the user data itself, passes shellcheck. Never skipped: the pinned
+ * shellcheck comes with the emulator venv (scripts/setup-moto.sh, run by `npm test` first);
+ * one on the PATH is used when that is missing.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,14 +13,19 @@ import { deliveredUserData, haParams } from "./world";
 
 const SCRIPTS = fileURLToPath(new URL("../../infra/bootstrap/scripts/", import.meta.url));
 
+const PINNED_SHELLCHECK = fileURLToPath(
+  new URL("../../.venv-moto/bin/shellcheck", import.meta.url),
+);
+
 function shellcheck(args: string[], cwd: string): { status: number | null; output: string } {
-  const probe = spawnSync("shellcheck", ["--version"]);
+  const binary = existsSync(PINNED_SHELLCHECK) ? PINNED_SHELLCHECK : "shellcheck";
+  const probe = spawnSync(binary, ["--version"]);
   if (probe.error) {
     throw new Error(
-      "shellcheck is not installed: run `apt-get update && apt-get install -y shellcheck` (CI does this in .ci/run)",
+      "shellcheck is not installed: run `bash scripts/setup-moto.sh` (pinned, from PyPI) or `apt-get install -y shellcheck`",
     );
   }
-  const run = spawnSync("shellcheck", ["--external-sources", ...args], { cwd, encoding: "utf8" });
+  const run = spawnSync(binary, ["--external-sources", ...args], { cwd, encoding: "utf8" });
   return { status: run.status, output: run.stdout + run.stderr };
 }
 
