@@ -90,6 +90,13 @@ export class FakeGitHub {
   readonly createdPulls: FakeCreatedPull[] = [];
   /** Every ref update as requested (tests assert that force is never true). */
   readonly refUpdates: Array<{ ref: string; sha: string; force: unknown }> = [];
+  /**
+   * List at most this many entries in a recursive tree listing, with `truncated: true` when more
+   * exist (GitHub cuts very large trees the same way).
+   */
+  treeLimit = Number.POSITIVE_INFINITY;
+  /** Every call with its parsed request body (null for GET), in order. */
+  readonly requests: Array<{ method: string; path: string; body: unknown }> = [];
   /** Run once just before the next matching call is answered (e.g. someone pushes). */
   readonly beforeCall: Array<{ method: string; path: RegExp; run: () => void }> = [];
 
@@ -227,6 +234,8 @@ export class FakeGitHub {
       const handler = function (this: unknown, uri: string, body: unknown): [number, unknown] {
         const url = new URL(uri, "https://api.github.com");
         self.calls.push(`${method} ${url.pathname}${url.search}`);
+        const parsed = typeof body === "string" && body ? JSON.parse(body) : body;
+        self.requests.push({ method, path: url.pathname, body: parsed || null });
         if (process.env.FAKE_GITHUB_TRACE) console.log(Date.now() % 100000, method, url.pathname);
         const hook = self.beforeCall.findIndex(
           (h) => h.method === method && h.path.test(url.pathname),
@@ -239,11 +248,7 @@ export class FakeGitHub {
           failure.times -= 1;
           return [failure.status, { message: `injected ${failure.status}` }];
         }
-        return reply(
-          pattern.exec(url.pathname) as RegExpExecArray,
-          typeof body === "string" && body ? JSON.parse(body) : body,
-          url,
-        );
+        return reply(pattern.exec(url.pathname) as RegExpExecArray, parsed, url);
       };
       const interceptor =
         method === "GET"
@@ -395,7 +400,9 @@ export class FakeGitHub {
     });
 
     // Git data API (https://docs.github.com/en/rest/git): refs, commits, trees, on the model above.
-    route("GET", new RegExp(`${repoPath}/git/ref/heads/(.+)$`), (m) => {
+    // Octokit encodes the whole `ref` parameter (`heads%2Fmain`, `heads%2Fk3s-bot%2F…`), which
+    // GitHub accepts; plain slashes are accepted too.
+    route("GET", new RegExp(`${repoPath}/git/ref/heads(?:/|%2F)(.+)$`, "i"), (m) => {
       const branch = decodeURIComponent(m[1] ?? "");
       const sha = this.branches.get(branch);
       if (!sha) return [404, { message: "Not Found" }];
@@ -417,12 +424,13 @@ export class FakeGitHub {
     route("GET", new RegExp(`${repoPath}/git/trees/([0-9a-f]{40})$`), (m) => {
       const tree = this.trees.get(m[1] ?? "");
       if (!tree) return [404, { message: "Not Found" }];
+      const entries = [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
       return [
         200,
         {
           sha: m[1],
-          truncated: false,
-          tree: [...tree.entries()].map(([path, content]) => ({
+          truncated: entries.length > this.treeLimit,
+          tree: entries.slice(0, this.treeLimit).map(([path, content]) => ({
             path,
             mode: "100644",
             type: "blob",
@@ -461,7 +469,7 @@ export class FakeGitHub {
       });
       return [201, { sha, tree: { sha: b.tree }, message: b.message }];
     });
-    route("PATCH", new RegExp(`${repoPath}/git/refs/heads/(.+)$`), (m, body) => {
+    route("PATCH", new RegExp(`${repoPath}/git/refs/heads(?:/|%2F)(.+)$`, "i"), (m, body) => {
       const branch = decodeURIComponent(m[1] ?? "");
       const b = body as { sha: string; force?: boolean };
       this.refUpdates.push({ ref: `heads/${branch}`, sha: b.sha, force: b.force });
