@@ -59,6 +59,9 @@ const WORKER_HEALTH_CHECK_GRACE_SECONDS = 300;
 const INSTANCE_WARMUP_SECONDS = 300;
 
 /** Canonical's public parameter for the current Ubuntu 24.04 LTS image (gp3 root volume). */
+/** Worst case from a worker entering Terminating:Wait to its drain starting, plus slack. */
+export const DRAIN_START_MARGIN_SECONDS = 60;
+
 export function ubuntuImageParameter(instanceType: string): string {
   const arch = instanceArchitecture(instanceType);
   return `resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
@@ -439,12 +442,15 @@ export class Compute extends Construct {
       dependsOn: bootDependencies(agents),
     });
 
-    // Scale-in waits for the node to drain (heartbeat up to drainTimeoutSeconds), then goes on.
+    // Scale-in waits for the node to drain, then goes on. The servers notice a terminating
+    // worker on their next poll (k3s-bot-drain.timer: every 20 s, 5 s accuracy) and then give the
+    // drain drainTimeoutSeconds: the hook waits that long plus the poll and the API calls, so a
+    // drain that uses its whole time is not cut short by the hook running out first.
     this.workerLifecycleHook = new AutoscalingLifecycleHook(this, "worker-drain-hook", {
       name: workerNames.lifecycleHook,
       autoscalingGroupName: this.workerGroup.name,
       lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
-      heartbeatTimeout: workers.drainTimeoutSeconds,
+      heartbeatTimeout: workers.drainTimeoutSeconds + DRAIN_START_MARGIN_SECONDS,
       defaultResult: "CONTINUE",
     });
     // The drain runs on the servers (they hold the admin kubeconfig, see

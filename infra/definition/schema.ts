@@ -157,7 +157,8 @@ export const WorkersSchema = z
       .number()
       .int()
       .min(30)
-      .max(7200)
+      // AWS caps a lifecycle hook's heartbeat at 7200 s; the hook waits 60 s longer than this.
+      .max(7140)
       .default(300)
       .describe("How long scale-in waits for a worker to drain before it is terminated anyway."),
   })

@@ -209,7 +209,7 @@ describe("worker group", () => {
     expect(hook).toMatchObject({
       name: "dev-worker-drain",
       lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
-      heartbeat_timeout: 300,
+      heartbeat_timeout: 360, // drainTimeoutSeconds 300 + the 60 s the drain may take to start
       default_result: "CONTINUE",
     });
     expect(referencedName(hook.autoscaling_group_name)).toContain("worker-group");
