@@ -57,11 +57,17 @@ export class DefaultAwsEnvironment implements AwsEnvironment {
     return {};
   }
 
+  /** Asked once per process (STS GetCallerIdentity); a failed call is asked again next time. */
   accountId(region: string): Promise<string | undefined> {
-    this.account ??= this.clients(region)
-      .sts.send(new GetCallerIdentityCommand({}))
-      .then((identity) => identity.Account)
-      .catch(() => undefined);
-    return this.account;
+    if (!this.account) {
+      const account = this.clients(region)
+        .sts.send(new GetCallerIdentityCommand({}))
+        .then((identity) => identity.Account);
+      this.account = account;
+      account.catch(() => {
+        if (this.account === account) this.account = undefined;
+      });
+    }
+    return this.account.catch(() => undefined);
   }
 }

@@ -2,8 +2,11 @@
  * The run engine's front: plan, apply and unlock one cluster for one pull request.
  * Plain inputs, plain results; no GitHub here. The bot, the Action and the CLI adapt it.
  *
- * plan:   definition → state backend ready → cluster lock → (queue) synth/init/plan → saved plan
+ * plan:   definition → state backend ready → cluster lock → (queue) synth/init/plan/saved plan
  * apply:  cluster lock held → saved plan for this exact commit → (queue) restore/init/apply
+ *
+ * Per process, not per plan: the state backend check (once per bucket and table), synthesized
+ * stacks (plan/synth-cache.ts), initialized working directories (plan/plan-cluster.ts).
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
@@ -15,6 +18,7 @@ import type { DefinitionProblem } from "./definitions/problems";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
 import { planCluster } from "./plan/plan-cluster";
 import type { PlanSummary } from "./plan/summary";
+import { SynthCache } from "./plan/synth-cache";
 import { PLAN_FILES, type PlanMetadata, PlanStore } from "./plan-store";
 import { redactSecrets } from "./redact";
 import type { RunQueue } from "./run-queue";
@@ -69,26 +73,39 @@ export function clusterRef(config: ClusterConfig): ClusterRef {
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export class ClusterRuns {
-  /** State backends already checked by this process: checked once, not on every plan. */
-  private readonly readyBackends = new Set<string>();
+  /**
+   * State backends this process has checked, or is checking: once per backend, not per plan,
+   * and concurrent plans on one backend share the one check. A failed check is forgotten.
+   */
+  private readonly backends = new Map<string, Promise<void>>();
+  /** Synthesized stacks, so a re-plan of an unchanged definition skips synthesis. */
+  readonly synthCache = new SynthCache();
 
   constructor(private readonly options: ClusterRunsOptions) {}
 
-  private async ensureBackend(config: ClusterConfig, clients: AwsClients): Promise<void> {
-    const key = storeKey(config);
-    if (this.readyBackends.has(key)) return;
-    await ensureStateBackend(
-      {
-        bucket: config.state.bucket,
-        lockTable: config.state.lockTable,
-        region: config.state.region,
-        ...(config.aws.accountId ? { expectedAccountId: config.aws.accountId } : {}),
-        ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
-      },
-      clients,
-    );
-    await this.options.aws.afterStateBackend?.(config);
-    this.readyBackends.add(key);
+  private ensureBackend(config: ClusterConfig, clients: AwsClients): Promise<void> {
+    const key = `${storeKey(config)}|${config.aws.accountId ?? ""}|${config.state.kmsKeyId ?? ""}`;
+    let ready = this.backends.get(key);
+    if (!ready) {
+      ready = (async () => {
+        await ensureStateBackend(
+          {
+            bucket: config.state.bucket,
+            lockTable: config.state.lockTable,
+            region: config.state.region,
+            ...(config.aws.accountId ? { expectedAccountId: config.aws.accountId } : {}),
+            ...(config.state.kmsKeyId ? { kmsKeyId: config.state.kmsKeyId } : {}),
+          },
+          clients,
+        );
+        await this.options.aws.afterStateBackend?.(config);
+      })();
+      this.backends.set(key, ready);
+      ready.catch(() => {
+        if (this.backends.get(key) === ready) this.backends.delete(key);
+      });
+    }
+    return ready;
   }
 
   private services(config: ClusterConfig) {
@@ -131,11 +148,15 @@ export class ClusterRuns {
   async plan(
     pr: PullRequestRef,
     source: DefinitionSource,
-    options: { destroy?: boolean } = {},
+    options: {
+      destroy?: boolean;
+      /** The role the repository's bot config names for this cluster (see withRole). */
+      roleArn?: string;
+    } = {},
   ): Promise<PlanOutcome> {
     const loaded = this.load(source);
     if (!loaded.ok) return { kind: "invalid", problems: loaded.problems };
-    const config = loaded.config;
+    const config = withRole(loaded.config, options.roleArn);
     const { clients, locks, plans } = this.services(config);
     try {
       await this.ensureBackend(config, clients);
@@ -148,10 +169,12 @@ export class ClusterRuns {
         ? accountOfArn(config.aws.roleArn)
         : await this.options.aws.accountId(config.region);
       const workDir = this.workDir(pr.repo, config.name, "plan");
-      const result = await this.options.queue.run(
+      // Plan and upload in one queued task: the next plan of this cluster cannot overwrite the
+      // plan file between the two, so the saved plan is the one made for this head commit.
+      return await this.options.queue.run(
         `${config.state.bucket}/${config.state.key}`,
-        () =>
-          planCluster({
+        async () => {
+          const result = await planCluster({
             config,
             workDir,
             stackOptions: {
@@ -174,37 +197,39 @@ export class ClusterRuns {
               ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
             },
             ...(options.destroy ? { planArgs: ["-destroy"] } : {}),
+            synthCache: this.synthCache,
             context: {
               definitionFile: source.file,
               headSha: pr.headSha,
               ...(accountId ? { accountId } : {}),
               fullPlanLocation: `in the check run \`k3s plan · ${config.name}\` and in the saved plan (\`terraform show\`)`,
             },
-          }),
+          });
+          const metadata: PlanMetadata = {
+            repo: pr.repo,
+            pullRequest: pr.pullRequest,
+            cluster: config.name,
+            headSha: pr.headSha,
+            definitionHash: sha256(source.text),
+            createdAt: new Date().toISOString(),
+            createdBy: pr.user,
+            ...(accountId ? { accountId } : {}),
+            add: result.summary.add,
+            change: result.summary.change,
+            destroy: result.summary.destroy,
+            hasChanges: result.summary.hasChanges,
+          };
+          await plans.save(workDir, metadata);
+          return {
+            kind: "planned",
+            config,
+            summary: result.summary,
+            markdown: result.markdown,
+            metadata,
+            destroy: options.destroy ?? false,
+          } satisfies PlanOutcome;
+        },
       );
-      const metadata: PlanMetadata = {
-        repo: pr.repo,
-        pullRequest: pr.pullRequest,
-        cluster: config.name,
-        headSha: pr.headSha,
-        definitionHash: sha256(source.text),
-        createdAt: new Date().toISOString(),
-        createdBy: pr.user,
-        ...(accountId ? { accountId } : {}),
-        add: result.summary.add,
-        change: result.summary.change,
-        destroy: result.summary.destroy,
-        hasChanges: result.summary.hasChanges,
-      };
-      await plans.save(workDir, metadata);
-      return {
-        kind: "planned",
-        config,
-        summary: result.summary,
-        markdown: result.markdown,
-        metadata,
-        destroy: options.destroy ?? false,
-      };
     } catch (error) {
       return { kind: "failed", error: describeError(error), config };
     }

@@ -4,6 +4,8 @@
  * terraform process with the AWS provider takes a core and several hundred MB.
  * Across replicas, Terraform's own S3 state lock (use_lockfile) keeps two runs off one state.
  */
+import { totalmem } from "node:os";
+
 export class RunQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
   private running = 0;
@@ -48,7 +50,15 @@ export class RunQueue {
   }
 }
 
-/** A sensible default bound: one terraform per core, at least one. */
-export function defaultConcurrency(cores: number): number {
-  return Math.max(1, cores);
+/** What one terraform process with the AWS provider takes at its peak (the full stack: ~0.8 GB). */
+export const TERRAFORM_PEAK_BYTES = 2 ** 30;
+
+/**
+ * The default bound: one terraform per core (a plan keeps a core busy: Terraform and its
+ * provider are CPU-bound, the API calls are few), and no more than the memory holds at about
+ * 1 GB each after 1 GB for the bot itself. At least one.
+ */
+export function defaultConcurrency(cores: number, memoryBytes: number = totalmem()): number {
+  const byMemory = Math.floor((memoryBytes - 2 ** 30) / TERRAFORM_PEAK_BYTES);
+  return Math.max(1, Math.min(cores, byMemory));
 }

@@ -6,7 +6,7 @@
  * one is present (air-gapped machines, the container image), a shared plugin cache so `init` of a
  * new working directory links the 700 MB provider instead of copying it.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -42,14 +42,25 @@ function resolveMirror(option: string | null | undefined): string | null {
   return existsSync(DEFAULT_MIRROR) ? DEFAULT_MIRROR : null;
 }
 
-/** Writes (idempotently) the CLI config and returns the environment for Terraform processes. */
+const environments = new Map<string, TerraformEnvironment>();
+
+/**
+ * Writes (idempotently) the CLI config and returns the environment for Terraform processes.
+ * Computed once per process and settings: runners are created for every command, and rewriting
+ * the file in place while another terraform process reads it could hand that one an empty file.
+ */
 export function terraformEnvironment(
   options: TerraformEnvironmentOptions = {},
 ): TerraformEnvironment {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const mirror = resolveMirror(options.providerMirror);
+  const binary = options.binary ?? process.env.K3S_BOT_TERRAFORM ?? "terraform";
+  const key = JSON.stringify([cacheDir, mirror, binary]);
+  const known = environments.get(key);
+  if (known && existsSync(known.cliConfigFile)) return known;
+
   const pluginCacheDir = join(cacheDir, "terraform-plugins");
   mkdirSync(pluginCacheDir, { recursive: true });
-  const mirror = resolveMirror(options.providerMirror);
   const cliConfigFile = join(cacheDir, mirror ? "terraformrc-mirror" : "terraformrc");
   const installation = mirror
     ? [
@@ -69,9 +80,9 @@ export function terraformEnvironment(
     ...installation,
     "",
   ].join("\n");
-  writeFileSync(cliConfigFile, content);
-  return {
-    binary: options.binary ?? process.env.K3S_BOT_TERRAFORM ?? "terraform",
+  writeAtomically(cliConfigFile, content);
+  const environment: TerraformEnvironment = {
+    binary,
     cliConfigFile,
     pluginCacheDir,
     env: {
@@ -82,4 +93,18 @@ export function terraformEnvironment(
       CHECKPOINT_DISABLE: "1",
     },
   };
+  environments.set(key, environment);
+  return environment;
+}
+
+/** Replaces a file only when its content differs, by rename: readers never see it half written. */
+function writeAtomically(path: string, content: string): void {
+  try {
+    if (readFileSync(path, "utf8") === content) return;
+  } catch {
+    // Not there yet.
+  }
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
 }

@@ -56,6 +56,9 @@ export interface PlanResult {
   run: RunResult;
 }
 
+/** `terraform version` per binary, asked once per process. */
+const versions = new Map<string, Promise<string>>();
+
 export class TerraformRunner {
   private readonly environment: TerraformEnvironment;
 
@@ -94,6 +97,27 @@ export class TerraformRunner {
       throw new TerraformError(args[0] ?? "", result);
     }
     return result;
+  }
+
+  /** Terraform's version (e.g. "1.11.4"), asked once per process and binary; "unknown" on failure. */
+  terraformVersion(): Promise<string> {
+    const binary = this.environment.binary;
+    let version = versions.get(binary);
+    if (!version) {
+      version = this.run(["version", "-json"]).then(
+        (run) =>
+          String(
+            (JSON.parse(run.stdout) as { terraform_version?: string }).terraform_version ??
+              "unknown",
+          ),
+        () => {
+          versions.delete(binary);
+          return "unknown";
+        },
+      );
+      versions.set(binary, version);
+    }
+    return version;
   }
 
   init(extraArgs: string[] = []): Promise<RunResult> {
