@@ -53,7 +53,10 @@ function run(
     }, timeoutMs);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code, output, seconds: (Date.now() - started) / 1000 });
+      // Colours off: CI may force them on, and the assertions read the words.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
+      const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+      resolve({ code, output: plain, seconds: (Date.now() - started) / 1000 });
     });
   });
 }

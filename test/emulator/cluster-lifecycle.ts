@@ -83,6 +83,23 @@ export function describeClusterLifecycle(example: "dev" | "ha"): void {
     let resourceCount = 0;
     const measured: Record<string, string> = {};
 
+    /** Synthesizes the stack for `definition` into the working directory. */
+    const writeStack = async (definition: ClusterConfig): Promise<number> => {
+      const json = synthesizeCluster(
+        definition,
+        {
+          providerOverrides: emulatorProviderSettings(emulator.url),
+          backend: { kind: "s3", overrides: emulatorBackendSettings(emulator.url) },
+          bootstrap: { gitops: GITOPS },
+        },
+        (stack) => {
+          applyEmulatorWorkarounds(stack);
+        },
+      );
+      await writeFile(join(workDir, "main.tf.json"), JSON.stringify(json, null, 2));
+      return countResources(json);
+    };
+
     beforeAll(async () => {
       emulator = await startEmulator({ region: config.region });
       aws = sdkClients(emulator.url, config.region);
@@ -99,20 +116,8 @@ export function describeClusterLifecycle(example: "dev" | "ha"): void {
       await dropTlsOnlyBucketPolicy(state.s3, config.state.bucket);
       measured.bootstrap = seconds(started);
 
-      const json = synthesizeCluster(
-        config,
-        {
-          providerOverrides: emulatorProviderSettings(emulator.url),
-          backend: { kind: "s3", overrides: emulatorBackendSettings(emulator.url) },
-          bootstrap: { gitops: GITOPS },
-        },
-        (stack) => {
-          applyEmulatorWorkarounds(stack);
-        },
-      );
-      resourceCount = countResources(json);
       workDir = await mkdtemp(join(tmpdir(), `k3s-bot-e2e-${example}-`));
-      await writeFile(join(workDir, "main.tf.json"), JSON.stringify(json, null, 2));
+      resourceCount = await writeStack(config);
       terraform = new TerraformRunner(workDir, {
         env: { AWS_EC2_METADATA_DISABLED: "true" },
         timeoutMs: 15 * 60_000,
@@ -352,6 +357,20 @@ export function describeClusterLifecycle(example: "dev" | "ha"): void {
     it(
       "destroys everything it made",
       async () => {
+        if (config.datastore.engine === "postgres" && config.datastore.deletionProtection) {
+          // As a user must: a reviewed change turns the protection off, then the destroy. The
+          // change is one in-place update of the database, nothing else.
+          await writeStack({
+            ...config,
+            datastore: { ...config.datastore, deletionProtection: false },
+          });
+          const unprotect = await terraform.plan("unprotect.tfplan");
+          expect(unprotect.hasChanges).toBe(true);
+          const text = await terraform.showText("unprotect.tfplan");
+          expect(text).toMatch(/~ deletion_protection\s+= true -> false/);
+          expect(text).toContain("Plan: 0 to add, 1 to change, 0 to destroy.");
+          await terraform.apply("unprotect.tfplan");
+        }
         const started = Date.now();
         await terraform.destroy();
         measured.destroy = seconds(started);
