@@ -110,7 +110,7 @@ export function report(results: Results): string {
     rows.push([
       "  terraform processes peak RSS (sum)",
       "",
-      `${megabytes(c.terraformPeakRssBytes)} (${c.terraformPeakProcesses} terraform at once)`,
+      `${megabytes(c.terraformPeakRssBytes)} (at most ${c.proof.peakConcurrent} terraform processes at once, per the wrapper)`,
       "",
       "",
     ]);

@@ -3,6 +3,7 @@
  * non-interactive run needs; every run has a timeout, and a failure carries Terraform's own
  * error text (redacted) rather than a stack trace.
  */
+import { dirname } from "node:path";
 import { $ } from "zx";
 import { redactSecrets } from "../redact";
 import { type TerraformEnvironment, terraformEnvironment } from "./cli-config";
@@ -104,7 +105,12 @@ export class TerraformRunner {
     const binary = this.environment.binary;
     let version = versions.get(binary);
     if (!version) {
-      version = this.run(["version", "-json"]).then(
+      // Not in the working directory: it touches nothing there, and runs beside init or plan.
+      const elsewhere = new TerraformRunner(dirname(this.environment.cliConfigFile), {
+        ...this.options,
+        environment: this.environment,
+      });
+      version = elsewhere.run(["version", "-json"]).then(
         (run) =>
           String(
             (JSON.parse(run.stdout) as { terraform_version?: string }).terraform_version ??
