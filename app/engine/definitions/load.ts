@@ -18,6 +18,7 @@ import {
 } from "yaml";
 import type { z } from "zod";
 import type { ClusterConfig } from "../../../infra/definition/config";
+import { REGION_NAMES, REGIONS } from "../../../infra/definition/regions";
 import { resolveCluster } from "../../../infra/definition/resolve";
 import { checkClusterRules, closestMatch, type RuleProblem } from "../../../infra/definition/rules";
 import {
@@ -26,20 +27,32 @@ import {
   type ClusterDefinitionInput,
   ClusterDefinitionSchema,
 } from "../../../infra/definition/schema";
-import { type DefinitionProblem, describeFound, formatFieldPath, sortProblems } from "./problems";
+import {
+  type DefinitionProblem,
+  describeFound,
+  formatFieldPath,
+  sortProblems,
+  UNSEEN,
+} from "./problems";
 
 export type LoadResult =
   | { ok: true; definition: ClusterDefinition; config: ClusterConfig }
   | { ok: false; problems: DefinitionProblem[] };
 
-/** A definition is a page of settings; anything larger is a mistake or an attack. */
-export const MAX_DEFINITION_BYTES = 256 * 1024;
+/**
+ * A definition is a page of settings (the largest sensible one, with 40 long tags and full CIDR
+ * lists, is under 20 KiB); anything larger is a mistake or an attack. The cap also bounds the
+ * parser's time: 32 KiB of the worst junk (one error per character) parses in a few hundred ms.
+ */
+export const MAX_DEFINITION_BYTES = 32 * 1024;
 /** Deeper than any real definition (4 levels), shallow enough for every recursive step. */
 const MAX_NESTING = 32;
 /** Alias expansions allowed; the yaml package's default (100) still allows large bombs. */
 const MAX_ALIAS_COUNT = 10;
 /** After this many YAML errors the rest are usually echoes of the first. */
 const MAX_YAML_PROBLEMS = 10;
+/** Schema problems reported at most; 20,000 unknown keys are one mistake, not 20,000. */
+const MAX_SCHEMA_PROBLEMS = 50;
 
 type Path = readonly (string | number)[];
 
@@ -92,20 +105,24 @@ function loadUnchecked(text: string, file: string): LoadResult {
 
   const lineCounter = new LineCounter();
 
-  const document = parseDocument(text, {
-    lineCounter,
-    version: "1.2",
-    schema: "core",
-    merge: false,
-    uniqueKeys: true,
-    strict: true,
-    prettyErrors: false,
-  });
+  // The parser makes an Error per problem it finds, one per character of junk at worst; their
+  // stack traces are most of its time and no use here. Synchronous, so restored before anyone
+  // else runs.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let document: Document;
+  try {
+    document = parseOnce(text, lineCounter);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
   const source = new SourceMap(document, lineCounter, text, file);
   const yamlProblems = [...document.errors, ...document.warnings].map((error) =>
     source.yamlProblem(error),
   );
   if (yamlProblems.length > 0) return fail(dedupe(yamlProblems).slice(0, MAX_YAML_PROBLEMS));
+  const duplicates = source.duplicateKeyProblems();
+  if (duplicates.length > 0) return fail(duplicates.slice(0, MAX_YAML_PROBLEMS));
 
   const deepNode = source.findNodeDeeperThan(MAX_NESTING);
   if (deepNode) return fail([nestingProblem(file, source.position(deepNode.range?.[0] ?? 0))]);
@@ -156,12 +173,24 @@ function loadUnchecked(text: string, file: string): LoadResult {
     ]);
   }
 
-  const problems = source.nameProblems(data as Record<string, unknown>);
+  // Strings that are unsafe anywhere come first: they are reported even where the schema also
+  // objects, and the schema's message for the same field is dropped (one mistake, one problem).
+  const hostile = source.hostileStringProblems();
+  const hostileFields = new Set(hostile.map((problem) => problem.field));
+  const problems = [...hostile, ...source.nameProblems(data as Record<string, unknown>)];
   const parsed = ClusterDefinitionSchema.safeParse(data, { error: schemaMessage });
   if (!parsed.success) {
-    problems.push(...dedupe(parsed.error.issues.flatMap((issue) => source.schemaProblems(issue))));
+    problems.push(
+      ...dedupe(source.cappedSchemaProblems(parsed.error.issues, MAX_SCHEMA_PROBLEMS)).filter(
+        (problem) => !hostileFields.has(problem.field),
+      ),
+    );
     return fail(problems);
   }
+  if (problems.length > 0) return fail(problems);
+  // The region tables are plain objects: `constructor` or `__proto__` would be found in them.
+  const unknownRegions = source.unknownRegionProblems(parsed.data);
+  if (unknownRegions.length > 0) return fail(unknownRegions);
   problems.push(
     ...checkClusterRules(parsed.data, data as ClusterDefinitionInput).map((problem) =>
       source.ruleProblem(problem),
@@ -169,6 +198,20 @@ function loadUnchecked(text: string, file: string): LoadResult {
   );
   if (problems.length > 0) return fail(problems);
   return { ok: true, definition: parsed.data, config: resolveCluster(parsed.data) };
+}
+
+function parseOnce(text: string, lineCounter: LineCounter): Document {
+  return parseDocument(text, {
+    lineCounter,
+    version: "1.2",
+    schema: "core",
+    merge: false,
+    // Duplicates are found below in linear time; the yaml package compares each new key with
+    // every earlier one, which takes seconds on a file of many keys.
+    uniqueKeys: false,
+    strict: true,
+    prettyErrors: false,
+  });
 }
 
 function nestingProblem(
@@ -517,6 +560,7 @@ class SourceMap {
       DUPLICATE_KEY: `duplicate key${key === undefined ? "" : ` \`${key}\``}; each key may appear once`,
       MULTIPLE_DOCS: "holds more than one YAML document (---); put one cluster in each file",
       RESOURCE_EXHAUSTION: `nests too deeply; a cluster definition needs 4 levels`,
+      TAG_RESOLVE_FAILED: `unknown tag${tagOf(error.message)}; a definition holds plain values (strings, numbers, true/false, lists, mappings), no tags`,
     };
     return {
       file: this.file,
@@ -601,6 +645,70 @@ class SourceMap {
     return first;
   }
 
+  /**
+   * Keys that appear twice in one mapping (`name` and `"name"` are the same key), one problem
+   * per repeat, on the repeat. Linear: one set per mapping.
+   */
+  duplicateKeyProblems(): DefinitionProblem[] {
+    const problems: DefinitionProblem[] = [];
+    const stack: [unknown, Path][] = [[this.document.contents, []]];
+    while (stack.length > 0 && problems.length < MAX_YAML_PROBLEMS) {
+      const [node, path] = stack.pop() as [unknown, Path];
+      if (isMap(node)) {
+        const seen = new Set<string>();
+        for (const pair of node.items) {
+          if (!isScalar(pair.key)) continue;
+          const key = String(pair.key.value);
+          if (seen.has(key)) {
+            problems.push({
+              file: this.file,
+              ...this.position(pair.key.range?.[0] ?? 0),
+              field: formatFieldPath([...path, key]),
+              message: `duplicate key \`${key}\`; each key may appear once`,
+            });
+          }
+          seen.add(key);
+          stack.push([pair.value, [...path, key]]);
+        }
+      } else if (isSeq(node)) {
+        node.items.forEach((item, index) => {
+          stack.push([item, [...path, index]]);
+        });
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * The first `limit` problems of the zod issues, and a last one saying how many more there
+   * were: locating each costs a walk of its mapping, and a flood helps no one.
+   */
+  cappedSchemaProblems(issues: readonly SchemaIssue[], limit: number): DefinitionProblem[] {
+    const problems: DefinitionProblem[] = [];
+    let total = 0;
+    for (const issue of issues) {
+      const count = issue.code === "unrecognized_keys" ? issue.keys.length : 1;
+      if (problems.length < limit) {
+        const room = limit - problems.length;
+        const capped =
+          issue.code === "unrecognized_keys" && issue.keys.length > room
+            ? { ...issue, keys: issue.keys.slice(0, room) }
+            : issue;
+        problems.push(...this.schemaProblems(capped));
+      }
+      total += count;
+    }
+    if (total > problems.length) {
+      problems.push({
+        ...fileProblem(this.file, `… and ${total - problems.length} more problems like these`),
+        // Last in file order, after the problems it counts.
+        line: Math.max(1, ...problems.map((problem) => problem.line)),
+        column: Math.max(1, ...problems.map((problem) => problem.column)) + 1,
+      });
+    }
+    return problems;
+  }
+
   /** A zod issue as problems (an unrecognized_keys issue names several keys). */
   schemaProblems(issue: SchemaIssue): DefinitionProblem[] {
     const path = issue.path.filter((key): key is string | number => typeof key !== "symbol");
@@ -641,6 +749,73 @@ class SourceMap {
   }
 
   /**
+   * Every key and string value as written, checked for what must not reach Terraform, AWS or a
+   * reviewer's screen whatever the field: Terraform template sequences (`${…}`, `%{…}`: the
+   * synthesized JSON is read as templates, so `${file("/proc/self/environ")}` in a tag would be
+   * evaluated on the bot's host), invisible and direction-changing characters, and `__proto__`
+   * (silently dropped by the JavaScript conversion). Free-text fields get their own character
+   * sets: tags follow AWS' tag rules, the KMS key must be a key id, alias or ARN, and the state
+   * key a relative S3 key. Walks the document, not the converted data, so every written string is
+   * seen once, at its own position, and aliases are not expanded.
+   */
+  hostileStringProblems(): DefinitionProblem[] {
+    const problems: DefinitionProblem[] = [];
+    const reported = new Set<string>();
+    const report = (path: Path, node: Node, message: string, found: string) => {
+      const field = formatFieldPath(path);
+      if (reported.has(field)) return;
+      reported.add(field);
+      problems.push({
+        file: this.file,
+        ...this.position(node.range?.[0] ?? 0),
+        field,
+        message,
+        found: describeFound(found),
+      });
+    };
+    const check = (path: Path, node: Node, text: string, isKey: boolean) => {
+      const message = hostileStringMessage(path, text, isKey);
+      if (message) report(path, node, message, text);
+    };
+    const stack: [unknown, Path][] = [[this.document.contents, []]];
+    while (stack.length > 0) {
+      const [node, path] = stack.pop() as [unknown, Path];
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (!isScalar(pair.key)) continue;
+          const key = String(pair.key.value);
+          check([...path, key], pair.key, key, true);
+          stack.push([pair.value, [...path, key]]);
+        }
+      } else if (isSeq(node)) {
+        node.items.forEach((item, index) => {
+          stack.push([item, [...path, index]]);
+        });
+      } else if (isScalar(node) && typeof node.value === "string") {
+        check(path, node, node.value, false);
+      }
+    }
+    return problems;
+  }
+
+  unknownRegionProblems(definition: ClusterDefinition): DefinitionProblem[] {
+    const problems: DefinitionProblem[] = [];
+    const check = (path: Path, region: string | undefined) => {
+      if (region === undefined || Object.hasOwn(REGIONS, region)) return;
+      problems.push(
+        this.at(path, {
+          message: `unknown AWS region${didYouMeanRegion(region)}`,
+          expected: "an AWS region such as eu-central-1",
+          ...optional("found", this.foundAt(path)),
+        }),
+      );
+    };
+    check(["region"], definition.region);
+    check(["state", "region"], definition.state.region);
+    return problems;
+  }
+
+  /**
    * `clusters/dev.yaml` must define `name: dev`: the bot finds a cluster's state by its name, so
    * a copied file with the old name inside would plan changes to the other cluster.
    */
@@ -660,6 +835,67 @@ class SourceMap {
       }),
     ];
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strings that must not pass, whatever the field
+
+/** Terraform reads `${…}` and `%{…}` in any string of the synthesized JSON as a template. */
+const TERRAFORM_TEMPLATE = /[$%]\{/;
+/**
+ * Control characters (tab and newline included: no field is multi-line), format characters
+ * (direction overrides and isolates, zero-width characters, the BOM), lone surrogates: they hide
+ * what a reviewer reads or change how it is read.
+ */
+const INVISIBLE = new RegExp(UNSEEN.source, "u");
+/** AWS tag keys and values: letters, digits, spaces and `_ . : / = + - @` (any language). */
+const AWS_TAG_TEXT = /^[\p{L}\p{N}\p{Zs}_.:/=+\-@]*$/u;
+/** A KMS key id, multi-Region key id, alias, or key/alias ARN. */
+const KMS_KEY =
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]{1,250}|arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(?:key\/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})|alias\/[A-Za-z0-9/_-]{1,250}))$/;
+
+function hostileStringMessage(path: Path, text: string, isKey: boolean): string | undefined {
+  const what = isKey ? "key" : "value";
+  if (isKey && text === "__proto__") return "`__proto__` is not allowed as a key";
+  const invisible = INVISIBLE.exec(text);
+  if (invisible) {
+    return `the ${what} contains an invisible or control character (${codePoint(invisible[0])}); write plain text`;
+  }
+  if (TERRAFORM_TEMPLATE.test(text)) {
+    return `the ${what} contains \`\${\` or \`%{\`, which Terraform would evaluate as an expression; definitions hold plain values only`;
+  }
+  const [top, second] = path;
+  if (top === "tags" && path.length === 2 && !AWS_TAG_TEXT.test(text)) {
+    return `tag ${what}s may use letters, digits, spaces and _ . : / = + - @ only (AWS tag rules)`;
+  }
+  if (isKey) return undefined;
+  if (top === "state" && second === "kmsKeyId" && path.length === 2 && !KMS_KEY.test(text)) {
+    return "expected a KMS key id, alias/<name>, or a key or alias ARN";
+  }
+  if (top === "state" && second === "key" && path.length === 2) {
+    const segments = text.split("/");
+    if (segments.some((segment) => segment === "" || segment === "." || segment === "..")) {
+      return "the state key must be a relative S3 key: no leading /, no //, no . or .. segments";
+    }
+  }
+  return undefined;
+}
+
+/** ` \`!!js/function\`` from the yaml package's "Unresolved tag: tag:yaml.org,2002:js/function". */
+function tagOf(message: string): string {
+  const tag = /Unresolved tag: (\S+)/.exec(message)?.[1];
+  if (tag === undefined) return "";
+  const short = tag.replace(/^tag:yaml\.org,2002:/, "!!");
+  return ` \`${describeFound(short).replace(/`/g, "'")}\``;
+}
+
+function codePoint(char: string): string {
+  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+function didYouMeanRegion(region: string): string {
+  const suggestion = closestMatch(region, REGION_NAMES);
+  return suggestion ? `; did you mean ${suggestion}?` : "";
 }
 
 /** `{ key: value }` when the value is defined, else `{}`: keeps absent fields absent. */

@@ -19,6 +19,11 @@ export interface DefinitionProblem {
 }
 
 const MAX_FOUND_LENGTH = 60;
+/**
+ * Characters that would be invisible in a report or reorder it (controls, format characters such
+ * as direction overrides, zero-width ones and the BOM, lone surrogates, line separators): shown as `<U+202E>` so the reader sees that something is there.
+ */
+export const UNSEEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
 const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
 /** `["network", "adminCidrs", 0]` → `network.adminCidrs[0]`; odd keys are quoted: `tags["aws:x"]`. */
@@ -38,7 +43,13 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
  * a PR comment.
  */
 export function describeFound(sourceText: string): string {
-  const oneLine = sourceText.replace(/\s+/g, " ").trim();
+  const oneLine = sourceText
+    .replace(/\s+/g, " ")
+    .replace(
+      UNSEEN,
+      (char) => `<U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}>`,
+    )
+    .trim();
   if (oneLine === "") return "(empty)";
   return oneLine.length > MAX_FOUND_LENGTH ? `${oneLine.slice(0, MAX_FOUND_LENGTH - 1)}…` : oneLine;
 }

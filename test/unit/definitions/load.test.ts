@@ -672,7 +672,7 @@ const badDefinitions: BadCase[] = [
   },
   {
     name: "deep compact block sequences",
-    yaml: `${"- ".repeat(50_000)}x\n`,
+    yaml: `${"- ".repeat(10_000)}x\n`,
     field: "",
     line: 1,
     column: 1,
@@ -695,12 +695,12 @@ const badDefinitions: BadCase[] = [
     message: "expected a mapping of cluster settings",
   },
   {
-    name: "a file over 256 KiB",
-    yaml: `${MINIMAL}# ${"x".repeat(256 * 1024)}\n`,
+    name: "a file over 32 KiB",
+    yaml: `${MINIMAL}# ${"x".repeat(32 * 1024)}\n`,
     field: "",
     line: 1,
     column: 1,
-    message: "a definition may be at most 256 KiB",
+    message: "a definition may be at most 32 KiB",
   },
 ];
 
