@@ -5,6 +5,7 @@
 import type { DefinitionProblem } from "../engine/definitions/problems";
 import type { LockRecord } from "../engine/locks";
 import type { PlanMetadata } from "../engine/plan-store";
+import { redactSecrets } from "../engine/redact";
 
 export function marker(kind: "plan" | "apply", cluster: string): string {
   return `<!-- k3s-bot:${kind}:${cluster} -->`;
@@ -127,7 +128,15 @@ export function applied(
   outputs: Record<string, unknown>,
 ): string {
   const rows = Object.entries(outputs).map(([name, value]) => {
-    const text = typeof value === "string" ? value : JSON.stringify(value);
+    // Sensitive outputs arrive as "(sensitive)"; a secret in a plain output is redacted here.
+    // Each string is redacted before JSON escapes its quotes, then the whole once more.
+    const text = redactSecrets(
+      typeof value === "string"
+        ? value
+        : JSON.stringify(value, (_key, inner: unknown) =>
+            typeof inner === "string" ? redactSecrets(inner) : inner,
+          ),
+    );
     return `| ${code(name)} | ${code(text.length > 200 ? `${text.slice(0, 200)}…` : text)} |`;
   });
   return [

@@ -12,15 +12,24 @@ interface SecretPattern {
   pattern: RegExp;
   /** Replacement; `$1` etc. keep the non-secret part (e.g. the key name before a password). */
   replacement: string;
-  /** Capture group holding the value, for patterns that match by key name: harmless values stay. */
-  valueGroup?: number;
+  /** 2 for the key = value pattern, whose values (old and new) stay when harmless. */
+  valueGroup?: 2;
 }
+
+/** A value next to a secret-sounding key: quoted, or bare up to a separator. */
+const VALUE = String.raw`("[^"\n]*"|'[^'\n]*'|[^\s,;&"'}]+)`;
 
 const PATTERNS: SecretPattern[] = [
   {
     name: "private key block",
+    // To its END line, or to the end of the text when the END line was cut off.
     pattern:
       /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
+    replacement: REDACTED,
+  },
+  {
+    name: "AWS access key id with its secret next to it (credentials CSV, key:secret)",
+    pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}[\s,:;|"']+[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g,
     replacement: REDACTED,
   },
   {
@@ -31,12 +40,27 @@ const PATTERNS: SecretPattern[] = [
   {
     name: "AWS secret or session token assignment",
     pattern:
-      /((?:aws_?)?(?:secret_?access_?key|session_?token|security_?token)["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,}/gi,
+      /((?:aws_?)?(?:secret_?(?:access_?)?key|session_?token|x-amz-security-token|security[_-]?token)["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,}/gi,
     replacement: `$1${REDACTED}`,
+  },
+  {
+    name: "AWS session token (STS), wherever it stands",
+    pattern: /\b(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE)[A-Za-z0-9/+=]{20,}/g,
+    replacement: REDACTED,
   },
   {
     name: "GitHub token",
     pattern: /\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b/g,
+    replacement: REDACTED,
+  },
+  {
+    name: "JSON Web Token (OIDC tokens, GitHub App JWTs)",
+    pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+    replacement: REDACTED,
+  },
+  {
+    name: "Slack token",
+    pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
     replacement: REDACTED,
   },
   {
@@ -45,15 +69,26 @@ const PATTERNS: SecretPattern[] = [
     replacement: REDACTED,
   },
   {
+    name: "k3s token flag",
+    // A shell variable (`--token $TOKEN`) is a reference, not the token.
+    pattern: /(--(?:agent-)?token(?:=|\s+)["']?)[^\s"'$][^\s"']*/g,
+    replacement: `$1${REDACTED}`,
+  },
+  {
     name: "password in a connection string",
-    pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']+:)[^\s@"']+(@)/gi,
+    // scheme://[user]:password@host; the password runs to the last @ of the address, since
+    // passwords may hold @ and : themselves.
+    pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)[^\s"']+?(@)(?=[^\s"'@]*(?:[\s"']|$))/gi,
     replacement: `$1${REDACTED}$2`,
   },
   {
     name: "password or secret assignment",
-    // `key = value` (HCL, env) or `key: value` (YAML, JSON); the key must end in a secret word.
-    pattern:
-      /((?:^|[\s{,"'])[\w.-]*(?:password|passwd|secret|token|api_?key)["']?\s*(?:=|:\s)\s*)("[^"\n]+"|'[^'\n]+'|[^\s,;"'}]+)/gim,
+    // `key = value` (HCL, env, query strings, ADO), `key: value` (YAML, JSON); the key must end
+    // in a secret word. A Terraform change (`"old" -> "new"`) has its new value redacted too.
+    pattern: new RegExp(
+      String.raw`((?:^|[\s{,"'&;?])[\w.-]*(?:password|passwd|pwd|secret|secret[_-]?(?:access[_-]?)?key|token|api[_-]?key|private[_-]?key)["']?\s*[=:]\s*)${VALUE}(?:(\s*->\s*)${VALUE})?`,
+      "gim",
+    ),
     replacement: `$1"${REDACTED}"`,
     valueGroup: 2,
   },
@@ -72,12 +107,18 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
   }
   for (const { pattern, replacement, valueGroup } of PATTERNS) {
     result = result.replace(pattern, (...match) => {
-      if (valueGroup !== undefined) {
-        const value = String(match[valueGroup] ?? "").replace(/^["']|["']$/g, "");
-        if (isHarmlessValue(value)) return String(match[0]);
+      const groups = match.slice(0, -2) as (string | undefined)[];
+      const unquote = (value: string | undefined) =>
+        String(value ?? "").replace(/^["']|["']$/g, "");
+      if (valueGroup === 2) {
+        // key = old [-> new]: each value redacted unless harmless.
+        const [, key, old, arrow, next] = groups;
+        const shown = (value: string | undefined) =>
+          isHarmlessValue(unquote(value)) ? String(value) : `"${REDACTED}"`;
+        return `${key}${shown(old)}${arrow === undefined ? "" : `${arrow}${shown(next)}`}`;
       }
       return replacement.replace(/\$(\d)/g, (_, group: string) =>
-        String(match[Number(group)] ?? ""),
+        String(groups[Number(group)] ?? ""),
       );
     });
   }
@@ -91,7 +132,8 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
 function isHarmlessValue(value: string): boolean {
   return (
     value === "" ||
-    value.startsWith("(") ||
+    // Terraform's placeholders, (sensitive value) and (known after apply), not any "(…".
+    /^\((?:sensitive|known)\b/.test(value) ||
     /^(true|false|null|\d+)$/.test(value) ||
     value.startsWith("arn:") ||
     value.startsWith("${") ||
