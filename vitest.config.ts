@@ -11,7 +11,8 @@ export default defineConfig({
     coverage: {
       provider: "v8",
       include: ["app/**/*.ts", "infra/**/*.ts"],
-      reporter: ["text-summary", "json-summary"],
+      // Per-file table in the log, totals in coverage/coverage-summary.json.
+      reporter: ["text", "text-summary", "json-summary"],
     },
   },
 });
