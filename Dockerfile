@@ -7,7 +7,8 @@
 #
 # Settings are environment variables (README, "Running the bot"): APP_ID, PRIVATE_KEY (or
 # PRIVATE_KEY_PATH to a mounted file), WEBHOOK_SECRET, AWS_REGION and AWS credentials (better: a
-# task/instance role), K3S_BOT_MAX_TERRAFORM, K3S_BOT_TIMEOUT_MINUTES. None is baked in here.
+# task/instance role), K3S_BOT_MAX_TERRAFORM, K3S_BOT_TIMEOUT_MINUTES, K3S_BOT_DELIVERY_TABLE.
+# None is baked in here.
 #
 # For reproducible builds pin the base image by digest too (node:20-bookworm-slim@sha256:…).
 
