@@ -9,6 +9,7 @@
 
 import { closestMatch } from "../../infra/definition/rules";
 import { CLUSTER_NAME_PATTERN } from "../../infra/definition/schema";
+import { describeFound } from "../engine/definitions/problems";
 
 export const COMMAND_PREFIX = "/k3s";
 export const COMMAND_KINDS = ["plan", "apply", "unlock", "help"] as const;
@@ -55,6 +56,23 @@ export function helpText(): string {
 
 const error = (reply: string): ParseResult => ({ type: "error", reply });
 
+/** How many rejected names a reply lists; the rest are counted. */
+const MAX_SHOWN = 5;
+
+/**
+ * Text from a comment, fit to quote back in a reply: one line, at most 60 characters, invisible
+ * and direction-changing characters spelled out (`<U+202E>`), in a code span it cannot close
+ * (backticks become '), so a reply never carries the commenter's Markdown, links or mentions.
+ */
+export function quoted(text: string): string {
+  return `\`${describeFound(text).replace(/`/g, "'")}\``;
+}
+
+function quotedList(items: readonly string[]): string {
+  const shown = items.slice(0, MAX_SHOWN).map(quoted).join(", ");
+  return items.length > MAX_SHOWN ? `${shown} and ${items.length - MAX_SHOWN} more` : shown;
+}
+
 export function parseComment(body: string): ParseResult {
   const firstLine = (body.split(/\r?\n/, 1)[0] ?? "").trim();
   const words = firstLine.split(/\s+/).filter((w) => w !== "");
@@ -71,7 +89,7 @@ export function parseComment(body: string): ParseResult {
     const suggestion = closestMatch(verb, COMMAND_KINDS);
     const hint = suggestion
       ? `did you mean \`${COMMAND_PREFIX} ${suggestion}\`?`
-      : `\`${verb}\` is not a command.`;
+      : `${quoted(verb)} is not a command.`;
     return error(`${hint}\n\n${helpText()}`);
   }
   const kind = verb as CommandKind;
@@ -81,7 +99,7 @@ export function parseComment(body: string): ParseResult {
   const flag = args.find((a) => a.startsWith("-"));
   if (flag)
     return error(
-      `\`${flag}\` is not an option of \`${COMMAND_PREFIX} ${kind}\`: it takes only cluster names.`,
+      `${quoted(flag)} is not an option of \`${COMMAND_PREFIX} ${kind}\`: it takes only cluster names.`,
     );
   if (kind === "help")
     return args.length === 0
@@ -90,9 +108,8 @@ export function parseComment(body: string): ParseResult {
 
   const bad = args.filter((a) => !CLUSTER_NAME_PATTERN.test(a));
   if (bad.length > 0) {
-    const shown = bad.map((b) => `\`${b.slice(0, 40).replace(/`/g, "'")}\``).join(", ");
     return error(
-      `${shown} ${bad.length === 1 ? "is not a cluster name" : "are not cluster names"}: names are 2-20 lowercase letters, digits and hyphens, as in \`clusters/<name>.yaml\`.`,
+      `${quotedList(bad)} ${bad.length === 1 ? "is not a cluster name" : "are not cluster names"}: names are 2-20 lowercase letters, digits and hyphens, as in \`clusters/<name>.yaml\`.`,
     );
   }
   const clusters = [...new Set(args)];

@@ -2,7 +2,7 @@
  * The text of every comment the bot writes. Each says what happened and what to do next.
  * Plan and apply comments carry a hidden marker so the bot updates them in place.
  */
-import type { DefinitionProblem } from "../engine/definitions/problems";
+import { type DefinitionProblem, describeFound } from "../engine/definitions/problems";
 import type { LockRecord } from "../engine/locks";
 import type { PlanMetadata } from "../engine/plan-store";
 import { redactSecrets } from "../engine/redact";
@@ -180,4 +180,20 @@ export function unexpectedFailure(message: string): string {
 
 export function handoffFailed(cluster: string, message: string): string {
   return `### k3s apply · ${code(cluster)} · applied, hand-off failed\n\nThe infrastructure was applied, but committing the Argo CD and Jenkins configuration failed:\n\n${fence(message)}\n\nRun \`k3s-bot render clusters/${cluster}.yaml --out .\` locally and commit the result, or apply again after fixing the cause.`;
+}
+
+/** Definition files whose names are not cluster names: never planned, each named (spelled out). */
+export function misnamedDefinitions(files: readonly string[], definitionsPath: string): string {
+  const shown = files.slice(0, 10).map((f) => `- ${code(describeFound(f))}`);
+  const more = files.length > 10 ? [`- … and ${files.length - 10} more`] : [];
+  return [
+    "### k3s plan · definition file names",
+    "",
+    `${files.length === 1 ? "This file is" : "These files are"} not planned: the name of a definition file is the cluster's name, 2-20 lowercase letters, digits and hyphens (\`${definitionsPath}/<name>.yaml\`).`,
+    "",
+    ...shown,
+    ...more,
+    "",
+    "Rename the file to its cluster's name and push.",
+  ].join("\n");
 }

@@ -4,6 +4,7 @@
  */
 import { posix } from "node:path";
 import type { ClusterConfig } from "../../infra/definition/config";
+import { CLUSTER_NAME_PATTERN } from "../../infra/definition/schema";
 import {
   type ClusterRuns,
   type DefinitionSource,
@@ -67,6 +68,8 @@ export class PullRequestWorkflow {
   /** Rules come from the default branch: a PR cannot change the rules it is judged by. */
   /** The repository's config, once read for this event. */
   private botConfig?: BotConfig;
+  /** Whether this event already told the PR about misnamed definition files. */
+  private misnamedReported = false;
 
   private async config(): Promise<
     { ok: true; config: BotConfig } | { ok: false; message: string }
@@ -187,10 +190,20 @@ export class PullRequestWorkflow {
       if (file.previousFilename && isDefinition(file.previousFilename))
         deleted.add(file.previousFilename);
     }
+    // A file name is not a cluster name until it matches the pattern: `clusters/$(id).yaml`
+    // names no cluster, so nothing of it reaches a check name, a comment marker, a lock or a path.
+    const changedNames = [...touched, ...deleted].map((f) => posix.basename(f, ".yaml"));
+    const misnamed = [...touched, ...deleted].filter(
+      (f) => !CLUSTER_NAME_PATTERN.test(posix.basename(f, ".yaml")),
+    );
+    if (named.length === 0 && misnamed.length > 0) {
+      await this.github.comment(pr.number, text.misnamedDefinitions(misnamed, dir));
+      this.misnamedReported = true;
+    }
     const clusters =
       named.length > 0
         ? [...named]
-        : [...touched, ...deleted].map((f) => posix.basename(f, ".yaml")).sort();
+        : [...new Set(changedNames.filter((name) => CLUSTER_NAME_PATTERN.test(name)))].sort();
     const targets: Target[] = [];
     for (const cluster of clusters) {
       const file = fileOf(cluster);
@@ -221,7 +234,8 @@ export class PullRequestWorkflow {
   ): Promise<boolean> {
     const targets = known ?? (await this.targets(pr, named, config));
     if (targets.length === 0) {
-      await this.github.comment(pr.number, text.noClusters(config.definitionsPath));
+      if (!this.misnamedReported)
+        await this.github.comment(pr.number, text.noClusters(config.definitionsPath));
       return false;
     }
     const ref: PullRequestRef = {
@@ -328,7 +342,8 @@ export class PullRequestWorkflow {
     }
     const targets = await this.targets(pr, named, config);
     if (targets.length === 0) {
-      await this.github.comment(pr.number, text.noClusters(config.definitionsPath));
+      if (!this.misnamedReported)
+        await this.github.comment(pr.number, text.noClusters(config.definitionsPath));
       return false;
     }
     const ref: PullRequestRef = {
