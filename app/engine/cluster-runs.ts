@@ -63,7 +63,13 @@ export type ApplyOutcome =
   | { kind: "not-locked"; heldBy: LockRecord | null }
   | { kind: "no-plan"; plannedCommits: string[] }
   | { kind: "already-applied"; metadata: PlanMetadata }
-  | { kind: "failed"; error: string; metadata?: PlanMetadata }
+  | {
+      kind: "failed";
+      error: string;
+      metadata?: PlanMetadata;
+      /** Terraform was killed or stopped mid-run; its saved plan was discarded (not reusable). */
+      interrupted?: boolean;
+    }
   | { kind: "applied"; metadata: PlanMetadata; outputs: Record<string, unknown>; log: string };
 
 export function clusterRef(config: ClusterConfig): ClusterRef {
@@ -293,6 +299,12 @@ export class ClusterRuns {
         await plans.markApplied(done);
         return { kind: "applied", metadata: done, outputs, log: redactSecrets(applied.stdout) };
       } catch (error) {
+        if (error instanceof TerraformError && error.result.signal) {
+          // The state may hold part of the plan, or a stale state lock: this plan is not applied
+          // again blindly. The lock stays with the PR; the next plan shows what remains.
+          await plans.deleteForCluster(pr.repo, pr.pullRequest, config.name).catch(() => 0);
+          return { kind: "failed", error: describeError(error), metadata, interrupted: true };
+        }
         return { kind: "failed", error: describeError(error), metadata };
       }
     });

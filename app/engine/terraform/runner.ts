@@ -16,6 +16,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** The signal that ended terraform (killed, or stopped by our timeout or abort). */
+  signal?: string;
 }
 
 export class TerraformError extends Error {
@@ -31,9 +33,12 @@ export class TerraformError extends Error {
 
   /** The part of Terraform's output a person needs: the error blocks, redacted and bounded. */
   static excerpt(result: RunResult, maxChars = 4000): string {
-    const text = redactSecrets(
+    const output = redactSecrets(
       (result.stderr.trim() || result.stdout.trim()).replace(ANSI_ESCAPES, ""),
     );
+    const text = result.signal
+      ? `terraform was interrupted (${result.signal}) before it finished.${output ? `\n${output}` : ""}`
+      : output;
     return text.length > maxChars
       ? `${text.slice(0, maxChars)}\n… (${text.length - maxChars} more characters)`
       : text;
@@ -88,11 +93,18 @@ export class TerraformRunner {
       process_.stderr.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
     }
     const output = await process_;
+    // Killed through the shell zx starts, terraform's end shows as exit 128 + the signal number.
+    const signal =
+      output.signal ??
+      (output.exitCode === null || output.exitCode > 128
+        ? `signal ${output.exitCode === null ? "unknown" : output.exitCode - 128}`
+        : null);
     const result: RunResult = {
       exitCode: output.exitCode ?? -1,
       stdout: output.stdout,
       stderr: output.stderr,
       durationMs: Date.now() - started,
+      ...(signal ? { signal } : {}),
     };
     if (!allowedExitCodes.includes(result.exitCode)) {
       throw new TerraformError(args[0] ?? "", result);
