@@ -60,7 +60,7 @@ export function planFailed(cluster: string, error: string): string {
     "",
     fence(error),
     "",
-    `Nothing was changed. Fix the cause and comment \`/k3s plan ${cluster}\` to try again.`,
+    `Nothing was changed. Fix the cause and comment \`/k3s plan ${cluster}\` to try again. A lock this plan took stays with this PR (so no other PR plans ${code(cluster)} meanwhile) until the PR is merged or closed, or \`/k3s unlock ${cluster}\`.`,
   ].join("\n");
 }
 
@@ -175,7 +175,17 @@ export function closedReleased(released: readonly string[]): string {
 }
 
 export function unexpectedFailure(message: string): string {
-  return `### k3s-bot · failed\n\nThe command stopped before it finished:\n\n${fence(message)}\n\nLocks and saved plans are as they were before it. Comment the command again to retry; if it fails the same way, this is a bug in k3s-bot.`;
+  return `### k3s-bot · failed\n\nk3s-bot stopped before it finished:\n\n${fence(message)}\n\nWhat finished before this stands: a lock a plan took stays with this PR, and every apply that ran is reported in its own comment. To retry, comment the command again (\`/k3s plan\` for an automatic plan); if it fails the same way, this is a bug in k3s-bot.`;
+}
+
+export function applyInterrupted(cluster: string, error: string): string {
+  return [
+    `### k3s apply · ${code(cluster)} · interrupted`,
+    "",
+    fence(error),
+    "",
+    `Terraform was stopped before the apply finished, so part of the plan may have been applied. The lock stays with this PR. The interrupted plan was discarded and will not be applied again: comment \`/k3s plan ${cluster}\` to see what remains, review it, then \`/k3s apply ${cluster}\`. If the plan reports the state locked, a maintainer must release Terraform's state lock first (\`terraform force-unlock\`).`,
+  ].join("\n");
 }
 
 export function handoffFailed(cluster: string, message: string): string {

@@ -80,19 +80,74 @@ export class PullRequestWorkflow {
     return result;
   }
 
+  /** Check runs started and not yet finished in this event: finished as failed if it breaks. */
+  private readonly openChecks = new Set<number>();
+
   async onComment(event: CommentEvent): Promise<void> {
     if (!event.isPullRequest || event.userType === "Bot") return;
     const parsed = parseComment(event.body);
     if (parsed.type === "ignore") return;
-    await this.github.react(event.commentId, "eyes");
+    await this.guarded(
+      `command on #${event.issueNumber}`,
+      event.issueNumber,
+      async () => {
+        await this.github.react(event.commentId, "eyes");
+        await this.onCommand(parsed, event);
+      },
+      event.commentId,
+    );
+  }
+
+  private async finishCheck(
+    id: number,
+    conclusion: "success" | "failure",
+    output: { title: string; summary: string },
+  ): Promise<void> {
+    await this.github.finishCheckRun(id, conclusion, output);
+    this.openChecks.delete(id);
+  }
+
+  /**
+   * Never a silent drop: when an event's work fails (GitHub still failing after Octokit's bounded
+   * retries, AWS unreachable, a bug), it is logged, every check run it started is completed as
+   * failed, and the PR gets a comment saying what broke. If GitHub refuses even those, the log
+   * line says so, and the error is raised to Probot, which logs the delivery as failed.
+   */
+  private async guarded(
+    what: string,
+    issueNumber: number,
+    work: () => Promise<void>,
+    commentId?: number,
+  ): Promise<void> {
     try {
-      await this.onCommand(parsed, event);
+      await work();
     } catch (error) {
-      // Never a silent drop: whatever broke, the PR hears about it.
       const message = describeError(error);
-      this.log.error(`command on #${event.issueNumber} failed: ${message}`);
-      await this.github.comment(event.issueNumber, text.unexpectedFailure(message));
-      await this.github.react(event.commentId, "confused");
+      this.log.error(`${what} failed: ${message}`);
+      const unreported: string[] = [];
+      for (const id of [...this.openChecks]) {
+        try {
+          await this.github.finishCheckRun(id, "failure", {
+            title: "k3s-bot stopped before it finished",
+            summary: text.unexpectedFailure(message),
+          });
+          this.openChecks.delete(id);
+        } catch (checkError) {
+          unreported.push(`check run ${id}: ${describeError(checkError)}`);
+        }
+      }
+      try {
+        await this.github.comment(issueNumber, text.unexpectedFailure(message));
+        if (commentId !== undefined) await this.github.react(commentId, "confused");
+      } catch (commentError) {
+        unreported.push(`comment: ${describeError(commentError)}`);
+      }
+      if (unreported.length > 0) {
+        this.log.error(
+          `${what}: could not report the failure on GitHub (${unreported.join("; ")})`,
+        );
+        throw error;
+      }
     }
   }
 
@@ -145,6 +200,10 @@ export class PullRequestWorkflow {
 
   /** Autoplan on opened / synchronize / reopened, when definitions changed. */
   async onPullRequestUpdated(number: number, user: string): Promise<void> {
+    await this.guarded(`autoplan of #${number}`, number, () => this.autoplan(number, user));
+  }
+
+  private async autoplan(number: number, user: string): Promise<void> {
     const config = await this.config();
     if (!config.ok || !config.config.autoplan) return;
     const pr = await this.github.pullRequest(number);
@@ -156,6 +215,10 @@ export class PullRequestWorkflow {
 
   /** Merged: apply what was merged (if configured), then release. Closed: release. */
   async onPullRequestClosed(number: number, merged: boolean, user: string): Promise<void> {
+    await this.guarded(`closing #${number}`, number, () => this.closed(number, merged, user));
+  }
+
+  private async closed(number: number, merged: boolean, user: string): Promise<void> {
     const config = await this.config();
     const pr = await this.github.pullRequest(number);
     if (
@@ -167,7 +230,15 @@ export class PullRequestWorkflow {
     ) {
       await this.applyMerged(pr, user, config.config);
     }
-    const released = await this.releaseAll(pr, config.ok ? config.config : undefined);
+    let released: string[];
+    try {
+      released = await this.releaseAll(pr, config.ok ? config.config : undefined);
+    } catch (error) {
+      // The locks stay with a closed PR until someone releases them: say so, and how.
+      throw new Error(
+        `releasing this PR's locks failed, so they are still held: ${describeError(error)}. Reopen and close the PR, or comment \`/k3s unlock <cluster>\`, to release them.`,
+      );
+    }
     if (released.length > 0 && !merged)
       await this.github.comment(pr.number, text.closedReleased(released));
   }
@@ -261,10 +332,11 @@ export class PullRequestWorkflow {
       pr.headSha,
       "Planning…",
     );
+    this.openChecks.add(checkId);
     if (!target.source) {
       const body = text.missingDefinition(target.cluster, target.file, pr.headSha);
       await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
-      await this.github.finishCheckRun(checkId, "failure", {
+      await this.finishCheck(checkId, "failure", {
         title: "No definition",
         summary: body,
       });
@@ -280,7 +352,7 @@ export class PullRequestWorkflow {
       case "invalid": {
         const body = text.invalidDefinition(target.cluster, target.file, outcome.problems);
         await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
-        await this.github.finishCheckRun(checkId, "failure", {
+        await this.finishCheck(checkId, "failure", {
           title: `${outcome.problems.length} problem(s) in ${target.file}`,
           summary: body,
         });
@@ -289,7 +361,7 @@ export class PullRequestWorkflow {
       case "locked": {
         const body = text.lockedBy(target.cluster, outcome.heldBy, this.github.fullName);
         await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
-        await this.github.finishCheckRun(checkId, "failure", {
+        await this.finishCheck(checkId, "failure", {
           title: "Locked by another PR",
           summary: body,
         });
@@ -299,7 +371,7 @@ export class PullRequestWorkflow {
         this.log.error(`plan ${target.cluster} failed: ${outcome.error}`);
         const body = text.planFailed(target.cluster, outcome.error);
         await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
-        await this.github.finishCheckRun(checkId, "failure", {
+        await this.finishCheck(checkId, "failure", {
           title: "terraform plan failed",
           summary: body,
         });
@@ -309,7 +381,7 @@ export class PullRequestWorkflow {
         const body = `${outcome.markdown}\n${text.planFooter(target.cluster, outcome.destroy)}`;
         await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
         const s = outcome.summary;
-        await this.github.finishCheckRun(checkId, "success", {
+        await this.finishCheck(checkId, "success", {
           title: `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`,
           summary: body,
         });
@@ -379,6 +451,7 @@ export class PullRequestWorkflow {
       pr.headSha,
       "Applying…",
     );
+    this.openChecks.add(checkId);
     this.log.info(`apply ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
     const outcome = await this.runs.apply(
       ref,
@@ -386,7 +459,7 @@ export class PullRequestWorkflow {
     );
     const finish = async (ok: boolean, title: string, body: string) => {
       await post(body);
-      await this.github.finishCheckRun(checkId, ok ? "success" : "failure", {
+      await this.finishCheck(checkId, ok ? "success" : "failure", {
         title,
         summary: body,
       });
@@ -412,7 +485,15 @@ export class PullRequestWorkflow {
           text.alreadyApplied(target.cluster, outcome.metadata),
         );
       case "failed":
-        this.log.error(`apply ${target.cluster} failed: ${outcome.error}`);
+        this.log.error(
+          `apply ${target.cluster} ${outcome.interrupted ? "interrupted" : "failed"}: ${outcome.error}`,
+        );
+        if (outcome.interrupted)
+          return finish(
+            false,
+            "terraform apply interrupted",
+            text.applyInterrupted(target.cluster, outcome.error),
+          );
         return finish(
           false,
           "terraform apply failed",

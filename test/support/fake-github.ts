@@ -81,7 +81,14 @@ export class FakeGitHub {
   readonly reactions: Array<{ commentId: number; content: string }> = [];
   readonly calls: string[] = [];
   /** Respond to the next matching calls with an error status (fault injection). */
-  readonly failures: Array<{ method: string; path: RegExp; status: number; times: number }> = [];
+  readonly failures: Array<{
+    method: string;
+    path: RegExp;
+    status: number;
+    times: number;
+    /** Response headers, e.g. x-ratelimit-remaining or retry-after. */
+    headers?: Record<string, string>;
+  }> = [];
   private nextId = 1000;
   /** Git data model: branch → commit, commits, trees (tree sha → path → content). */
   readonly branches = new Map<string, string>();
@@ -231,7 +238,11 @@ export class FakeGitHub {
     ) => {
       const matches = (uri: string) =>
         pattern.test(new URL(uri, "https://api.github.com").pathname);
-      const handler = function (this: unknown, uri: string, body: unknown): [number, unknown] {
+      const handler = function (
+        this: unknown,
+        uri: string,
+        body: unknown,
+      ): [number, unknown] | [number, unknown, Record<string, string>] {
         const url = new URL(uri, "https://api.github.com");
         self.calls.push(`${method} ${url.pathname}${url.search}`);
         const parsed = typeof body === "string" && body ? JSON.parse(body) : body;
@@ -246,7 +257,7 @@ export class FakeGitHub {
         );
         if (failure) {
           failure.times -= 1;
-          return [failure.status, { message: `injected ${failure.status}` }];
+          return [failure.status, { message: `injected ${failure.status}` }, failure.headers ?? {}];
         }
         return reply(pattern.exec(url.pathname) as RegExpExecArray, parsed, url);
       };
