@@ -510,6 +510,7 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   "client-s3:PutBucketEncryptionCommand": [s3Bucket("PutEncryptionConfiguration")],
   "client-s3:PutBucketPolicyCommand": [s3Bucket("PutBucketPolicy")],
   "client-s3:PutBucketTaggingCommand": [s3Bucket("PutBucketTagging")],
+  "client-s3:GetBucketTaggingCommand": [s3Bucket("GetBucketTagging")],
   "client-s3:GetBucketVersioningCommand": [s3Bucket("GetBucketVersioning")],
   "client-s3:GetPublicAccessBlockCommand": [s3Bucket("GetBucketPublicAccessBlock")],
   "client-s3:GetBucketEncryptionCommand": [s3Bucket("GetEncryptionConfiguration")],

@@ -22,6 +22,7 @@ import {
   GetBucketEncryptionCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
@@ -114,13 +115,62 @@ async function ensureBucket(
 ): Promise<StateBackendReport["bucket"]> {
   const encryption = spec.kmsKeyId === undefined ? "SSE-S3" : "SSE-KMS";
   const state = await bucketState(spec, accountId, s3);
+  let lostRace = false;
   if (state === "missing") {
     const created = await createBucket(spec, accountId, s3);
     if (created) return { name: spec.bucket, action: "created", encryption };
-    // Another bot replica created it between our HEAD and CREATE: check it like any other.
+    // Another bot replica created it between our HEAD and CREATE.
+    lostRace = true;
   }
-  const found = await checkExistingBucket(spec, accountId, s3, warnings);
-  return { name: spec.bucket, action: "found", encryption: found };
+  // Another replica may still be configuring a bucket it just created (public access,
+  // versioning and encryption come one call after another): give it time before calling the
+  // bucket unsafe. A bucket of ours under construction carries CONFIGURING_TAG; right after
+  // CreateBucket it has no tags at all yet.
+  for (let check = 1; ; check += 1) {
+    try {
+      const found = await checkExistingBucket(spec, accountId, s3, warnings);
+      return { name: spec.bucket, action: "found", encryption: found };
+    } catch (error) {
+      if (!(error instanceof StateBackendError)) throw error;
+      const construction = await constructionState(s3, spec.bucket, accountId);
+      const patience =
+        construction === "configuring"
+          ? CONFIGURING_CHECKS
+          : lostRace || construction === "untagged"
+            ? JUST_CREATED_CHECKS
+            : 1;
+      if (check >= patience) {
+        if (construction !== "configuring") throw error;
+        throw new StateBackendError(error.resource, [
+          ...error.problems,
+          `it is tagged ${CONFIGURING_TAG.Key}=${CONFIGURING_TAG.Value}: the k3s-bot run that created it stopped before finishing; delete the empty bucket and run again`,
+        ]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, RACE_CHECK_INTERVAL_MS));
+    }
+  }
+}
+
+/** While a replica configures the bucket it created; replaced by MANAGED_BY_TAG at the end. */
+const CONFIGURING_TAG = { Key: "k3s-bot/state-backend", Value: "configuring" };
+/** Checks, a second apart, of a bucket another replica is configuring / has just created. */
+const CONFIGURING_CHECKS = 30;
+const JUST_CREATED_CHECKS = 5;
+const RACE_CHECK_INTERVAL_MS = 1_000;
+
+async function constructionState(
+  s3: S3Client,
+  bucket: string,
+  accountId: string,
+): Promise<"configuring" | "untagged" | "tagged"> {
+  const tagging = await readOrUndefined(
+    () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner: accountId })),
+    "NoSuchTagSet",
+  ).catch(() => undefined);
+  const tags = tagging?.TagSet ?? [];
+  if (tags.some((t) => t.Key === CONFIGURING_TAG.Key && t.Value === CONFIGURING_TAG.Value))
+    return "configuring";
+  return tags.length === 0 ? "untagged" : "tagged";
 }
 
 async function bucketState(
@@ -181,8 +231,19 @@ async function createBucket(
   }
 
   const owner = { Bucket: spec.bucket, ExpectedBucketOwner: accountId };
-  // Public access is blocked first, so the bucket is never open while it is being configured.
+  // Marked first, so a replica that lost the race to create it waits instead of refusing it;
+  // then public access is blocked, so the bucket is never open while it is being configured.
   const steps: [string, () => Promise<unknown>][] = [
+    [
+      "mark it as being configured",
+      () =>
+        s3.send(
+          new PutBucketTaggingCommand({
+            ...owner,
+            Tagging: { TagSet: [MANAGED_BY_TAG, CONFIGURING_TAG] },
+          }),
+        ),
+    ],
     [
       "block public access",
       () =>

@@ -137,6 +137,25 @@ describe("ensureStateBackend against the emulator", () => {
     ).toBe("ENABLED");
   });
 
+  it("lets replicas that race to create a new bucket agree on it", async () => {
+    // Each replica has its own clients; all find the bucket missing, one creates it, the others
+    // lose the race while the winner is still configuring it, and must wait, not call it unsafe.
+    const config = emulatorAwsClientConfig(emulator.url, spec.region);
+    const replicas = Array.from({ length: 4 }, () => ({
+      s3: new S3Client(config),
+      dynamodb: new DynamoDBClient(config),
+      sts: new STSClient(config),
+    }));
+    const reports = await Promise.all(replicas.map((c) => ensureStateBackend(spec, c)));
+    expect(reports.map((r) => r.bucket.action).sort()).toEqual([
+      "created",
+      "found",
+      "found",
+      "found",
+    ]);
+    expect(reports.every((r) => r.bucket.encryption === "SSE-S3")).toBe(true);
+  });
+
   it("writes nothing the second time", async () => {
     await ensureStateBackend(spec, clients);
     log.length = 0;
