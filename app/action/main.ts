@@ -14,6 +14,8 @@
 import { readFileSync } from "node:fs";
 import { Probot, type ProbotOctokit } from "probot";
 import { createK3sBot, HANDLED_EVENTS } from "../bot/app";
+import { createGitopsHandoff, defaultRepoUrl } from "../bot/gitops-handoff";
+import type { AfterApply } from "../bot/workflow";
 import type { ClusterRuns } from "../engine/cluster-runs";
 import { createClusterRuns, type Environment } from "../runtime";
 
@@ -32,6 +34,8 @@ export const HANDLED_EVENT_NAMES: readonly string[] = [
 export interface ActionDependencies {
   /** The run engine; by default built from the environment against real AWS. */
   runs?: ClusterRuns;
+  /** After a successful apply; by default the GitOps hand-off, as in the app. */
+  afterApply?: AfterApply;
   /** Octokit class for Probot (tests switch retries and throttling off). */
   Octokit?: typeof ProbotOctokit;
   /** Where messages go (GitHub Actions reads workflow commands such as ::error:: here). */
@@ -92,7 +96,14 @@ export async function runAction(
       ...(deps.Octokit ? { Octokit: deps.Octokit } : {}),
       logLevel: (env.LOG_LEVEL as "info" | undefined) ?? "info",
     });
-    await probot.load(createK3sBot({ runs: deps.runs ?? createClusterRuns(env) }));
+    // No delivery log here: each job run is one delivery, re-runs are meant to run again, and
+    // the workflow's concurrency group already runs one job per PR at a time.
+    await probot.load(
+      createK3sBot({
+        runs: deps.runs ?? createClusterRuns(env),
+        afterApply: deps.afterApply ?? createGitopsHandoff({ repoUrl: defaultRepoUrl }),
+      }),
+    );
     // One delivery id per run attempt: a re-run of the job is a new delivery, as a redelivered
     // webhook is; the bot's own idempotence (locks, plan per commit) covers both.
     const id = `actions-${env.GITHUB_RUN_ID ?? "local"}-${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
