@@ -207,3 +207,12 @@ export function misnamedDefinitions(files: readonly string[], definitionsPath: s
     "Rename the file to its cluster's name and push.",
   ].join("\n");
 }
+
+/** After a merge: a cluster the PR changed whose definition the bot could not read. */
+export function mergedDefinitionMissing(cluster: string, file: string): string {
+  return [
+    `### k3s apply · \`${cluster}\` — not applied after the merge`,
+    "",
+    `The merge changed \`${file}\`, but the definition could not be read at the merge commit or before it, so nothing was planned or applied for \`${cluster}\`. Comment \`/k3s plan ${cluster}\` on a new pull request to see where it stands.`,
+  ].join("\n");
+}

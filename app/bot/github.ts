@@ -19,6 +19,8 @@ export interface PullRequestInfo {
   /** owner/name of the head repository; differs from the base for fork PRs. */
   headRepo: string;
   baseRef: string;
+  /** The base commit the PR was last compared with; still has a file the PR deletes after merge. */
+  baseSha?: string;
   state: string;
   merged: boolean;
   mergeCommitSha: string | null;
@@ -203,6 +205,7 @@ export class RepoGitHub {
       headRef: data.head.ref,
       headRepo,
       baseRef: data.base.ref,
+      ...(data.base.sha ? { baseSha: data.base.sha } : {}),
       state: data.state,
       merged: data.merged ?? false,
       mergeCommitSha: data.merge_commit_sha ?? null,

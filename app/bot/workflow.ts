@@ -282,7 +282,11 @@ export class PullRequestWorkflow {
       if (head !== null) {
         targets.push({ cluster, file, source: { file, text: head }, destroy: false });
       } else if (deleted.has(file)) {
-        const base = await this.github.fileAt(file, pr.baseRef);
+        // The definition as it was before the PR deleted it: at the base commit, because after a
+        // merge the base branch no longer has it.
+        const base =
+          (pr.baseSha ? await this.github.fileAt(file, pr.baseSha) : null) ??
+          (await this.github.fileAt(file, pr.baseRef));
         targets.push({
           cluster,
           file,
@@ -538,7 +542,14 @@ export class PullRequestWorkflow {
       headSha: sha,
     };
     for (const target of targets) {
-      if (!target.source) continue;
+      if (!target.source) {
+        // Never silent: a merged definition the bot cannot read is named on the PR.
+        await this.github.comment(
+          pr.number,
+          text.mergedDefinitionMissing(target.cluster, target.file),
+        );
+        continue;
+      }
       const planned = await this.planOne(merged, ref, target);
       if (planned) await this.applyOne(merged, ref, target, true);
     }
@@ -585,7 +596,7 @@ export class PullRequestWorkflow {
   private async releaseAll(pr: PullRequestInfo, config?: BotConfig): Promise<string[]> {
     const dir = config?.definitionsPath ?? "clusters";
     const configs: ClusterConfig[] = [];
-    for (const ref of [pr.headSha, pr.baseRef]) {
+    for (const ref of new Set([pr.headSha, pr.baseSha ?? pr.baseRef, pr.baseRef])) {
       for (const file of await this.github.listFiles(dir, ref)) {
         if (!file.endsWith(".yaml")) continue;
         const source = await this.github.fileAt(file, ref);

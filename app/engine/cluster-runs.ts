@@ -163,6 +163,8 @@ export class ClusterRuns {
     const loaded = this.load(source);
     if (!loaded.ok) return { kind: "invalid", problems: loaded.problems };
     const config = withRole(loaded.config, options.roleArn);
+    const protectedDatabase = options.destroy ? destroyBlockedBy(config) : null;
+    if (protectedDatabase) return { kind: "failed", error: protectedDatabase, config };
     const { clients, locks, plans } = this.services(config);
     try {
       await this.ensureBackend(config, clients);
@@ -361,4 +363,15 @@ function storeKey(config: ClusterConfig): string {
 export function describeError(error: unknown): string {
   if (error instanceof TerraformError) return TerraformError.excerpt(error.result);
   return redactSecrets(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Why a destroy of this cluster must not start, or null. A database with deletion protection
+ * stops `terraform destroy` only once the teardown reaches it, after the nodes, load balancers
+ * and much else are gone: a half-destroyed cluster. So the destroy is refused up front, and the
+ * way out is a reviewed change.
+ */
+export function destroyBlockedBy(config: ClusterConfig): string | null {
+  if (config.datastore.engine !== "postgres" || !config.datastore.deletionProtection) return null;
+  return `the datastore of ${config.name} has deletion protection, and a destroy would tear down the rest of the cluster before failing at the database. First merge and apply a change that sets \`datastore.deletionProtection: false\` in its definition, then delete the definition.`;
 }

@@ -1,5 +1,5 @@
 // The narrow workarounds for gaps of the emulator (moto 5.2.1), applied by tests and the demo
-// only, never to what real AWS gets. Each names the gap it answers; ../shared/EMULATOR.md has
+// only, never to what real AWS gets. Each names the gap it answers; docs/emulator.md has
 // the measurements behind them. Nothing here weakens a resource: the workarounds leave out a
 // call moto cannot serve, or stop Terraform from chasing a value moto reads back wrongly.
 
@@ -19,7 +19,7 @@ export async function dropTlsOnlyBucketPolicy(s3: S3Client, bucket: string): Pro
 
 /**
  * Arguments whose value moto reads back differently from what was written, so that every plan
- * after an apply would show a change (EMULATOR.md gap 3, plus those found with this stack).
+ * after an apply would show a change (docs/emulator.md gap 3, plus those found with this stack).
  * Ignored in emulator runs only, where a second plan must come out empty.
  */
 const EMULATOR_PERPETUAL_DIFFS: Record<string, { ignore: string[]; gap: string }> = {
@@ -83,7 +83,7 @@ export function applyEmulatorWorkarounds(stack: K3sClusterStack): string[] {
     }
   }
 
-  // Gap (not in EMULATOR.md's measured set): PutBackupPolicy is not implemented for EFS (500;
+  // Gap (found with this stack, listed in docs/emulator.md): PutBackupPolicy is not implemented for EFS (500;
   // the provider retries until it times out), only DescribeBackupPolicy is. Left out of the
   // emulator run: backups are AWS Backup's business, nothing in the stack depends on them.
   if (stack.storage?.node.tryRemoveChild(stack.storage.backupPolicy.node.id)) {

@@ -64,7 +64,7 @@ export class EmulatorStartError extends Error {
 
 /**
  * Returns the moto_server to run, or throws EmulatorNotInstalledError. Deliberately no fallback
- * to whatever `moto_server` is on PATH: the known gaps in EMULATOR.md hold for the pinned version.
+ * to whatever `moto_server` is on PATH: the known gaps in docs/emulator.md hold for the pinned version.
  */
 export function findMotoServer(motoServer: string = PROJECT_MOTO_SERVER): string {
   if (existsSync(motoServer)) return motoServer;

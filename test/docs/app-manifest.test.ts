@@ -10,8 +10,8 @@ const manifest = doc.toJS() as {
   name: string;
   url: string;
   public: boolean;
-  hook_attributes: { url: string };
-  redirect_url: string;
+  hook_attributes?: unknown;
+  redirect_url?: unknown;
   default_permissions: Record<string, string>;
   default_events: string[];
 };
@@ -21,8 +21,9 @@ describe("app.yml", () => {
     expect(doc.errors).toEqual([]);
     expect(manifest.name).toBe("k3s-bot");
     expect(manifest.url).toMatch(/^https:\/\//);
-    expect(manifest.hook_attributes.url).toMatch(/^https:\/\//);
-    expect(manifest.redirect_url).toMatch(/\/probot\/setup$/);
+    // Probot's manifest flow fills these in from where it runs, and app.yml would override them.
+    expect(manifest.hook_attributes).toBeUndefined();
+    expect(manifest.redirect_url).toBeUndefined();
     expect(manifest.public).toBe(false);
   });
 

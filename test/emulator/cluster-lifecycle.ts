@@ -248,7 +248,7 @@ export function describeClusterLifecycle(example: "dev" | "ha"): void {
       ).toBeTruthy();
 
       // IMDSv2 and the instance profile are checked on the templates: moto's ASG instances
-      // ignore both (EMULATOR.md gap 5).
+      // ignore both (docs/emulator.md gap 5).
       const templateId = servers?.LaunchTemplate?.LaunchTemplateId ?? "";
       const template = (
         await aws.ec2.send(
