@@ -234,3 +234,38 @@ describe("unlock", () => {
     close();
   });
 });
+
+describe("a merged PR that deletes a protected cluster", () => {
+  it("reads the definition at the base commit and refuses the destroy before it starts", async () => {
+    const base = sha("b");
+    const merge = sha("m");
+    const prod = smallCluster("prod").replace(
+      "datastore: { engine: etcd }",
+      "datastore: { engine: postgres }",
+    );
+    // Before the PR the base commit had the definition; the merge removed it from main.
+    bot.github.setFile(base, "clusters/prod.yaml", prod);
+    bot.github.addPull({
+      number: 8,
+      headSha: sha("h"),
+      baseSha: base,
+      state: "closed",
+      merged: true,
+      mergeCommitSha: merge,
+      files: [{ filename: "clusters/prod.yaml", status: "removed" }],
+    });
+    await bot.receive(
+      "pull_request",
+      pullRequestEvent({ repo: REPO, pullRequest: 8, action: "closed", merged: true }),
+    );
+    const said = bot.github
+      .commentsOn(8)
+      .map((c) => c.body)
+      .join("\n");
+    expect(said).toContain("the datastore of prod has deletion protection");
+    expect(said).toContain("`datastore.deletionProtection: false`");
+    expect(bot.github.calls).toContain(
+      `GET /repos/${REPO}/contents/clusters%2Fprod.yaml?ref=${base}`,
+    );
+  });
+});

@@ -31,6 +31,8 @@ export interface FakePull {
   headRef: string;
   headRepo?: string;
   baseRef: string;
+  /** The base commit GitHub reports (`base.sha`); omitted when unset. */
+  baseSha?: string;
   state: "open" | "closed";
   merged: boolean;
   mergeCommitSha: string | null;
@@ -326,7 +328,11 @@ export class FakeGitHub {
             ref: pull.headRef,
             repo: { full_name: pull.headRepo ?? this.fullName },
           },
-          base: { ref: pull.baseRef, repo: { full_name: this.fullName } },
+          base: {
+            ref: pull.baseRef,
+            ...(pull.baseSha ? { sha: pull.baseSha } : {}),
+            repo: { full_name: this.fullName },
+          },
         },
       ];
     });
