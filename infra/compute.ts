@@ -1,5 +1,5 @@
 /**
- * The nodes (DESIGN §3, compute): IAM roles and instance profiles, the cluster's two secrets,
+ * The nodes (DESIGN §3, compute): IAM roles and instance profiles, the cluster's secrets,
  * launch templates, the fixed-size control-plane group and the scaling worker group.
  *
  * Nodes have no SSH key and no port 22: operators use SSM Session Manager. Their AMI is the
@@ -156,6 +156,8 @@ export interface ComputeProps {
 export class Compute extends Construct {
   /** Created empty: the first server writes the value at boot, so it is never in state. */
   readonly joinTokenSecret: SecretsmanagerSecret;
+  /** The agent token, the only token workers can read; created empty like the join token. */
+  readonly agentTokenSecret: SecretsmanagerSecret;
   readonly kubeconfigSecret: SecretsmanagerSecret;
   readonly controlPlaneIdentity: NodeIdentity;
   readonly workerIdentity: NodeIdentity;
@@ -186,7 +188,12 @@ export class Compute extends Construct {
     this.joinTokenSecret = secret(
       "join-token",
       secrets.joinToken,
-      `k3s join token of cluster ${config.name}, written by its first server`,
+      `k3s join (server) token of cluster ${config.name}, written by its first server`,
+    );
+    this.agentTokenSecret = secret(
+      "agent-token",
+      secrets.agentToken,
+      `k3s agent token of cluster ${config.name} (joins workers, not servers), written by its first server`,
     );
     this.kubeconfigSecret = secret(
       "kubeconfig",
@@ -221,11 +228,14 @@ export class Compute extends Construct {
       "cluster-secrets",
       serverSecretsPolicy({
         joinTokenArn: this.joinTokenSecret.arn,
+        agentTokenArn: this.agentTokenSecret.arn,
         kubeconfigArn: this.kubeconfigSecret.arn,
         ...(database ? { datastoreMasterSecretArn: database.masterSecretArn } : {}),
       }),
     );
-    agents.addPolicy("join-token", workerSecretsPolicy(this.joinTokenSecret.arn));
+    // Workers read the agent token only: with the join token a compromised worker could join as
+    // a server and read the datastore.
+    agents.addPolicy("agent-token", workerSecretsPolicy(this.agentTokenSecret.arn));
     if (storage) {
       servers.addPolicy("efs-csi-controller", efsCsiControllerPolicy());
       for (const identity of [servers, agents]) {
@@ -243,6 +253,7 @@ export class Compute extends Construct {
       k3sVersion: config.k3s.version,
       apiEndpoint: loadBalancing.apiLoadBalancer.dnsName,
       joinTokenSecretArn: this.joinTokenSecret.arn,
+      agentTokenSecretArn: this.agentTokenSecret.arn,
       kubeconfigSecretArn: this.kubeconfigSecret.arn,
       clusterCidr: config.k3s.clusterCidr,
       serviceCidr: config.k3s.serviceCidr,

@@ -233,12 +233,13 @@ export function clusterAutoscalerPolicy(clusterName: string): PolicyDocument {
 }
 
 /**
- * The servers' secrets: the first server creates the join token and stores the admin
- * kubeconfig; every server reads both back, and the RDS master secret to build the datastore
- * endpoint. Nothing else in Secrets Manager.
+ * The servers' secrets: the first server creates the join token and the agent token and stores
+ * the admin kubeconfig; every server reads them back, and the RDS master secret to build the
+ * datastore endpoint. Nothing else in Secrets Manager.
  */
 export function serverSecretsPolicy(secrets: {
   joinTokenArn: string;
+  agentTokenArn: string;
   kubeconfigArn: string;
   datastoreMasterSecretArn?: string;
 }): PolicyDocument {
@@ -247,7 +248,7 @@ export function serverSecretsPolicy(secrets: {
       Sid: "ClusterSecrets",
       Effect: "Allow",
       Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
-      Resource: [secrets.joinTokenArn, secrets.kubeconfigArn],
+      Resource: [secrets.joinTokenArn, secrets.agentTokenArn, secrets.kubeconfigArn],
     },
   ];
   if (secrets.datastoreMasterSecretArn) {
@@ -261,13 +262,16 @@ export function serverSecretsPolicy(secrets: {
   return document(...statements);
 }
 
-/** Agents only read the join token. */
-export function workerSecretsPolicy(joinTokenArn: string): PolicyDocument {
+/**
+ * Agents only read the agent token, never the join (server) token: a node holding the join token
+ * could join as a server and read the datastore.
+ */
+export function workerSecretsPolicy(agentTokenArn: string): PolicyDocument {
   return document({
-    Sid: "JoinToken",
+    Sid: "AgentToken",
     Effect: "Allow",
     Action: "secretsmanager:GetSecretValue",
-    Resource: joinTokenArn,
+    Resource: agentTokenArn,
   });
 }
 

@@ -43,10 +43,18 @@ export function iamName(config: ClusterConfig, what: string): string {
   return `k3s-bot-${config.name}-${config.region}-${what}`;
 }
 
-/** Secrets Manager names of the cluster's two secrets; their values are written at first boot. */
-export function secretNames(config: ClusterConfig): { joinToken: string; kubeconfig: string } {
+/**
+ * Secrets Manager names of the cluster's secrets; their values are written at first boot. The
+ * join token lets a node join as a server (servers only); workers get the agent token.
+ */
+export function secretNames(config: ClusterConfig): {
+  joinToken: string;
+  agentToken: string;
+  kubeconfig: string;
+} {
   return {
     joinToken: `k3s-bot/${config.name}/join-token`,
+    agentToken: `k3s-bot/${config.name}/agent-token`,
     kubeconfig: `k3s-bot/${config.name}/kubeconfig`,
   };
 }

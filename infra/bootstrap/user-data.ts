@@ -16,8 +16,16 @@ export interface BootstrapParams {
   k3sVersion: string;
   /** DNS name of the Kubernetes API load balancer (a Terraform token). */
   apiEndpoint: string;
-  /** Secrets Manager secret that holds the join token; its value is created at first boot. */
+  /**
+   * Secrets Manager secret that holds the join (server) token; its value is created at first
+   * boot. Servers only: it lets a node join as a server and read the datastore.
+   */
   joinTokenSecretArn: string;
+  /**
+   * Secrets Manager secret that holds the agent token (k3s `agent-token`), created at first boot
+   * like the join token. The only token workers get: it joins agents, not servers.
+   */
+  agentTokenSecretArn: string;
   /** Secrets Manager secret where the first server stores the admin kubeconfig. */
   kubeconfigSecretArn: string;
   clusterCidr: string;
@@ -143,11 +151,12 @@ function paramsEnv(role: NodeRole, params: BootstrapParams): string {
     K3S_BOT_REGION: params.region,
     K3S_BOT_K3S_VERSION: params.k3sVersion,
     K3S_BOT_API_ENDPOINT: params.apiEndpoint,
-    K3S_BOT_JOIN_TOKEN_SECRET_ARN: params.joinTokenSecretArn,
+    K3S_BOT_AGENT_TOKEN_SECRET_ARN: params.agentTokenSecretArn,
     K3S_BOT_INSTALLER_SHA256: params.k3sInstallerSha256,
   };
   if (role === "server") {
     Object.assign(vars, {
+      K3S_BOT_JOIN_TOKEN_SECRET_ARN: params.joinTokenSecretArn,
       K3S_BOT_KUBECONFIG_SECRET_ARN: params.kubeconfigSecretArn,
       K3S_BOT_CLUSTER_CIDR: params.clusterCidr,
       K3S_BOT_SERVICE_CIDR: params.serviceCidr,

@@ -2,6 +2,7 @@
  * Runs the real bootstrap (the user data exactly as an instance receives it, and the scripts it
  * writes) with bash against stub commands and a fake IMDS / Secrets Manager / API (world.ts).
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -18,14 +19,22 @@ import {
 const DB_SECRET = JSON.stringify({ username: "k3sadmin", password: DB_PASSWORD });
 const JOIN_VERSION = "k3s-bot-join-token-initial-version-0001";
 const SECURE_VERSION = "k3s-bot-join-token-secure-version-0002";
+const AGENT_VERSION = "k3s-bot-agent-token-initial-version-0001";
+const AGENT_SECURE_VERSION = "k3s-bot-agent-token-secure-version-0002";
 const API_URL = `https://${API_DNS}:6443`;
 
 let world: FakeWorld;
 beforeEach(() => {
   world = new FakeWorld();
   world.createSecret(ARN.join);
+  world.createSecret(ARN.agent);
   world.createSecret(ARN.kubeconfig);
 });
+
+/** The value a server passes to k3s as `agent-token` in its config file. */
+function agentTokenIn(config: string): string | undefined {
+  return /^agent-token: "(.*)"$/m.exec(config)?.[1];
+}
 afterEach(() => world.cleanup());
 
 function etcdParams() {
@@ -70,7 +79,7 @@ function expectImdsV2Only(calls: Call[]): void {
 }
 
 describe("first server (PostgreSQL datastore)", () => {
-  it("creates the join token, builds the datastore endpoint at boot, installs k3s with the exact flags and publishes the kubeconfig", async () => {
+  it("creates the join token and a separate agent token, builds the datastore endpoint at boot, installs k3s with the exact flags and publishes the kubeconfig", async () => {
     world.createSecret(ARN.db, DB_SECRET);
     const node = world.node();
     const userData = deliveredUserData("server", haParams());
@@ -118,10 +127,24 @@ describe("first server (PostgreSQL datastore)", () => {
     // ...then upgraded to the CA-pinned K10 form once k3s is up.
     expect(versions[SECURE_VERSION]).toBe(`K10cafe::server:${token}\n`);
 
+    // Agent token: its own secret, written the same race-free way, a different random value.
+    const agentPut = argvOf(calls, "aws").find(
+      (a) => a.includes("put-secret-value") && a.includes(ARN.agent) && a.includes(AGENT_VERSION),
+    );
+    expect(agentPut?.[agentPut.indexOf("--secret-string") + 1]).toMatch(/^file:\/\//);
+    const agentVersions = world.secretVersions(ARN.agent);
+    const agentToken = agentVersions[AGENT_VERSION] as string;
+    expect(agentToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(agentToken).not.toBe(token);
+    // CA-pinned form for workers: same CA hash as the server token, user "node".
+    expect(agentVersions[AGENT_SECURE_VERSION]).toBe(`K10cafe::node:${agentToken}\n`);
+    expect(world.secretCurrent(ARN.agent)).toBe(`K10cafe::node:${agentToken}\n`);
+
     // Root-only config with the token and the datastore endpoint, password URL-encoded.
     const config = world.read(node, "etc/rancher/k3s/config.yaml");
     expect(world.mode(node, "etc/rancher/k3s/config.yaml")).toBe(0o600);
     expect(config).toContain(`token: "${token}"`);
+    expect(agentTokenIn(config)).toBe(agentToken);
     const endpoint = /^datastore-endpoint: (".*")$/m.exec(config)?.[1];
     const url = new URL(JSON.parse(endpoint as string) as string);
     expect(url.protocol).toBe("postgres:");
@@ -133,7 +156,7 @@ describe("first server (PostgreSQL datastore)", () => {
     expect(config).not.toContain(DB_PASSWORD);
 
     // The password and the token never appear on a command line, in an environment or in user data.
-    expectNoSecretInCalls(calls, [DB_PASSWORD, encodeURIComponent(DB_PASSWORD), token]);
+    expectNoSecretInCalls(calls, [DB_PASSWORD, encodeURIComponent(DB_PASSWORD), token, agentToken]);
     expect(userData).not.toContain(DB_PASSWORD);
 
     // Admin kubeconfig in Secrets Manager, pointing at the API NLB.
@@ -143,6 +166,7 @@ describe("first server (PostgreSQL datastore)", () => {
 
     // Order: token and datastore before k3s; kubeconfig after; drain timer last.
     const tokenPut = indexOf(calls, (c) => c.argv.includes(JOIN_VERSION));
+    const agentTokenPut = indexOf(calls, (c) => c.argv.includes(AGENT_VERSION));
     const dbRead = indexOf(calls, (c) => c.argv.includes(ARN.db));
     const installed = indexOf(calls, (c) => c.cmd === "k3s-install");
     const kubeconfigPut = indexOf(
@@ -150,6 +174,7 @@ describe("first server (PostgreSQL datastore)", () => {
       (c) => c.argv.includes("put-secret-value") && c.argv.includes(ARN.kubeconfig),
     );
     expect(tokenPut).toBeLessThan(installed);
+    expect(agentTokenPut).toBeLessThan(installed);
     expect(dbRead).toBeLessThan(installed);
     expect(installed).toBeLessThan(kubeconfigPut);
     expect(argvOf(calls, "systemctl")).toEqual([
@@ -184,14 +209,41 @@ describe("first server (PostgreSQL datastore)", () => {
     expect(result.stderr).toContain("is not JSON with username and password");
     expect(result.calls.some((c) => c.cmd === "k3s-install")).toBe(false);
   });
+
+  it("fails clearly, before installing anything, when the agent token secret does not exist", async () => {
+    world.createSecret(ARN.db, DB_SECRET);
+    fs.rmSync(path.join(world.aws, ARN.agent.replaceAll(/[^A-Za-z0-9-]/g, "_")), {
+      recursive: true,
+    });
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("server", haParams()));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`FATAL: cannot read agent token secret ${ARN.agent}`);
+    expect(result.stderr).toContain("ResourceNotFoundException");
+    expect(result.calls.some((c) => c.cmd === "k3s-install")).toBe(false);
+  });
+
+  it("a server booting later passes the agent token's password, not its CA-pinned form, as agent-token", async () => {
+    world.createSecret(ARN.db, DB_SECRET);
+    world.createSecret(ARN.join, "K10cafe::server:0123456789abcdef");
+    world.createSecret(ARN.agent, "K10cafe::node:fedcba9876543210");
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("server", haParams()));
+    expect(result.code, result.stderr).toBe(0);
+    const config = world.read(node, "etc/rancher/k3s/config.yaml");
+    expect(config).toContain('token: "K10cafe::server:0123456789abcdef"');
+    expect(agentTokenIn(config)).toBe("fedcba9876543210");
+    // Nothing written: the tokens exist and this server did not create them.
+    expect(argvOf(result.calls, "aws").filter((a) => a.includes("put-secret-value"))).toEqual([]);
+  });
 });
 
 describe("three servers booting at the same moment (embedded etcd)", () => {
-  it("lets exactly one token win; that server runs --cluster-init, the others join through the NLB with it", async () => {
+  it("lets exactly one join token and one agent token win; one server runs --cluster-init, the others join through the NLB, all with the same tokens", async () => {
     const nodes = [world.node(), world.node(), world.node()];
     const userData = deliveredUserData("server", etcdParams());
     // All three read the empty secret before anyone writes: a real race on put-secret-value.
-    const env = { STUB_BARRIER_ARN: ARN.join, STUB_BARRIER_N: "3" };
+    const env = { STUB_BARRIER_ARN: `${ARN.join} ${ARN.agent}`, STUB_BARRIER_N: "3" };
     const results = await Promise.all(nodes.map((node) => world.run(node, userData, env)));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
 
@@ -203,6 +255,16 @@ describe("three servers booting at the same moment (embedded etcd)", () => {
         ).length,
     );
     expect(puts).toEqual([1, 1, 1]);
+    const winnerAgentToken = world.secretVersions(ARN.agent)[AGENT_VERSION] as string;
+    expect(winnerAgentToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(winnerAgentToken).not.toBe(winnerToken);
+    const agentPuts = results.map(
+      (r) =>
+        argvOf(r.calls, "aws").filter(
+          (a) => a.includes("put-secret-value") && a.includes(AGENT_VERSION),
+        ).length,
+    );
+    expect(agentPuts).toEqual([1, 1, 1]);
 
     const execs = results.map((r) => installerCall(r.calls).env.INSTALL_K3S_EXEC as string);
     const initialisers = execs.filter((e) =>
@@ -216,9 +278,13 @@ describe("three servers booting at the same moment (embedded etcd)", () => {
 
     // Everyone uses the winner's token (joiners may already see its CA-pinned K10 form).
     for (const node of nodes) {
-      const token = /^token: "(.*)"$/m.exec(world.read(node, "etc/rancher/k3s/config.yaml"))?.[1];
+      const config = world.read(node, "etc/rancher/k3s/config.yaml");
+      const token = /^token: "(.*)"$/m.exec(config)?.[1];
       expect(token?.replace(/^K10[^:]*::server:/, "").trim()).toBe(winnerToken);
+      expect(agentTokenIn(config)).toBe(winnerAgentToken);
     }
+    // The CA-pinned agent token is the winning one.
+    expect(world.secretCurrent(ARN.agent)).toBe(`K10cafe::node:${winnerAgentToken}\n`);
     // Only the winner publishes the kubeconfig.
     const kubeconfigPuts = results.flatMap((r) =>
       argvOf(r.calls, "aws").filter(
@@ -226,7 +292,7 @@ describe("three servers booting at the same moment (embedded etcd)", () => {
       ),
     );
     expect(kubeconfigPuts).toHaveLength(1);
-    for (const r of results) expectNoSecretInCalls(r.calls, [winnerToken]);
+    for (const r of results) expectNoSecretInCalls(r.calls, [winnerToken, winnerAgentToken]);
   });
 });
 
@@ -239,10 +305,13 @@ describe("worker", () => {
       `--node-name ${node.hostname}`,
     ].join(" ");
 
-  it("reads the token, waits for the API and joins through the NLB", async () => {
-    world.createSecret(ARN.join, "0123456789abcdef");
+  it("reads the agent token (never the join token), waits for the API and joins through the NLB", async () => {
+    world.createSecret(ARN.join, "server-token-not-for-workers");
+    world.createSecret(ARN.agent, "0123456789abcdef");
     const node = world.node();
-    const result = await world.run(node, deliveredUserData("agent", haParams()));
+    const userData = deliveredUserData("agent", haParams());
+    expect(userData).not.toContain(ARN.join);
+    const result = await world.run(node, userData);
     expect(result.code, result.stderr).toBe(0);
     expectImdsV2Only(result.calls);
     const install = installerCall(result.calls);
@@ -253,14 +322,51 @@ describe("worker", () => {
     expect(world.mode(node, "etc/rancher/k3s/config.yaml")).toBe(0o600);
     const ping = indexOf(result.calls, (c) => c.argv.includes(`${API_URL}/ping`));
     expect(ping).toBeLessThan(indexOf(result.calls, (c) => c.cmd === "k3s-install"));
-    // Workers only read secrets.
-    expect(argvOf(result.calls, "aws").some((a) => a.includes("put-secret-value"))).toBe(false);
+    // Workers only read secrets, and only the agent token.
+    expect(argvOf(result.calls, "aws")).toEqual([
+      [
+        "--region",
+        "eu-central-1",
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        ARN.agent,
+        "--query",
+        "SecretString",
+        "--output",
+        "text",
+      ],
+    ]);
+    expect(JSON.stringify(result.calls)).not.toContain(ARN.join);
+    expect(config).not.toContain("server-token-not-for-workers");
     expectNoSecretInCalls(result.calls, ["0123456789abcdef"]);
+  });
+
+  it("joins with the CA-pinned agent token once the first server stored it", async () => {
+    world.createSecret(ARN.agent, "K10cafe::node:0123456789abcdef");
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("agent", haParams()));
+    expect(result.code, result.stderr).toBe(0);
+    expect(world.read(node, "etc/rancher/k3s/config.yaml")).toBe(
+      `token: "K10cafe::node:0123456789abcdef"\nserver: "${API_URL}"\n`,
+    );
+  });
+
+  it("fails clearly, before installing anything, when the agent token secret does not exist", async () => {
+    fs.rmSync(path.join(world.aws, ARN.agent.replaceAll(/[^A-Za-z0-9-]/g, "_")), {
+      recursive: true,
+    });
+    const node = world.node();
+    const result = await world.run(node, deliveredUserData("agent", haParams()));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`FATAL: cannot read agent token secret ${ARN.agent}`);
+    expect(result.stderr).toContain("ResourceNotFoundException");
+    expect(result.calls.some((c) => c.cmd === "k3s-install")).toBe(false);
   });
 
   it("installs the AWS CLI first when the image has none (Ubuntu)", async () => {
     world.withoutAwsCli();
-    world.createSecret(ARN.join, "0123456789abcdef");
+    world.createSecret(ARN.agent, "0123456789abcdef");
     const node = world.node();
     const result = await world.run(node, deliveredUserData("agent", haParams()));
     expect(result.code, result.stderr).toBe(0);
@@ -272,7 +378,7 @@ describe("worker", () => {
   });
 
   it("retries while the API is not up yet, with clear log lines, then joins", async () => {
-    world.createSecret(ARN.join, "0123456789abcdef");
+    world.createSecret(ARN.agent, "0123456789abcdef");
     world.setApi(3);
     const node = world.node();
     const result = await world.run(node, deliveredUserData("agent", haParams()));
@@ -287,7 +393,7 @@ describe("worker", () => {
   });
 
   it("gives up with a non-zero exit after the bound when the API never answers", async () => {
-    world.createSecret(ARN.join, "0123456789abcdef");
+    world.createSecret(ARN.agent, "0123456789abcdef");
     world.setApi("down");
     const node = world.node();
     const result = await world.run(node, deliveredUserData("agent", haParams()));
@@ -299,12 +405,15 @@ describe("worker", () => {
     expect(result.calls.some((c) => c.cmd === "k3s-install")).toBe(false);
   });
 
-  it("waits for the join token when the servers have not created it yet, then gives up after the bound", async () => {
+  it("waits for the agent token when the servers have not created it yet, then gives up after the bound", async () => {
+    world.createSecret(ARN.join, "server-token-not-for-workers");
     const node = world.node();
     const result = await world.run(node, deliveredUserData("agent", haParams()));
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("join token not created yet (attempt 1/5)");
-    expect(result.stderr).toContain("FATAL: join token still missing after 5 attempts");
+    expect(result.stderr).toContain("agent token not created yet (attempt 1/5)");
+    expect(result.stderr).toContain("FATAL: agent token still missing after 5 attempts");
+    expect(result.calls.some((c) => c.cmd === "k3s-install")).toBe(false);
+    expect(JSON.stringify(result.calls)).not.toContain(ARN.join);
   });
 });
 

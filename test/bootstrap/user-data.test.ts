@@ -7,7 +7,7 @@ import {
   interpolateLikeTerraform,
 } from "../../infra/bootstrap/terraform-escape";
 import { renderUserData } from "../../infra/bootstrap/user-data";
-import { DB_PASSWORD, deliveredUserData, haParams } from "./world";
+import { ARN, DB_PASSWORD, deliveredUserData, haParams } from "./world";
 
 /** EC2 rejects user data over 16 KB once base64-encoded (what base64gzip produces). */
 const EC2_USER_DATA_LIMIT = 16384;
@@ -60,6 +60,13 @@ describe("renderUserData", () => {
     expect(agent).not.toContain("HelmChart");
     expect(agent).not.toContain("K3S_BOT_DB_");
     expect(agent).not.toContain("K3S_BOT_KUBECONFIG_SECRET_ARN");
+    // Workers get the agent token's secret, never the join (server) token's.
+    expect(agent).toContain(`K3S_BOT_AGENT_TOKEN_SECRET_ARN='${ARN.agent}'`);
+    expect(agent).not.toContain("K3S_BOT_JOIN_TOKEN_SECRET_ARN");
+    expect(agent).not.toContain(ARN.join);
+    const server = deliveredUserData("server", haParams());
+    expect(server).toContain(`K3S_BOT_JOIN_TOKEN_SECRET_ARN='${ARN.join}'`);
+    expect(server).toContain(`K3S_BOT_AGENT_TOKEN_SECRET_ARN='${ARN.agent}'`);
   });
 
   it("stays under EC2's 16 KB limit after gzip and base64 (ha example)", () => {

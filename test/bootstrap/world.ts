@@ -20,6 +20,7 @@ export const DB_PASSWORD = "p@ss:w/rd?#%&=+ üñí";
 export const API_DNS = "prod-api-0123456789.elb.eu-central-1.amazonaws.com";
 export const ARN = {
   join: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod-join-token-AbCdEf",
+  agent: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod-agent-token-AbCdEf",
   kubeconfig: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod-kubeconfig-AbCdEf",
   db: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:rds!db-1234-AbCdEf",
 };
@@ -40,6 +41,7 @@ export function haParams(overrides: Partial<BootstrapParams> = {}): BootstrapPar
     k3sVersion: "v1.33.5+k3s1",
     apiEndpoint: tfToken(API_DNS),
     joinTokenSecretArn: tfToken(ARN.join),
+    agentTokenSecretArn: tfToken(ARN.agent),
     kubeconfigSecretArn: tfToken(ARN.kubeconfig),
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",

@@ -259,33 +259,44 @@ describe("IAM", () => {
     }
   });
 
-  it("scopes Secrets Manager to this cluster's secrets: servers read and write, workers read the token", () => {
+  it("scopes Secrets Manager to this cluster's secrets: servers read and write both tokens, workers read the agent token only", () => {
     const secretStatements = (identity: string) =>
       statements(policiesOf(dev, identity)).filter((statement) =>
         actionsOf(statement).some((action) => action.startsWith("secretsmanager:")),
       );
     const server = secretStatements("control-plane");
+    const clusterSecrets = server.find((statement) => statement.Sid === "ClusterSecrets");
+    expect(actionsOf(clusterSecrets as PolicyStatement).sort()).toEqual([
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:PutSecretValue",
+    ]);
+    expect(resourcesOfStatement(clusterSecrets as PolicyStatement)).toEqual([
+      expect.stringMatching(/aws_secretsmanager_secret\.compute_join-token.*\.arn/),
+      expect.stringMatching(/aws_secretsmanager_secret\.compute_agent-token.*\.arn/),
+      expect.stringMatching(/aws_secretsmanager_secret\.compute_kubeconfig.*\.arn/),
+    ]);
     const serverResources = server.flatMap(resourcesOfStatement);
     expect(serverResources).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/aws_secretsmanager_secret\.compute_join-token.*\.arn/),
-        expect.stringMatching(/aws_secretsmanager_secret\.compute_kubeconfig.*\.arn/),
         expect.stringMatching(/aws_db_instance\..*\.master_user_secret\[0\]\.secret_arn/),
       ]),
     );
-    expect(serverResources).toHaveLength(3);
+    expect(serverResources).toHaveLength(4);
     expect(server.flatMap(actionsOf).sort()).toEqual([
       "secretsmanager:GetSecretValue",
       "secretsmanager:GetSecretValue",
       "secretsmanager:PutSecretValue",
     ]);
 
+    // A worker holding the join token could join as a server and read the datastore.
     const worker = secretStatements("worker");
     expect(worker).toHaveLength(1);
     expect(worker.flatMap(actionsOf)).toEqual(["secretsmanager:GetSecretValue"]);
     expect(worker.flatMap(resourcesOfStatement)).toEqual([
-      expect.stringMatching(/aws_secretsmanager_secret\.compute_join-token.*\.arn/),
+      expect.stringMatching(/aws_secretsmanager_secret\.compute_agent-token.*\.arn/),
     ]);
+    const workerResources = statements(policiesOf(dev, "worker")).flatMap(resourcesOfStatement);
+    expect(workerResources.some((resource) => resource.includes("join-token"))).toBe(false);
   });
 
   it("puts no wildcard resource on any write to secrets, lifecycle actions or EFS mounts", () => {
@@ -367,6 +378,7 @@ describe("cluster secrets", () => {
   it("are created without a value and deleted at once on destroy", () => {
     const secrets = listOf(dev, "aws_secretsmanager_secret");
     expect(secrets.map((secret) => secret.name).sort()).toEqual([
+      "k3s-bot/dev/agent-token",
       "k3s-bot/dev/join-token",
       "k3s-bot/dev/kubeconfig",
     ]);

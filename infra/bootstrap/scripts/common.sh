@@ -16,13 +16,16 @@ K3S_BOT_LIB="${ROOT}/opt/k3s-bot"
 IMDS="${K3S_BOT_IMDS_ENDPOINT:-http://169.254.169.254}"
 WAIT_ATTEMPTS="${K3S_BOT_WAIT_ATTEMPTS:-90}"
 WAIT_SECONDS="${K3S_BOT_WAIT_SECONDS:-10}"
-# Secrets Manager version id of the first join token. Fixed per cluster on purpose: concurrent
-# PutSecretValue calls with the same ClientRequestToken but different values cannot both create
-# that version, so exactly one server's candidate becomes the token (see ensure_join_token).
+# Secrets Manager version ids of the first value of each token secret. Fixed per cluster on
+# purpose: concurrent PutSecretValue calls with the same ClientRequestToken but different values
+# cannot both create that version, so exactly one server's candidate becomes the token (see
+# ensure_token). The join (server) token and the agent token each have their own secret.
 JOIN_TOKEN_VERSION="k3s-bot-join-token-initial-version-0001"
-# Second, idempotent version: the winner upgrades the token to k3s' full form (K10<ca-hash>::...)
+AGENT_TOKEN_VERSION="k3s-bot-agent-token-initial-version-0001"
+# Second, idempotent versions: the winner upgrades both tokens to k3s' full form (K10<ca-hash>::...)
 # once its CA exists, so nodes joining later also verify the server certificate.
 SECURE_TOKEN_VERSION="k3s-bot-join-token-secure-version-0002"
+AGENT_SECURE_TOKEN_VERSION="k3s-bot-agent-token-secure-version-0002"
 
 log() { printf 'k3s-bot: %s\n' "$*" >&2; }
 die() {
@@ -35,7 +38,7 @@ load_params() {
   # shellcheck source=/dev/null
   . "$PARAMS_FILE"
   : "${K3S_BOT_CLUSTER_NAME:?}" "${K3S_BOT_REGION:?}" "${K3S_BOT_K3S_VERSION:?}"
-  : "${K3S_BOT_API_ENDPOINT:?}" "${K3S_BOT_JOIN_TOKEN_SECRET_ARN:?}"
+  : "${K3S_BOT_API_ENDPOINT:?}" "${K3S_BOT_AGENT_TOKEN_SECRET_ARN:?}"
   API_URL="https://${K3S_BOT_API_ENDPOINT}:6443"
   ensure_aws_cli
 }
@@ -107,44 +110,46 @@ put_secret_from_stdin() {
   return "$rc"
 }
 
-# The join token: created once per cluster, race-free. Every server that finds the secret empty
-# generates a random candidate and writes it as version JOIN_TOKEN_VERSION. Secrets Manager
-# refuses a second, different value for an existing version id, so exactly one write succeeds;
-# everyone then reads AWSCURRENT and uses the winner's token. Sets JOIN_TOKEN and JOIN_TOKEN_WON.
-ensure_join_token() {
-  local arn="$K3S_BOT_JOIN_TOKEN_SECRET_ARN" rc=0 candidate
-  JOIN_TOKEN_WON=false
-  JOIN_TOKEN="$(secret_value "$arn")" || rc=$?
+# A cluster token (the join token, the agent token): created once per cluster, race-free.
+# Usage: ensure_token <secret-arn> <version-id> <what>. Every server that finds the secret empty
+# generates a random candidate and writes it as <version-id>. Secrets Manager refuses a second,
+# different value for an existing version id, so exactly one write succeeds; everyone then reads
+# AWSCURRENT and uses the winner's token. Sets TOKEN and TOKEN_WON (true on the winning server).
+ensure_token() {
+  local arn="$1" version="$2" what="$3" rc=0 candidate
+  TOKEN_WON=false
+  TOKEN="$(secret_value "$arn")" || rc=$?
   if ((rc == 0)); then
-    log "join token exists; joining the cluster"
+    log "${what} exists; joining the cluster"
     return 0
   fi
-  ((rc == 2)) || die "cannot read join token secret ${arn}"
+  ((rc == 2)) || die "cannot read ${what} secret ${arn}"
   candidate="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  if printf '%s' "$candidate" | put_secret_from_stdin "$arn" "$JOIN_TOKEN_VERSION"; then
-    log "join token created by this server (first writer wins)"
+  if printf '%s' "$candidate" | put_secret_from_stdin "$arn" "$version"; then
+    log "${what} created by this server (first writer wins)"
   else
-    log "another server created the join token first; using theirs"
+    log "another server created the ${what} first; using theirs"
   fi
   # Read back through the same bounded wait: a fresh version may take a moment to be visible.
-  wait_for_join_token
-  if [[ "$JOIN_TOKEN" == "$candidate" ]]; then JOIN_TOKEN_WON=true; fi
+  wait_for_token "$arn" "$what"
+  if [[ "$TOKEN" == "$candidate" ]]; then TOKEN_WON=true; fi
   return 0
 }
 
-# Workers (and joining etcd servers) only read the token; it may not exist yet when the worker
+# Workers (and joining etcd servers) only read a token; it may not exist yet when the worker
 # ASG boots alongside the first server, so wait for it like for the API.
-wait_for_join_token() {
-  local i rc
+# Usage: wait_for_token <secret-arn> <what>. Sets TOKEN.
+wait_for_token() {
+  local arn="$1" what="$2" i rc
   for ((i = 1; i <= WAIT_ATTEMPTS; i++)); do
     rc=0
-    JOIN_TOKEN="$(secret_value "$K3S_BOT_JOIN_TOKEN_SECRET_ARN")" || rc=$?
+    TOKEN="$(secret_value "$arn")" || rc=$?
     ((rc == 0)) && return 0
-    ((rc == 2)) || die "cannot read join token secret ${K3S_BOT_JOIN_TOKEN_SECRET_ARN}"
-    log "join token not created yet (attempt ${i}/${WAIT_ATTEMPTS}); waiting ${WAIT_SECONDS}s"
+    ((rc == 2)) || die "cannot read ${what} secret ${arn}"
+    log "${what} not created yet (attempt ${i}/${WAIT_ATTEMPTS}); waiting ${WAIT_SECONDS}s"
     sleep "$WAIT_SECONDS"
   done
-  die "join token still missing after ${WAIT_ATTEMPTS} attempts"
+  die "${what} still missing after ${WAIT_ATTEMPTS} attempts"
 }
 
 # k3s answers /ping without credentials once the supervisor is up. -k: the node has no CA yet;
@@ -162,13 +167,14 @@ wait_for_api() {
   die "API ${API_URL} did not answer after ${WAIT_ATTEMPTS} attempts"
 }
 
-# Starts the root-only k3s config file: the token (and later the datastore endpoint) live here,
-# never on a command line, in the systemd unit or in user data.
+# Starts the root-only k3s config file with the node's token (the join token on servers, the
+# agent token on workers): it, the agent token and the datastore endpoint live here, never on a
+# command line, in the systemd unit or in user data.
 start_k3s_config() {
   (umask 077 && mkdir -p "$K3S_CONFIG_DIR")
   (umask 077 && : >"$K3S_CONFIG_FILE")
   chmod 600 "$K3S_CONFIG_FILE"
-  printf 'token: "%s"\n' "$JOIN_TOKEN" >>"$K3S_CONFIG_FILE"
+  printf 'token: "%s"\n' "$1" >>"$K3S_CONFIG_FILE"
 }
 
 # The installer comes from the k3s repository at the very tag being installed (an immutable git

@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # k3s server (control plane) bootstrap, run once by cloud-init on every control-plane instance.
-# Order: identity from IMDS -> join token (race-free) -> datastore -> root-only config -> k3s ->
-# the first server publishes the admin kubeconfig -> scale-in drain timer.
+# Order: identity from IMDS -> join token and agent token (race-free) -> root-only config ->
+# datastore -> k3s -> the first server publishes the admin kubeconfig -> scale-in drain timer.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 load_params
+: "${K3S_BOT_JOIN_TOKEN_SECRET_ARN:?}"
 load_instance_identity
-ensure_join_token
-start_k3s_config
+# The join (server) token: only servers can read it. Workers join with the agent token, so a
+# compromised worker cannot join as a server and read the datastore.
+ensure_token "$K3S_BOT_JOIN_TOKEN_SECRET_ARN" "$JOIN_TOKEN_VERSION" "join token"
+JOIN_TOKEN="$TOKEN"
+JOIN_TOKEN_WON="$TOKEN_WON"
+ensure_token "$K3S_BOT_AGENT_TOKEN_SECRET_ARN" "$AGENT_TOKEN_VERSION" "agent token"
+# k3s' agent-token is the password alone: strip the K10<ca-hash>::node: prefix of the CA-pinned
+# form the secret holds once the first server has upgraded it (the random token has no colon).
+AGENT_TOKEN="${TOKEN##*:}"
+unset TOKEN
+start_k3s_config "$JOIN_TOKEN"
+printf 'agent-token: "%s"\n' "$AGENT_TOKEN" >>"$K3S_CONFIG_FILE"
 
 case "${K3S_BOT_DATASTORE:-}" in
   postgres)
@@ -72,11 +83,20 @@ if [[ "$JOIN_TOKEN_WON" == true ]]; then
       die "cannot store the admin kubeconfig in ${K3S_BOT_KUBECONFIG_SECRET_ARN}"
     log "admin kubeconfig stored in ${K3S_BOT_KUBECONFIG_SECRET_ARN}"
   fi
-  # Upgrade the stored token to the full K10 form so later nodes pin the cluster CA.
+  # Upgrade the stored tokens to the full K10 form so later nodes pin the cluster CA. k3s writes
+  # the server token as K10<ca-hash>::server:<password>; agents authenticate as user "node" with
+  # the agent token, so theirs is K10<ca-hash>::node:<agent token>.
   server_token_file="${ROOT}/var/lib/rancher/k3s/server/token"
   if [[ -s "$server_token_file" ]]; then
     put_secret_from_stdin "$K3S_BOT_JOIN_TOKEN_SECRET_ARN" "$SECURE_TOKEN_VERSION" <"$server_token_file" ||
       log "warning: could not store the CA-pinned join token; nodes keep using the plain token"
+    ca_hash="$(head -n 1 "$server_token_file")"
+    ca_hash="${ca_hash%%::*}"
+    if [[ "$ca_hash" == K10* ]]; then
+      printf '%s::node:%s\n' "$ca_hash" "$AGENT_TOKEN" |
+        put_secret_from_stdin "$K3S_BOT_AGENT_TOKEN_SECRET_ARN" "$AGENT_SECURE_TOKEN_VERSION" ||
+        log "warning: could not store the CA-pinned agent token; workers keep using the plain token"
+    fi
   fi
 fi
 

@@ -4,8 +4,9 @@
 //   STUB_IMDS        JSON file: IMDS meta-data path -> value (IMDSv2 token required)
 //   STUB_API_STATE   file holding how many more /ping calls fail ("down" = all of them)
 //   STUB_AWS         directory of fake Secrets Manager secrets (one folder per secret id)
-//   STUB_BARRIER_ARN, STUB_BARRIER_N   hold N get-secret-value calls on that secret until all
-//                    arrived, so concurrent servers really race on put-secret-value
+//   STUB_BARRIER_ARN, STUB_BARRIER_N   hold N get-secret-value calls on each of those secrets
+//                    (space-separated) until all arrived, so concurrent servers really race on
+//                    put-secret-value
 //   STUB_TERMINATING instance ids in Terminating:Wait; STUB_NODES "name providerID" lines
 //   STUB_DRAIN_EXIT  exit code of kubectl drain (e.g. 1 for a drain that timed out)
 // Usage: node stub.mjs <command> [argv...]
@@ -89,7 +90,7 @@ function aws() {
   const [service, op] = args;
   if (service === "secretsmanager" && op === "get-secret-value") {
     const id = option("--secret-id", args);
-    if (env.STUB_BARRIER_ARN === id) barrier();
+    if ((env.STUB_BARRIER_ARN ?? "").split(" ").includes(id)) barrier(id);
     const dir = secretDir(id);
     if (!fs.existsSync(dir)) {
       awsError(
@@ -156,8 +157,8 @@ function aws() {
   fail(2, `aws stub: unsupported call ${args.join(" ")}`);
 }
 
-function barrier() {
-  const dir = path.join(env.STUB_AWS, ".barrier");
+function barrier(id) {
+  const dir = path.join(env.STUB_AWS, `.barrier-${path.basename(secretDir(id))}`);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, String(process.pid)), "");
   const deadline = Date.now() + 15_000;
