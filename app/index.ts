@@ -4,14 +4,20 @@
  * app/runtime.ts, shared with the GitHub Action. Here, in addition:
  *   K3S_BOT_DELIVERY_TABLE  DynamoDB table where webhook deliveries are claimed, so a redelivered
  *                           or duplicated event runs once across replicas (point it at your
- *                           clusters' lock table, `state.lockTable`); in AWS_REGION
+ *                           clusters' lock table, `state.lockTable`); in AWS_REGION. Runs in
+ *                           flight are journaled there too, so a crashed replica's runs are
+ *                           reported by another (app/bot/run-journal.ts)
+ *   K3S_BOT_SHUTDOWN_GRACE_SECONDS  (app/runtime.ts) on SIGTERM/SIGINT: no new work, this long for
+ *                           runs in flight, then terraform gets SIGTERM and each run left is
+ *                           reported on its PR as interrupted
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Probot } from "probot";
 import { createK3sBot } from "./bot/app";
 import { DynamoDeliveryLog } from "./bot/deliveries";
 import { createGitopsHandoff, defaultRepoUrl } from "./bot/gitops-handoff";
-import { createClusterRuns, type Environment } from "./runtime";
+import { DynamoRunStore, RunJournal } from "./bot/run-journal";
+import { createClusterRuns, type Environment, shutdownGraceMs } from "./runtime";
 
 /** The delivery log the environment asks for, or undefined (with a warning) when it asks none. */
 export function deliveryLogFrom(
@@ -39,14 +45,42 @@ export function deliveryLogFrom(
   return deliveries;
 }
 
+/** The run journal: in DynamoDB next to the delivery log when there is one, else in memory. */
+export function runJournalFrom(env: Environment, log: Probot["log"]): RunJournal {
+  const table = env.K3S_BOT_DELIVERY_TABLE;
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const logger = { info: (m: string) => log.info(m), error: (m: string) => log.error(m) };
+  if (!table || !region) return new RunJournal({ log: logger });
+  return new RunJournal({
+    log: logger,
+    store: new DynamoRunStore(new DynamoDBClient({ region }), table),
+  });
+}
+
+/** On SIGTERM or SIGINT: stop gracefully (RunJournal.stop), then exit. A second signal kills. */
+export function stopOnSignals(journal: RunJournal, graceMs: number, log: Probot["log"]): void {
+  const stop = (signal: NodeJS.Signals) => {
+    log.info(`${signal}: k3s-bot takes no new work and stops within ${graceMs / 1000} s`);
+    journal
+      .stop(graceMs)
+      .catch((error: unknown) => log.error(`stopping: ${String(error)}`))
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
 export default function k3sBot(app: Probot): void {
   const deliveries = deliveryLogFrom(process.env, {
     warn: (message) => app.log.warn(message),
     error: (message) => app.log.error(message),
   });
+  const journal = runJournalFrom(process.env, app.log);
+  stopOnSignals(journal, shutdownGraceMs(process.env), app.log);
   createK3sBot({
     runs: createClusterRuns(process.env),
     afterApply: createGitopsHandoff({ repoUrl: defaultRepoUrl }),
+    journal,
     ...(deliveries ? { deliveries } : {}),
   })(app);
 }

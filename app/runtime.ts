@@ -5,6 +5,8 @@
  *   K3S_BOT_WORK_DIR        Terraform working directories (default ./.work)
  *   K3S_BOT_MAX_TERRAFORM   concurrent terraform processes (default: from the number of cores)
  *   K3S_BOT_TIMEOUT_MINUTES limit for each terraform command (default 60)
+ *   K3S_BOT_SHUTDOWN_GRACE_SECONDS  on SIGTERM/SIGINT, how long runs in flight may finish before
+ *                           terraform is stopped and they are reported as interrupted (default 30)
  */
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
@@ -42,4 +44,9 @@ export function createClusterRuns(
     timeoutMs: positiveInt(env, "K3S_BOT_TIMEOUT_MINUTES", 60) * 60_000,
     gitopsRepoUrl: (repo) => `https://github.com/${repo}.git`,
   });
+}
+
+/** How long a stopping bot waits for its runs in flight (K3S_BOT_SHUTDOWN_GRACE_SECONDS). */
+export function shutdownGraceMs(env: Environment = process.env): number {
+  return positiveInt(env, "K3S_BOT_SHUTDOWN_GRACE_SECONDS", 30) * 1000;
 }

@@ -8,6 +8,7 @@ import { redactSecrets } from "../engine/redact";
 import { parseComment } from "./commands";
 import { commentKey, type DeliveryLog } from "./deliveries";
 import { RepoGitHub } from "./github";
+import type { RunJournal } from "./run-journal";
 import { type AfterApply, PullRequestWorkflow } from "./workflow";
 
 /** Every event the app handles; app.yml subscribes to exactly these (a test checks). */
@@ -28,25 +29,47 @@ export interface BotDependencies {
    * Without one, a redelivered webhook runs again.
    */
   deliveries?: DeliveryLog;
+  /**
+   * Where plans and applies are recorded while they run (run-journal.ts): once it is stopping the
+   * app takes no new work, and a run a restart or crash interrupted is reported on its PR.
+   */
+  journal?: RunJournal;
 }
 
 export function createK3sBot(deps: BotDependencies) {
   return (app: Probot): void => {
-    const workflowFor = (
-      octokit: RepoGitHub["octokit"],
-      owner: string,
-      repo: string,
-      log: Probot["log"],
-    ) =>
-      new PullRequestWorkflow(
-        new RepoGitHub(octokit, owner, repo),
+    const { journal } = deps;
+    journal?.start(async (installationId, fullName) => {
+      const [owner = "", repo = ""] = fullName.split("/");
+      return new RepoGitHub((await app.auth(installationId)) as never, owner, repo);
+    });
+    const workflowFor = (context: Context, owner: string, repo: string) => {
+      const github = new RepoGitHub(context.octokit, owner, repo);
+      const installationId = (context.payload as { installation?: { id: number } }).installation
+        ?.id;
+      return new PullRequestWorkflow(
+        github,
         deps.runs,
         {
-          info: (message) => log.info(redactSecrets(message)),
-          error: (message) => log.error(redactSecrets(message)),
+          info: (message) => context.log.info(redactSecrets(message)),
+          error: (message) => context.log.error(redactSecrets(message)),
         },
         deps.afterApply,
+        journal && installationId !== undefined
+          ? (run, work) => journal.track(github, installationId, run, work)
+          : undefined,
       );
+    };
+
+    /** Stopping: no new work; the PR is told what did not run, and what to do. */
+    const refusedWhileStopping = async (context: Context, issue: number, what: string) => {
+      if (!journal?.stopping) return false;
+      context.log.info(`delivery ${context.id} refused: k3s-bot is stopping`);
+      await context.octokit.rest.issues.createComment(
+        context.repo({ issue_number: issue, body: `k3s-bot was restarting and did not ${what}.` }),
+      );
+      return true;
+    };
 
     /** Whether this replica should handle the event: the first to claim it does. */
     const firstClaim = async (context: Context, eventKey?: string): Promise<boolean> => {
@@ -70,13 +93,17 @@ export function createK3sBot(deps: BotDependencies) {
       // Conversation is not recorded; only comments the bot would act on are claimed, by
       // delivery and by comment id (the same comment delivered twice runs once).
       if (parseComment(comment.body).type === "ignore") return;
+      if (comment.user?.type !== "Bot" && issue.pull_request)
+        if (
+          await refusedWhileStopping(
+            context,
+            issue.number,
+            "run this command; comment it again in a minute",
+          )
+        )
+          return;
       if (!(await firstClaim(context, commentKey(repository.full_name, comment.id)))) return;
-      await workflowFor(
-        context.octokit,
-        repository.owner.login,
-        repository.name,
-        context.log,
-      ).onComment({
+      await workflowFor(context, repository.owner.login, repository.name).onComment({
         commentId: comment.id,
         body: comment.body,
         user: comment.user?.login ?? "",
@@ -89,26 +116,39 @@ export function createK3sBot(deps: BotDependencies) {
     app.on(
       ["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"],
       async (context) => {
-        if (!(await firstClaim(context))) return;
         const { pull_request: pr, repository, sender } = context.payload;
-        await workflowFor(
-          context.octokit,
-          repository.owner.login,
-          repository.name,
-          context.log,
-        ).onPullRequestUpdated(pr.number, sender.login);
+        if (
+          await refusedWhileStopping(
+            context,
+            pr.number,
+            "plan this commit; comment `/k3s plan` in a minute",
+          )
+        )
+          return;
+        if (!(await firstClaim(context))) return;
+        await workflowFor(context, repository.owner.login, repository.name).onPullRequestUpdated(
+          pr.number,
+          sender.login,
+        );
       },
     );
 
     app.on("pull_request.closed", async (context) => {
-      if (!(await firstClaim(context))) return;
       const { pull_request: pr, repository, sender } = context.payload;
-      await workflowFor(
-        context.octokit,
-        repository.owner.login,
-        repository.name,
-        context.log,
-      ).onPullRequestClosed(pr.number, pr.merged ?? false, sender.login);
+      if (
+        await refusedWhileStopping(
+          context,
+          pr.number,
+          "release the locks of this PR; reopen and close it, or comment `/k3s unlock <cluster>`",
+        )
+      )
+        return;
+      if (!(await firstClaim(context))) return;
+      await workflowFor(context, repository.owner.login, repository.name).onPullRequestClosed(
+        pr.number,
+        pr.merged ?? false,
+        sender.login,
+      );
     });
   };
 }

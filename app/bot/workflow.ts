@@ -17,6 +17,7 @@ import { type Command, helpText, parseComment } from "./commands";
 import * as text from "./comments";
 import { type BotConfig, CONFIG_PATH, parseBotConfig } from "./config";
 import type { PullRequestInfo, RepoGitHub } from "./github";
+import type { RunStart } from "./run-journal";
 
 export interface Logger {
   info(message: string): void;
@@ -54,6 +55,9 @@ export interface AppliedCluster {
 
 export type AfterApply = (applied: AppliedCluster) => Promise<void>;
 
+/** Records a plan or apply while it runs (run-journal.ts), so a restart cannot lose it silently. */
+export type TrackRun = <T>(run: RunStart, work: () => Promise<T>) => Promise<T>;
+
 const planCheck = (cluster: string) => `k3s plan · ${cluster}`;
 const applyCheck = (cluster: string) => `k3s apply · ${cluster}`;
 
@@ -63,6 +67,7 @@ export class PullRequestWorkflow {
     private readonly runs: ClusterRuns,
     private readonly log: Logger,
     private readonly afterApply?: AfterApply,
+    private readonly track: TrackRun = (_run, work) => work(),
   ) {}
 
   /** Rules come from the default branch: a PR cannot change the rules it is judged by. */
@@ -348,10 +353,11 @@ export class PullRequestWorkflow {
     }
     this.log.info(`plan ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
     const roleArn = this.botConfig?.clusters[target.cluster]?.roleArn;
-    const outcome = await this.runs.plan(ref, target.source, {
-      destroy: target.destroy,
-      ...(roleArn ? { roleArn } : {}),
-    });
+    const source = target.source;
+    const run = { pullRequest: pr.number, cluster: target.cluster, checkRunId: checkId };
+    const outcome = await this.track({ ...run, kind: "plan" }, () =>
+      this.runs.plan(ref, source, { destroy: target.destroy, ...(roleArn ? { roleArn } : {}) }),
+    );
     switch (outcome.kind) {
       case "invalid": {
         const body = text.invalidDefinition(target.cluster, target.file, outcome.problems);
@@ -457,9 +463,12 @@ export class PullRequestWorkflow {
     );
     this.openChecks.add(checkId);
     this.log.info(`apply ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
-    const outcome = await this.runs.apply(
-      ref,
-      withRole(loaded.config, this.botConfig?.clusters[target.cluster]?.roleArn),
+    const run = { pullRequest: pr.number, cluster: target.cluster, checkRunId: checkId };
+    const outcome = await this.track({ ...run, kind: "apply" }, () =>
+      this.runs.apply(
+        ref,
+        withRole(loaded.config, this.botConfig?.clusters[target.cluster]?.roleArn),
+      ),
     );
     const finish = async (ok: boolean, title: string, body: string) => {
       await post(body);
