@@ -10,6 +10,7 @@
  */
 import { resolve } from "node:path";
 import type { ClusterConfig } from "../../infra/definition/config";
+import { secretNames } from "../../infra/naming";
 import { loadDefinitionFile } from "../engine/definitions/load";
 import { formatProblems } from "../engine/definitions/problems";
 
@@ -245,10 +246,13 @@ export function lineItems(config: ClusterConfig, workers = config.workers.min): 
       ),
     );
   }
+  // The stack's own secrets (naming.ts), plus the master password RDS keeps for PostgreSQL.
+  const secrets =
+    Object.keys(secretNames(config)).length + (datastore.engine === "postgres" ? 1 : 0);
   items.push(
     item(
-      `Secrets Manager (join token, kubeconfig${datastore.engine === "postgres" ? ", RDS master password" : ""})`,
-      datastore.engine === "postgres" ? 3 : 2,
+      `Secrets Manager (join token, agent token, kubeconfig${datastore.engine === "postgres" ? ", RDS master password" : ""})`,
+      secrets,
       prices.secret,
       false,
     ),
