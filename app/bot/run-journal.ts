@@ -21,6 +21,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import {
@@ -268,22 +269,41 @@ async function report(github: RepoGitHub, record: RunRecord): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/** Every process as pid, parent pid and argv: from /proc on Linux (slim images have no `ps`). */
+function processTable(): Array<{ pid: number; ppid: number; args: string[] }> {
+  if (existsSync("/proc/self/stat")) {
+    const table = [];
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // The command name in parentheses may hold spaces: the parent pid follows the last ")".
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean);
+        table.push({ pid: Number(entry), ppid, args });
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return table;
+  }
+  try {
+    return execFileSync("ps", ["-A", "-o", "pid=,ppid=,args="], { encoding: "utf8" })
+      .split("\n")
+      .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
+      .filter((m): m is RegExpMatchArray => m !== null)
+      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: (m[3] ?? "").split(/\s+/) }));
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Sends SIGTERM to the terraform processes this process started (directly or through zx's
- * shell), found with `ps`; returns how many. Other children (e.g. an emulator) are left alone.
+ * shell); returns how many. Other children (e.g. an emulator) are left alone.
  */
 export function terminateTerraform(binary = terraformEnvironment().binary): number {
-  let table: string;
-  try {
-    table = execFileSync("ps", ["-A", "-o", "pid=,ppid=,args="], { encoding: "utf8" });
-  } catch {
-    return 0;
-  }
-  const processes = table
-    .split("\n")
-    .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
-    .filter((m): m is RegExpMatchArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: (m[3] ?? "").split(/\s+/) }));
+  const processes = processTable();
   const parent = new Map(processes.map((p) => [p.pid, p.ppid]));
   const descends = (pid: number) => {
     for (let at = parent.get(pid), hops = 0; at !== undefined && hops < 64; hops++) {
