@@ -7,12 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import { createK3sBot } from "../app/bot/app";
 import { ClusterRuns } from "../app/engine/cluster-runs";
 import { defaultConcurrency, RunQueue } from "../app/engine/run-queue";
 import { EmulatorAwsEnvironment } from "../app/local/emulator-environment";
 import { FakeGitHub } from "../test/support/fake-github";
+import { TestOctokit } from "../test/support/octokit";
 import { issueCommentCreated } from "../test/support/payloads";
 
 export const REPO = "acme/platform";
@@ -49,11 +50,7 @@ export function startBenchBot(
   });
   const probot = new Probot({
     githubToken: "bench-token",
-    Octokit: ProbotOctokit.defaults((instanceOptions: Record<string, unknown>) => ({
-      ...instanceOptions,
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    })),
+    Octokit: TestOctokit,
     logLevel: "warn",
   });
   probot.load(createK3sBot({ runs }));

@@ -7,20 +7,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { ProbotOctokit } from "probot";
+import type { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HANDLED_EVENT_NAMES, runAction } from "../../app/action/main";
 import { helpText } from "../../app/bot/commands";
 import { createClusterRuns } from "../../app/runtime";
 import { FakeGitHub } from "../support/fake-github";
+import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
 const REPO = "acme/platform";
-const Octokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-  ...options,
-  retry: { enabled: false },
-  throttle: { enabled: false },
-}));
 
 let dir: string;
 let github: FakeGitHub;
@@ -41,7 +37,7 @@ function job(eventName: string, payload: unknown, extra: Record<string, string> 
     ...extra,
   };
   return runAction(env, {
-    Octokit: Octokit as typeof ProbotOctokit,
+    Octokit: TestOctokit as typeof ProbotOctokit,
     runs: createClusterRuns(env),
     write: (line) => lines.push(line),
   });

@@ -11,7 +11,6 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import nock from "nock";
-import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type PullRequestInfo, RepoGitHub } from "../../app/bot/github";
 import {
@@ -27,6 +26,7 @@ import type { PlanMetadata } from "../../app/engine/plan-store";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { startBot } from "../support/bot-harness";
 import { BOT_LOGIN, FakeGitHub } from "../support/fake-github";
+import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated } from "../support/payloads";
 
 const REPO = "acme/platform";
@@ -53,12 +53,6 @@ const CONFIG = definition();
 const RENDERED = renderClusterFiles(CONFIG, OUTPUTS, { url: REPO_URL });
 const RENDERED_PATHS = RENDERED.map((f) => f.path).sort();
 const renderedMap = () => new Map(RENDERED.map((f) => [f.path, f.content]));
-
-const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-  ...options,
-  retry: { enabled: false },
-  throttle: { enabled: false },
-}));
 
 let gh: FakeGitHub;
 let github: RepoGitHub;

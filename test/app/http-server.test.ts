@@ -6,11 +6,12 @@
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:net";
 import nock from "nock";
-import { Probot, ProbotOctokit, Server } from "probot";
+import { Probot, Server } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createK3sBot } from "../../app/bot/app";
 import { type Emulator, startEmulator } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, startBot } from "../support/bot-harness";
+import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated } from "../support/payloads";
 
 const SECRET = "webhook-secret-for-tests";
@@ -75,11 +76,7 @@ beforeAll(async () => {
       privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
       secret: SECRET,
       logLevel: "warn",
-      Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-        ...options,
-        retry: { enabled: false },
-        throttle: { enabled: false },
-      })),
+      Octokit: TestOctokit,
     }),
   });
   await server.load(createK3sBot({ runs: bot.runs }));

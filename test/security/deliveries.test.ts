@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createK3sBot } from "../../app/bot/app";
 import {
@@ -26,6 +26,7 @@ import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app
 import { EmulatorAwsEnvironment } from "../../app/local/emulator-environment";
 import { REPO, sha } from "../support/bot-harness";
 import { FakeGitHub } from "../support/fake-github";
+import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
 const TABLE = "k3s-bot-deliveries";
@@ -80,11 +81,7 @@ function replica(deliveries?: DeliveryLog) {
   });
   const probot = new Probot({
     githubToken: "test-token",
-    Octokit: ProbotOctokit.defaults((instanceOptions: Record<string, unknown>) => ({
-      ...instanceOptions,
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    })),
+    Octokit: TestOctokit,
     logLevel: "fatal",
   });
   probot.load(createK3sBot({ runs, ...(deliveries ? { deliveries } : {}) }));

@@ -6,7 +6,7 @@
  * stopped heartbeating, found by other bot instances. The journal lives in DynamoDB (moto).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createK3sBot } from "../../app/bot/app";
 import { DynamoDeliveryLog } from "../../app/bot/deliveries";
@@ -21,6 +21,7 @@ import { ClusterLocks } from "../../app/engine/locks";
 import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
 import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated } from "../support/payloads";
 
 const TABLE = "k3s-bot-deliveries";
@@ -40,11 +41,7 @@ async function replica(heartbeatMs: number): Promise<{ probot: Probot; journal: 
   journals.push(journal);
   const probot = new Probot({
     githubToken: "test-token",
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    })),
+    Octokit: TestOctokit,
     logLevel: "warn",
   });
   await probot.load(createK3sBot({ runs: bot.runs, journal }));

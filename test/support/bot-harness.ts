@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import { createK3sBot } from "../../app/bot/app";
 import type { AfterApply } from "../../app/bot/workflow";
 import type { AwsEnvironment } from "../../app/engine/aws-environment";
@@ -14,6 +14,7 @@ import { ClusterRuns } from "../../app/engine/cluster-runs";
 import { RunQueue } from "../../app/engine/run-queue";
 import { EmulatorAwsEnvironment } from "../../app/local/emulator-environment";
 import { FakeGitHub } from "./fake-github";
+import { TestOctokit } from "./octokit";
 
 export const REPO = "acme/platform";
 
@@ -52,13 +53,7 @@ export function startBot(
   });
   const probot = new Probot({
     githubToken: "test-token",
-    // The function form runs after Probot merges its own throttle options, which would otherwise
-    // turn write throttling (one POST per second) back on.
-    Octokit: ProbotOctokit.defaults((instanceOptions: Record<string, unknown>) => ({
-      ...instanceOptions,
-      retry: { enabled: false },
-      throttle: { enabled: false },
-    })),
+    Octokit: TestOctokit,
     logLevel: "warn",
   });
   probot.load(
