@@ -10,7 +10,7 @@
  * accepted only when it adds up to Terraform's totals exactly, and when every header was one we
  * know; anything else returns null, and the caller asks `terraform show -json` instead.
  */
-import type { ChangeKind, PlanSummary, ResourceChange, TypeCounts } from "./summary";
+import { type ChangeKind, countByType, type PlanSummary, type ResourceChange } from "./summary";
 
 /** Progress lines `terraform plan` prints that `terraform show` does not. */
 const PROGRESS = [
@@ -151,24 +151,12 @@ export function summarizePlanText(text: string, terraformVersion: string): PlanS
   if (!totals && changes.length === 0 && outputChanges.length === 0 && !NO_CHANGES.test(text))
     return null;
 
-  const byType = new Map<string, TypeCounts>();
-  for (const c of changes) {
-    const counts = byType.get(c.type) ?? {
-      type: c.type,
-      add: 0,
-      change: 0,
-      replace: 0,
-      destroy: 0,
-    };
-    counts[c.kind] += 1;
-    byType.set(c.type, counts);
-  }
   return {
     add,
     change,
     destroy,
     replace,
-    byType: [...byType.values()].sort((a, b) => a.type.localeCompare(b.type)),
+    byType: countByType(changes),
     destructive: changes.filter((c) => c.kind === "destroy" || c.kind === "replace"),
     changes,
     outputChanges,

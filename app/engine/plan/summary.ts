@@ -63,6 +63,17 @@ function kindOf(actions: readonly string[]): ChangeKind | null {
   }
 }
 
+/** Changes counted per resource type, sorted by type: the summary table of the plan comment. */
+export function countByType(changes: readonly ResourceChange[]): TypeCounts[] {
+  const byType = new Map<string, TypeCounts>();
+  for (const { type, kind } of changes) {
+    const counts = byType.get(type) ?? { type, add: 0, change: 0, replace: 0, destroy: 0 };
+    counts[kind] += 1;
+    byType.set(type, counts);
+  }
+  return [...byType.values()].sort((a, b) => a.type.localeCompare(b.type));
+}
+
 export function summarizePlan(planJson: unknown): PlanSummary {
   const plan = planJson as PlanJson;
   const changes: ResourceChange[] = [];
@@ -70,18 +81,6 @@ export function summarizePlan(planJson: unknown): PlanSummary {
     if (rc.mode === "data") continue;
     const kind = kindOf(rc.change.actions);
     if (kind) changes.push({ address: rc.address, type: rc.type, kind });
-  }
-  const byTypeMap = new Map<string, TypeCounts>();
-  for (const change of changes) {
-    const counts = byTypeMap.get(change.type) ?? {
-      type: change.type,
-      add: 0,
-      change: 0,
-      replace: 0,
-      destroy: 0,
-    };
-    counts[change.kind] += 1;
-    byTypeMap.set(change.type, counts);
   }
   const count = (kind: ChangeKind) => changes.filter((c) => c.kind === kind).length;
   const replace = count("replace");
@@ -93,7 +92,7 @@ export function summarizePlan(planJson: unknown): PlanSummary {
     change: count("change"),
     destroy: count("destroy") + replace,
     replace,
-    byType: [...byTypeMap.values()].sort((a, b) => a.type.localeCompare(b.type)),
+    byType: countByType(changes),
     destructive: changes.filter((c) => c.kind === "destroy" || c.kind === "replace"),
     changes,
     outputChanges,
