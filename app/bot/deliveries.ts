@@ -26,7 +26,11 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import { LOCK_TABLE_KEY, LOCK_TABLE_TTL_ATTRIBUTE } from "../engine/state-backend";
+import {
+  LOCK_TABLE_KEY,
+  LOCK_TABLE_SCHEMA,
+  LOCK_TABLE_TTL_ATTRIBUTE,
+} from "../engine/state-backend";
 
 /** One week: longer than GitHub's three-day redelivery window. */
 export const DELIVERY_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -106,15 +110,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
       await this.client.send(
         new CreateTableCommand({
           TableName: this.table,
-          BillingMode: "PAY_PER_REQUEST",
-          KeySchema: [
-            { AttributeName: LOCK_TABLE_KEY.partition, KeyType: "HASH" },
-            { AttributeName: LOCK_TABLE_KEY.sort, KeyType: "RANGE" },
-          ],
-          AttributeDefinitions: [
-            { AttributeName: LOCK_TABLE_KEY.partition, AttributeType: "S" },
-            { AttributeName: LOCK_TABLE_KEY.sort, AttributeType: "S" },
-          ],
+          ...LOCK_TABLE_SCHEMA,
         }),
       );
     } catch (error) {

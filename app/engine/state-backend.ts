@@ -84,6 +84,19 @@ export const LOCK_TABLE_KEY = { partition: "pk", sort: "sk" } as const;
 /** Epoch seconds after which DynamoDB deletes an item (expired delivery records, stale locks). */
 export const LOCK_TABLE_TTL_ATTRIBUTE = "expiresAt";
 
+/** Key schema of the lock table (and of a table holding only delivery records), on demand. */
+export const LOCK_TABLE_SCHEMA = {
+  BillingMode: "PAY_PER_REQUEST",
+  KeySchema: [
+    { AttributeName: LOCK_TABLE_KEY.partition, KeyType: "HASH" },
+    { AttributeName: LOCK_TABLE_KEY.sort, KeyType: "RANGE" },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: LOCK_TABLE_KEY.partition, AttributeType: "S" },
+    { AttributeName: LOCK_TABLE_KEY.sort, AttributeType: "S" },
+  ],
+} as const satisfies Omit<CreateTableCommandInput, "TableName">;
+
 const MANAGED_BY_TAG = { Key: "managed-by", Value: "k3s-bot" };
 
 export async function ensureStateBackend(
@@ -522,15 +535,7 @@ async function describeTable(
 async function createLockTable(spec: StateBackendSpec, dynamodb: DynamoDBClient): Promise<boolean> {
   const input: CreateTableCommandInput = {
     TableName: spec.lockTable,
-    BillingMode: "PAY_PER_REQUEST",
-    KeySchema: [
-      { AttributeName: LOCK_TABLE_KEY.partition, KeyType: "HASH" },
-      { AttributeName: LOCK_TABLE_KEY.sort, KeyType: "RANGE" },
-    ],
-    AttributeDefinitions: [
-      { AttributeName: LOCK_TABLE_KEY.partition, AttributeType: "S" },
-      { AttributeName: LOCK_TABLE_KEY.sort, AttributeType: "S" },
-    ],
+    ...LOCK_TABLE_SCHEMA,
     Tags: [MANAGED_BY_TAG],
     ...(spec.kmsKeyId === undefined
       ? {}
