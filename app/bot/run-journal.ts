@@ -19,11 +19,8 @@
  * Items live in the delivery table (deliveries.ts) under `pk = run#in-flight`, with a TTL, and
  * use only the calls the delivery log and locks already need (Query, TransactWriteItems).
  */
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { basename } from "node:path";
 import {
   type AttributeValue,
   type DynamoDBClient,
@@ -33,7 +30,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { describeError } from "../engine/cluster-runs";
 import { LOCK_TABLE_KEY, LOCK_TABLE_TTL_ATTRIBUTE } from "../engine/state-backend";
-import { terraformEnvironment } from "../engine/terraform/cli-config";
+import { terminateRunningTerraform } from "../engine/terraform/runner";
 import type { RepoGitHub } from "./github";
 
 export const RUN_PARTITION = "run#in-flight";
@@ -215,7 +212,7 @@ export class RunJournal {
     await this.settle(graceMs);
     const left = [...this.active.values()];
     if (left.length === 0) return [];
-    const signalled = (options.terminate ?? terminateTerraform)();
+    const signalled = (options.terminate ?? terminateRunningTerraform)();
     this.log.info(
       `stopping with ${left.length} run(s) in flight; SIGTERM sent to ${signalled} terraform process(es)`,
     );
@@ -267,65 +264,6 @@ async function report(github: RepoGitHub, record: RunRecord): Promise<void> {
   ]);
   const failed = results.find((r) => r.status === "rejected");
   if (failed) throw failed.reason;
-}
-
-/** Every process as pid, parent pid and argv: from /proc on Linux (slim images have no `ps`). */
-function processTable(): Array<{ pid: number; ppid: number; args: string[] }> {
-  if (existsSync("/proc/self/stat")) {
-    const table = [];
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        // The command name in parentheses may hold spaces: the parent pid follows the last ")".
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean);
-        table.push({ pid: Number(entry), ppid, args });
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return table;
-  }
-  try {
-    return execFileSync("ps", ["-A", "-o", "pid=,ppid=,args="], { encoding: "utf8" })
-      .split("\n")
-      .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
-      .filter((m): m is RegExpMatchArray => m !== null)
-      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: (m[3] ?? "").split(/\s+/) }));
-  } catch {
-    return [];
-  }
-}
-
-/**
- * Sends SIGTERM to the terraform processes this process started (directly or through zx's
- * shell); returns how many. Other children (e.g. an emulator) are left alone.
- */
-export function terminateTerraform(binary = terraformEnvironment().binary): number {
-  const processes = processTable();
-  const parent = new Map(processes.map((p) => [p.pid, p.ppid]));
-  const descends = (pid: number) => {
-    for (let at = parent.get(pid), hops = 0; at !== undefined && hops < 64; hops++) {
-      if (at === process.pid) return true;
-      at = parent.get(at);
-    }
-    return false;
-  };
-  // The binary itself, or an interpreter running it (`node fake-terraform-bin.mjs`).
-  const isTerraform = (args: string[]) =>
-    args.slice(0, 2).some((arg) => arg === binary || basename(arg) === basename(binary));
-  let signalled = 0;
-  for (const p of processes) {
-    if (!isTerraform(p.args) || !descends(p.pid)) continue;
-    try {
-      process.kill(p.pid, "SIGTERM");
-      signalled++;
-    } catch {
-      // already gone
-    }
-  }
-  return signalled;
 }
 
 const S = (value: string): AttributeValue => ({ S: value });

@@ -3,6 +3,7 @@
  * non-interactive run needs; every run has a timeout, and a failure carries Terraform's own
  * error text (redacted) rather than a stack trace.
  */
+import type { ChildProcess } from "node:child_process";
 import { dirname } from "node:path";
 import { $ } from "zx";
 import { redactSecrets } from "../redact";
@@ -62,6 +63,19 @@ export interface PlanResult {
   run: RunResult;
 }
 
+/** The terraform processes this process runs now: what a graceful stop signals. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Sends SIGTERM to every terraform process this process runs (Terraform then stops at a safe
+ * point and releases its state lock); returns how many were signalled.
+ */
+export function terminateRunningTerraform(): number {
+  let signalled = 0;
+  for (const child of running) if (child.kill("SIGTERM")) signalled++;
+  return signalled;
+}
+
 /** `terraform version` per binary, asked once per process. */
 const versions = new Map<string, Promise<string>>();
 
@@ -86,14 +100,19 @@ export class TerraformRunner {
       timeout: this.options.timeoutMs ?? 30 * 60_000,
       timeoutSignal: "SIGINT",
       ...(this.options.signal ? { signal: this.options.signal } : {}),
-    })`${this.environment.binary} ${args}`;
+      // exec: the shell zx starts becomes terraform, so a signal to the child reaches terraform.
+    })`exec ${this.environment.binary} ${args}`;
+    const child = process_.child;
+    if (child) running.add(child);
     if (this.options.onOutput) {
       const onOutput = this.options.onOutput;
       process_.stdout.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
       process_.stderr.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
     }
-    const output = await process_;
-    // Killed through the shell zx starts, terraform's end shows as exit 128 + the signal number.
+    const output = await process_.finally(() => {
+      if (child) running.delete(child);
+    });
+    // A signal may still show as exit 128 + its number (e.g. from a wrapper script).
     const signal =
       output.signal ??
       (output.exitCode === null || output.exitCode > 128
