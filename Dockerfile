@@ -10,9 +10,9 @@
 # task/instance role), K3S_BOT_MAX_TERRAFORM, K3S_BOT_TIMEOUT_MINUTES, K3S_BOT_DELIVERY_TABLE.
 # None is baked in here.
 #
-# For reproducible builds pin the base image by digest too (node:20-bookworm-slim@sha256:…).
+# For reproducible builds pin the base image by digest too (node:24-bookworm-slim@sha256:…).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 # Terraform and the AWS provider, downloaded and verified: HashiCorp's signature on the
@@ -57,7 +57,10 @@ RUN export GNUPGHOME="$(mktemp -d)" \
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# The lock file also carries a Node 24 binary as an optional package, for developer machines
+# whose own Node is older (package.json, optionalDependencies); the image has its own Node 24.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+ && rm -rf node_modules/node-linux-* node_modules/.bin/node
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
@@ -84,5 +87,6 @@ VOLUME ["/var/lib/k3s-bot"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# probot run loads the TypeScript app through tsx (Node 20 does not run .ts files itself).
+# probot run loads the TypeScript app through tsx: Node 24 strips types, but our imports name
+# modules without their .ts extension, which only tsx's resolver accepts.
 CMD ["node", "--import", "tsx", "node_modules/probot/bin/probot.js", "run", "./app/index.ts"]

@@ -42,8 +42,8 @@ const argDefault = (name: string) =>
 const runs = instructions.filter((i) => i.keyword === "RUN").map((i) => i.args);
 
 describe("Dockerfile", () => {
-  it("builds on Node 20 slim", () => {
-    expect(argDefault("NODE_IMAGE")).toMatch(/^node:20[\w.-]*-slim(@sha256:[0-9a-f]{64})?$/);
+  it("builds on Node 24 slim", () => {
+    expect(argDefault("NODE_IMAGE")).toMatch(/^node:24[\w.-]*-slim(@sha256:[0-9a-f]{64})?$/);
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) expect(stage[0]?.args).toMatch(/^\$\{NODE_IMAGE\}/);
   });

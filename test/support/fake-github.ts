@@ -240,21 +240,22 @@ export class FakeGitHub {
     ) => {
       const matches = (uri: string) =>
         pattern.test(new URL(uri, "https://api.github.com").pathname);
-      const handler = function (
-        this: unknown,
-        uri: string,
-        body: unknown,
-      ): [number, unknown] | [number, unknown, Record<string, string>] {
-        const url = new URL(uri, "https://api.github.com");
-        self.calls.push(`${method} ${url.pathname}${url.search}`);
-        const parsed = typeof body === "string" && body ? JSON.parse(body) : body;
-        self.requests.push({ method, path: url.pathname, body: parsed || null });
+      // nock 15 hands a full-reply function the fetch Request itself (a function of two
+      // parameters would be taken for the callback style).
+      const handler = async (
+        request: Request,
+      ): Promise<[number, unknown] | [number, unknown, Record<string, string>]> => {
+        const url = new URL(request.url);
+        this.calls.push(`${method} ${url.pathname}${url.search}`);
+        const body = await request.text();
+        const parsed = body ? JSON.parse(body) : null;
+        this.requests.push({ method, path: url.pathname, body: parsed || null });
         if (process.env.FAKE_GITHUB_TRACE) console.log(Date.now() % 100000, method, url.pathname);
-        const hook = self.beforeCall.findIndex(
+        const hook = this.beforeCall.findIndex(
           (h) => h.method === method && h.path.test(url.pathname),
         );
-        if (hook >= 0) self.beforeCall.splice(hook, 1)[0]?.run();
-        const failure = self.failures.find(
+        if (hook >= 0) this.beforeCall.splice(hook, 1)[0]?.run();
+        const failure = this.failures.find(
           (f) => f.method === method && f.path.test(url.pathname) && f.times > 0,
         );
         if (failure) {
@@ -273,7 +274,6 @@ export class FakeGitHub {
               : scope.delete(matches);
       interceptor.reply(handler);
     };
-    const self = this;
     const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     const repoPath = `^${esc(base)}`;
 
