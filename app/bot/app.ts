@@ -93,6 +93,10 @@ export function createK3sBot(deps: BotDependencies) {
       // Conversation is not recorded; only comments the bot would act on are claimed, by
       // delivery and by comment id (the same comment delivered twice runs once).
       if (parseComment(comment.body).type === "ignore") return;
+      // Operators see each command arrive (first line only, redacted, cut to 200 characters).
+      context.log.info(
+        `${repository.full_name}#${issue.number}: ${comment.user?.login ?? "?"} commented ${JSON.stringify(redactSecrets(comment.body.split("\n")[0] ?? "").slice(0, 200))}`,
+      );
       if (comment.user?.type !== "Bot" && issue.pull_request)
         if (
           await refusedWhileStopping(
