@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CHARTS } from "../../infra/bootstrap/charts";
 import { renderManifests } from "../../infra/bootstrap/manifests";
+import { checkClusterRules } from "../../infra/definition/rules";
+import { ClusterDefinitionSchema } from "../../infra/definition/schema";
 import { haParams } from "./world";
 
 interface ChartFacts {
@@ -53,6 +55,27 @@ function unknownKeys(f: ChartFacts, values: unknown): string[] {
       return !path.some((_, i) => i > 0 && open.includes(pathKey(path.slice(0, i))));
     })
     .map(pathKey);
+}
+
+interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+}
+interface JobScheduling {
+  nodeSelector: Record<string, string>;
+  tolerations: Toleration[];
+}
+const helmController = JSON.parse(
+  readFileSync(new URL("../../infra/facts/helm-controller.json", import.meta.url), "utf8"),
+) as { scheduling: { default: JobScheduling; bootstrap: JobScheduling } };
+
+/** Kubernetes' toleration matching (core/v1 Toleration.ToleratesTaint). */
+function tolerates(t: Toleration, taint: { key: string; value: string; effect: string }) {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  return t.operator === "Exists" || (t.value ?? "") === taint.value;
 }
 
 function helmCharts() {
@@ -118,5 +141,35 @@ describe("chart facts", () => {
       visit(name, facts(spec.chart).crdKinds, values);
     }
     expect(offending).toEqual([]);
+  });
+
+  it("helm-controller's scheduling rule is why a cluster needs a worker", () => {
+    // The servers' taint, as k3s-server.sh passes it.
+    const script = readFileSync(
+      new URL("../../infra/bootstrap/scripts/k3s-server.sh", import.meta.url),
+      "utf8",
+    );
+    const m = /--node-taint ([^=\s]+)=([^:\s]*):(\w+)/.exec(script);
+    if (!m) throw new Error("k3s-server.sh passes no --node-taint");
+    const taint = { key: m[1] ?? "", value: m[2] ?? "", effect: m[3] ?? "" };
+    const { default: plain, bootstrap } = helmController.scheduling;
+    // Only bootstrap charts' install Jobs may run on a server.
+    expect(plain.tolerations.some((t) => tolerates(t, taint))).toBe(false);
+    expect(bootstrap.tolerations.some((t) => tolerates(t, taint))).toBe(true);
+    const docs = renderManifests(haParams()).map(
+      (m) => parse(m.content) as { metadata: { name: string }; spec: { bootstrap?: boolean } },
+    );
+    const needWorker = docs.filter((d) => !d.spec.bootstrap).map((d) => d.metadata.name);
+    // The cluster-autoscaler, which would add the first worker, is among them.
+    expect(needWorker).toContain("cluster-autoscaler");
+    // So the definition rules refuse a cluster that may have no worker.
+    const definition = ClusterDefinitionSchema.parse({
+      name: "dev",
+      region: "eu-central-1",
+      network: { adminCidrs: ["203.0.113.7/32"] },
+      state: { bucket: "acme-tfstate" },
+      workers: { min: 0 },
+    });
+    expect(checkClusterRules(definition).map((p) => p.path.join("."))).toEqual(["workers.min"]);
   });
 });
