@@ -79,8 +79,10 @@ export const CHARTS = {
 
 /**
  * cluster-autoscaler must match the cluster's Kubernetes minor version (its README's
- * compatibility rule), whatever the chart's default appVersion is. Tags as used by kops for each
- * minor (checked 2026-11); a k3s minor not listed here keeps the chart's default image.
+ * compatibility rule), whatever the chart's default appVersion is. Each tag is a release of
+ * kubernetes/autoscaler (git tags cluster-autoscaler-1.31.4, -1.32.3, -1.33.1, -1.34.0; newer
+ * patches exist up to 1.31.5, 1.32.7, 1.33.6, 1.34.5). For 1.35 the chart's default (appVersion
+ * 1.35.0 at 9.59.0) already matches, so a minor not listed keeps the chart's default image.
  */
 export const CLUSTER_AUTOSCALER_IMAGE_BY_MINOR: Readonly<Record<string, string>> = {
   "1.31": "v1.31.4",
