@@ -122,7 +122,15 @@ export const ControlPlaneSchema = z
 
 export const WorkersSchema = z
   .strictObject({
-    min: z.number().int().min(0).max(500).default(1).describe("Smallest number of worker nodes."),
+    min: z
+      .number()
+      .int()
+      .min(0)
+      .max(500)
+      .default(1)
+      .describe(
+        "Smallest number of worker nodes; at least 1, since the add-ons are installed from a worker.",
+      ),
     max: z.number().int().min(1).max(500).default(3).describe("Largest number of worker nodes."),
     instanceType: instanceType("t3.large")
       .default("t3.large")

@@ -801,6 +801,30 @@ describe("formatProblems", () => {
     );
   });
 
+  it("refuses workers.min: 0 at its line, with the reason (the add-ons need a worker)", () => {
+    const problems = problemsOf(
+      minimal(`
+        workers:
+          min: 0
+      `),
+    );
+    expect(formatProblems(problems)).toMatch(
+      /^clusters\/dev\.yaml:7:8 workers\.min: must be at least 1: the add-ons .* helm-install Jobs that cannot run on the tainted servers.*; found 0$/,
+    );
+  });
+
+  it("refuses a k3s release whose Kubernetes minor has no pinned cloud-controller-manager", () => {
+    const problems = problemsOf(
+      minimal(`
+        k3s:
+          version: v1.36.1+k3s1
+      `),
+    );
+    expect(formatProblems(problems)).toMatch(
+      /^clusters\/dev\.yaml:7:12 k3s\.version: Kubernetes 1\.36 has no pinned AWS cloud-controller-manager image, .* version skew policy; use a k3s release of 1\.31, 1\.32, 1\.33, 1\.34, 1\.35; found v1\.36\.1\+k3s1$/,
+    );
+  });
+
   it("keeps found values on one line and short", () => {
     const problems = problemsOf(
       minimal(`

@@ -320,17 +320,20 @@ describe("rendering against the bootstrap", () => {
   });
 
   it("puts the root Application where the bootstrap's Argo CD installs its own", () => {
-    const helmChart = readFileSync("infra/bootstrap/manifests/argo-cd.yaml", "utf8");
-    const bootstrapped = (
+    // The bootstrap installs it as applications.<name> of argo-helm's argocd-apps chart.
+    const helmChart = readFileSync("infra/bootstrap/manifests/argocd-root.yaml", "utf8");
+    const applications = (
       parse((parse(helmChart) as { spec: { valuesContent: string } }).spec.valuesContent) as {
-        extraObjects: Array<{ metadata: { name: string; namespace: string } }>;
+        applications: Record<string, { namespace: string; project: string }>;
       }
-    ).extraObjects[0];
+    ).applications;
+    const [name, bootstrapped] = Object.entries(applications)[0] ?? [];
     const root = manifests(files).find(
       (m) => (m.object.metadata as { name: string }).name === "root",
-    )?.object as { metadata: { name: string; namespace: string } };
-    expect(root.metadata.name).toBe(bootstrapped?.metadata.name);
-    expect(root.metadata.namespace).toBe(bootstrapped?.metadata.namespace);
+    )?.object as { metadata: { name: string; namespace: string }; spec: { project: string } };
+    expect(root.metadata.name).toBe(name);
+    expect(root.metadata.namespace).toBe(bootstrapped?.namespace);
+    expect(root.spec.project).toBe(bootstrapped?.project);
   });
 });
 
