@@ -105,7 +105,7 @@ export const ControlPlaneSchema = z
       .int()
       .default(1)
       .describe(
-        "Number of k3s servers: 1 (dev/test) or 3 (highly available). An even count cannot keep quorum.",
+        "Number of k3s servers: 1 (dev/test), or 2 or 3 (highly available). With `datastore.engine: etcd` the count must be odd (1 or 3): embedded etcd needs a majority to keep quorum.",
       ),
     instanceType: instanceType("t3.medium")
       .default("t3.medium")
@@ -152,7 +152,9 @@ export const WorkersSchema = z
       .min(10)
       .max(95)
       .default(80)
-      .describe("Average CPU utilisation (percent) the `cpu` scaling mode keeps the workers at."),
+      .describe(
+        "Average CPU utilisation (percent) the `cpu` scaling mode keeps the workers at. Not allowed with `scaling: clusterAutoscaler`, which ignores it.",
+      ),
     drainTimeoutSeconds: z
       .number()
       .int()

@@ -18,7 +18,6 @@ import {
 } from "yaml";
 import type { z } from "zod";
 import type { ClusterConfig } from "../../../infra/definition/config";
-import { REGION_NAMES, REGIONS } from "../../../infra/definition/regions";
 import { resolveCluster } from "../../../infra/definition/resolve";
 import { checkClusterRules, closestMatch, type RuleProblem } from "../../../infra/definition/rules";
 import {
@@ -27,6 +26,7 @@ import {
   type ClusterDefinitionInput,
   ClusterDefinitionSchema,
 } from "../../../infra/definition/schema";
+import { validatedPart } from "./partial";
 import {
   type DefinitionProblem,
   describeFound,
@@ -175,7 +175,7 @@ function loadUnchecked(text: string, file: string): LoadResult {
 
   // Strings that are unsafe anywhere come first: they are reported even where the schema also
   // objects, and the schema's message for the same field is dropped (one mistake, one problem).
-  const hostile = source.hostileStringProblems();
+  const { problems: hostile, paths: hostilePaths } = source.hostileStringProblems();
   const hostileFields = new Set(hostile.map((problem) => problem.field));
   const problems = [...hostile, ...source.nameProblems(data as Record<string, unknown>)];
   const parsed = ClusterDefinitionSchema.safeParse(data, { error: schemaMessage });
@@ -185,18 +185,22 @@ function loadUnchecked(text: string, file: string): LoadResult {
         (problem) => !hostileFields.has(problem.field),
       ),
     );
-    return fail(problems);
   }
-  if (problems.length > 0) return fail(problems);
-  // The region tables are plain objects: `constructor` or `__proto__` would be found in them.
-  const unknownRegions = source.unknownRegionProblems(parsed.data);
-  if (unknownRegions.length > 0) return fail(unknownRegions);
-  problems.push(
-    ...checkClusterRules(parsed.data, data as ClusterDefinitionInput).map((problem) =>
-      source.ruleProblem(problem),
-    ),
+  // The cross-field rules run in the same pass, on the fields that did validate: every problem
+  // one reading can find is reported at once, not one layer per push.
+  const part = validatedPart(
+    data as Record<string, unknown>,
+    parsed.success ? [] : parsed.error.issues,
+    hostilePaths,
   );
-  if (problems.length > 0) return fail(problems);
+  if (part.definition) {
+    problems.push(
+      ...checkClusterRules(part.definition, data as ClusterDefinitionInput, part.setAside).map(
+        (problem) => source.ruleProblem(problem),
+      ),
+    );
+  }
+  if (problems.length > 0 || !parsed.success) return fail(dedupe(problems));
   return { ok: true, definition: parsed.data, config: resolveCluster(parsed.data) };
 }
 
@@ -758,13 +762,15 @@ class SourceMap {
    * key a relative S3 key. Walks the document, not the converted data, so every written string is
    * seen once, at its own position, and aliases are not expanded.
    */
-  hostileStringProblems(): DefinitionProblem[] {
+  hostileStringProblems(): { problems: DefinitionProblem[]; paths: Path[] } {
     const problems: DefinitionProblem[] = [];
+    const paths: Path[] = [];
     const reported = new Set<string>();
     const report = (path: Path, node: Node, message: string, found: string) => {
       const field = formatFieldPath(path);
       if (reported.has(field)) return;
       reported.add(field);
+      paths.push(path);
       problems.push({
         file: this.file,
         ...this.position(node.range?.[0] ?? 0),
@@ -795,24 +801,7 @@ class SourceMap {
         check(path, node, node.value, false);
       }
     }
-    return problems;
-  }
-
-  unknownRegionProblems(definition: ClusterDefinition): DefinitionProblem[] {
-    const problems: DefinitionProblem[] = [];
-    const check = (path: Path, region: string | undefined) => {
-      if (region === undefined || Object.hasOwn(REGIONS, region)) return;
-      problems.push(
-        this.at(path, {
-          message: `unknown AWS region${didYouMeanRegion(region)}`,
-          expected: "an AWS region such as eu-central-1",
-          ...optional("found", this.foundAt(path)),
-        }),
-      );
-    };
-    check(["region"], definition.region);
-    check(["state", "region"], definition.state.region);
-    return problems;
+    return { problems, paths };
   }
 
   /**
@@ -891,11 +880,6 @@ function tagOf(message: string): string {
 
 function codePoint(char: string): string {
   return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
-}
-
-function didYouMeanRegion(region: string): string {
-  const suggestion = closestMatch(region, REGION_NAMES);
-  return suggestion ? `; did you mean ${suggestion}?` : "";
 }
 
 /** `{ key: value }` when the value is defined, else `{}`: keeps absent fields absent. */

@@ -481,15 +481,17 @@ const badDefinitions: BadCase[] = [
 
   // Sizes and counts (rules)
   {
-    name: "two servers",
+    name: "two servers on embedded etcd",
     yaml: minimal(`
       controlPlane:
         count: 2
+      datastore: { engine: etcd }
     `),
     field: "controlPlane.count",
     line: 7,
     column: 10,
-    message: "must be 1 or 3: an even number of servers breaks quorum",
+    message:
+      "must be 1 or 3: embedded etcd needs an odd number of members to keep quorum (2 servers survive no more failures than 1); with datastore.engine: postgres, 2 servers are highly available",
   },
   {
     name: "five servers",
@@ -499,7 +501,7 @@ const badDefinitions: BadCase[] = [
     `),
     field: "controlPlane.count",
     line: 7,
-    message: "this stack does not support 5 or more servers",
+    message: "must be 1, 2 or 3: this stack does not support 4 or more servers",
   },
   {
     name: "four servers on embedded etcd",
@@ -510,7 +512,20 @@ const badDefinitions: BadCase[] = [
     field: "controlPlane.count",
     line: 6,
     column: 24,
-    message: "embedded etcd also needs an odd number of members",
+    message: "embedded etcd needs an odd number of members",
+  },
+  {
+    name: "a CPU target the cluster-autoscaler would ignore",
+    yaml: minimal(`
+      workers:
+        scaling: clusterAutoscaler
+        cpuTarget: 60
+    `),
+    field: "workers.cpuTarget",
+    line: 8,
+    column: 14,
+    message: "has no effect with workers.scaling: clusterAutoscaler",
+    found: "60",
   },
   {
     name: "a server too small for k3s",
@@ -761,7 +776,7 @@ describe("loadDefinition reports every problem at once", () => {
         network:
           vpcCidr: 10.20.0.0/16
           adminCidrs: [203.0.113.7/32]
-        controlPlane: { count: 2 }
+        controlPlane: { count: 4 }
         workers: { min: 4, max: 2 }
         datastore: { instanceClass: db.t2.small }
         k3s: { clusterCidr: 10.20.0.0/16 }
@@ -773,6 +788,61 @@ describe("loadDefinition reports every problem at once", () => {
       "workers.min",
       "datastore.instanceClass",
       "k3s.clusterCidr",
+    ]);
+  });
+
+  it("reports field, region and cross-field problems of a ten-mistake file in one pass", () => {
+    const problems = problemsOf(
+      dedent(`
+        name: prod
+        region: eu-centrl-1
+        network:
+          adminCidrs: [203.0.113.7/24]
+          azCount: "3"
+        controlPlane: { count: 4, instanceType: t3.micro }
+        workers: { min: 5, max: 2, spot: yes, scaling: clusterAutoscaler, cpuTarget: 50 }
+        datastore: { instanceClass: db.t2.small }
+        k3s: { clusterCidr: 10.43.0.0/16 }
+        state: { bucket: acme-tfstate, region: us-gov-west-1 }
+      `),
+    );
+    expect(problems.map((problem) => `${problem.line} ${problem.field}`)).toEqual([
+      "1 name",
+      "2 region",
+      "4 network.adminCidrs[0]",
+      "5 network.azCount",
+      "6 controlPlane.count",
+      "6 controlPlane.instanceType",
+      "7 workers.min",
+      "7 workers.spot",
+      "7 workers.cpuTarget",
+      "8 datastore.instanceClass",
+      "9 k3s.serviceCidr",
+    ]);
+  });
+
+  it("does not judge a rule on a value the schema rejected", () => {
+    // workers.max is not a number: no "min must be ≤ max (3, the default)" about a stand-in;
+    // vpcCidr is not a CIDR: no "outside network.vpcCidr" for the subnets; the zones of a
+    // region that needs them listed are malformed: no "list the zones".
+    const problems = problemsOf(
+      dedent(`
+        name: dev
+        region: us-west-1
+        network:
+          vpcCidr: 10.300.0.0/16
+          availabilityZones: [west-1a, west-1b]
+          adminCidrs: [203.0.113.7/32]
+          subnets: { private: [10.99.0.0/24, 10.99.1.0/24] }
+        workers: { min: 5, max: ten }
+        state: { bucket: acme-tfstate }
+      `),
+    );
+    expect(problems.map((problem) => problem.field)).toEqual([
+      "network.vpcCidr",
+      "network.availabilityZones[0]",
+      "network.availabilityZones[1]",
+      "workers.max",
     ]);
   });
 
