@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import {
   DATASTORE_MIN_MEMORY_GIB,
+  EC2_INSTANCE_TYPES_SOURCE,
   RETIRED_DB_FAMILIES,
   TOO_SMALL_FOR_SERVER,
 } from "../../infra/definition/instance-types";
@@ -68,6 +69,9 @@ export const CROSS_FIELD_RULES: Record<string, string[]> = {
   checkControlPlane: [
     "`controlPlane.count` is 1, 2 or 3 with `datastore.engine: postgres` (k3s' external-datastore HA asks for two or more servers), and 1 or 3 with `etcd` (embedded etcd needs an odd number of members to keep quorum); 4 or more servers are not supported.",
     `\`controlPlane.instanceType\` is not a ${TOO_SMALL_FOR_SERVER.join(" or ")} size (k3s documents 2 GB as a server's minimum).`,
+  ],
+  checkInstanceType: [
+    `\`controlPlane.instanceType\` and \`workers.instanceType\` are EC2 instance types the EC2 API knows (${EC2_INSTANCE_TYPES_SOURCE}); an unknown size lists the family's sizes, a misspelling gets a “did you mean”.`,
   ],
   checkWorkers: [
     "`workers.min` ≤ `workers.max` (including when max is the default).",

@@ -8,6 +8,9 @@ import { type Cidr, cidrContains, cidrOverlaps, cidrProblem, formatCidr, parseCi
 import {
   DATASTORE_MIN_MEMORY_GIB,
   DB_INSTANCE_CLASSES,
+  EC2_FAMILIES,
+  isKnownInstanceType,
+  knownInstanceTypes,
   RETIRED_DB_FAMILIES,
   TOO_SMALL_FOR_SERVER,
 } from "./instance-types";
@@ -359,6 +362,7 @@ function checkControlPlane(list: ProblemList, { controlPlane, datastore }: Clust
       [["datastore", "engine"]],
     );
   }
+  if (!checkInstanceType(list, ["controlPlane", "instanceType"], instanceType)) return;
   const size = instanceType.split(".")[1] ?? "";
   if (TOO_SMALL_FOR_SERVER.includes(size)) {
     list.add(
@@ -369,11 +373,37 @@ function checkControlPlane(list: ProblemList, { controlPlane, datastore }: Clust
   }
 }
 
+/**
+ * Reports an instance type the EC2 API does not know, with the nearest name: the family's sizes
+ * when the family exists (t3.huge → t3 comes in …), else the closest type or family.
+ */
+function checkInstanceType(list: ProblemList, path: DefinitionPath, instanceType: string): boolean {
+  if (isKnownInstanceType(instanceType)) return true;
+  const [family = "", size = ""] = instanceType.split(".");
+  const sizes = Object.hasOwn(EC2_FAMILIES, family) ? EC2_FAMILIES[family] : undefined;
+  let hint: string;
+  if (sizes) {
+    const near = closestMatch(size, sizes);
+    hint = `; ${family} comes in ${sizes.join(", ")}${near ? ` (did you mean ${family}.${near}?)` : ""}`;
+  } else {
+    const near =
+      closestMatch(instanceType, knownInstanceTypes()) ??
+      closestMatch(family, Object.keys(EC2_FAMILIES));
+    hint = near ? `; did you mean ${near}?` : "";
+  }
+  list.add(path, `unknown EC2 instance type${hint}`, {
+    expected: "an EC2 instance type such as t3.large",
+    found: instanceType,
+  });
+  return false;
+}
+
 function checkWorkers(
   list: ProblemList,
   { workers }: ClusterDefinition,
   isWritten: (path: DefinitionPath) => boolean,
 ) {
+  checkInstanceType(list, ["workers", "instanceType"], workers.instanceType);
   if (workers.min > workers.max) {
     const maxNote = isWritten(["workers", "max"]) ? "" : ", the default";
     list.add(

@@ -96,7 +96,8 @@ export const NetworkSchema = z
 const instanceType = (example: string) =>
   z
     .string()
-    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, `expected an EC2 instance type such as ${example}`);
+    // Sizes may hold a hyphen (c7i.metal-24xl); rules.ts checks the name against EC2's list.
+    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/, `expected an EC2 instance type such as ${example}`);
 
 export const ControlPlaneSchema = z
   .strictObject({

@@ -515,6 +515,39 @@ const badDefinitions: BadCase[] = [
     message: "embedded etcd needs an odd number of members",
   },
   {
+    name: "an instance type that does not exist, in a known family",
+    yaml: minimal(`
+      workers:
+        instanceType: t3.huge
+    `),
+    field: "workers.instanceType",
+    line: 7,
+    column: 17,
+    message:
+      "unknown EC2 instance type; t3 comes in nano, micro, small, medium, large, xlarge, 2xlarge",
+    found: "t3.huge",
+  },
+  {
+    name: "a misspelt instance family",
+    yaml: minimal(`
+      controlPlane:
+        instanceType: tt3.large
+    `),
+    field: "controlPlane.instanceType",
+    line: 7,
+    message: "unknown EC2 instance type; did you mean t3.large?",
+  },
+  {
+    name: "a misspelt instance size",
+    yaml: minimal(`
+      workers:
+        instanceType: m7g.lage
+    `),
+    field: "workers.instanceType",
+    line: 7,
+    message: "(did you mean m7g.large?)",
+  },
+  {
     name: "a CPU target the cluster-autoscaler would ignore",
     yaml: minimal(`
       workers:
