@@ -26,14 +26,16 @@ import {
   type ClusterDefinitionInput,
   ClusterDefinitionSchema,
 } from "../../../infra/definition/schema";
-import { validatedPart } from "./partial";
+import { setAsideOf, validatedPart } from "./partial";
 import {
   type DefinitionProblem,
   describeFound,
   formatFieldPath,
   sortProblems,
+  sourceLineOf,
   UNSEEN,
 } from "./problems";
+import { selectYamlErrors, type YamlErrorReport } from "./yaml-errors";
 
 export type LoadResult =
   | { ok: true; definition: ClusterDefinition; config: ClusterConfig }
@@ -82,14 +84,26 @@ export function loadDefinition(text: string, file: string): LoadResult {
   }
 }
 
+/**
+ * The problem with the line it points at. Problems about the whole file (fileProblem) carry
+ * `sourceLine: undefined` already: their 1:1 is no place in the text.
+ */
+function withSourceLine(problem: DefinitionProblem, text: string): DefinitionProblem {
+  if ("sourceLine" in problem) return problem;
+  const sourceLine = sourceLineOf(text, problem.line);
+  return sourceLine === undefined || sourceLine.trim() === ""
+    ? problem
+    : { ...problem, sourceLine };
+}
+
 function fileProblem(file: string, message: string): DefinitionProblem {
-  return { file, line: 1, column: 1, field: "", message };
+  return { file, line: 1, column: 1, field: "", message, sourceLine: undefined };
 }
 
 function loadUnchecked(text: string, file: string): LoadResult {
   const fail = (problems: DefinitionProblem[]): LoadResult => ({
     ok: false,
-    problems: sortProblems(problems),
+    problems: sortProblems(problems).map((problem) => withSourceLine(problem, text)),
   });
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_DEFINITION_BYTES) {
@@ -117,8 +131,8 @@ function loadUnchecked(text: string, file: string): LoadResult {
     Error.stackTraceLimit = stackTraceLimit;
   }
   const source = new SourceMap(document, lineCounter, text, file);
-  const yamlProblems = [...document.errors, ...document.warnings].map((error) =>
-    source.yamlProblem(error),
+  const yamlProblems = selectYamlErrors([...document.errors, ...document.warnings], text).map(
+    ({ error, report }) => source.yamlProblem(error, report),
   );
   if (yamlProblems.length > 0) return fail(dedupe(yamlProblems).slice(0, MAX_YAML_PROBLEMS));
   const duplicates = source.duplicateKeyProblems();
@@ -188,11 +202,9 @@ function loadUnchecked(text: string, file: string): LoadResult {
   }
   // The cross-field rules run in the same pass, on the fields that did validate: every problem
   // one reading can find is reported at once, not one layer per push.
-  const part = validatedPart(
-    data as Record<string, unknown>,
-    parsed.success ? [] : parsed.error.issues,
-    hostilePaths,
-  );
+  const part = parsed.success
+    ? { definition: parsed.data, setAside: setAsideOf(hostilePaths) }
+    : validatedPart(data as Record<string, unknown>, parsed.error.issues, hostilePaths);
   if (part.definition) {
     problems.push(
       ...checkClusterRules(part.definition, data as ClusterDefinitionInput, part.setAside).map(
@@ -553,8 +565,8 @@ class SourceMap {
     return { file: this.file, ...this.position(offset), field: formatFieldPath(path), ...details };
   }
 
-  yamlProblem(error: YAMLError): DefinitionProblem {
-    const offset = error.pos[0];
+  yamlProblem(error: YAMLError, plain: YamlErrorReport | undefined): DefinitionProblem {
+    const offset = plain?.offset ?? error.pos[0];
     // Only a duplicate key sits on a well-formed node worth naming; other syntax errors are
     // reported where the parser noticed them, which need not be inside the culprit.
     const path = error.code === "DUPLICATE_KEY" ? this.pathAt(offset) : [];
@@ -570,7 +582,7 @@ class SourceMap {
       file: this.file,
       ...this.position(offset),
       field: formatFieldPath(path),
-      message: messages[error.code] ?? `YAML: ${error.message.split("\n")[0]}`,
+      message: messages[error.code] ?? plain?.message ?? `YAML: ${error.message.split("\n")[0]}`,
     };
   }
 

@@ -62,10 +62,12 @@ export function validatedPart(
     }
     pending = parsed.error.issues;
   }
-  return {
-    definition,
-    setAside: (path) => setAsidePaths.some((other) => related(path, other)),
-  };
+  return { definition, setAside: setAsideOf(setAsidePaths) };
+}
+
+/** Whether a path rests on one of `paths` (is one of them, inside one, or holds one). */
+export function setAsideOf(paths: readonly Path[]): (path: Path) => boolean {
+  return (path) => paths.some((other) => related(path, other));
 }
 
 /** Replaces the value at `path` with the placeholder's; returns the path actually replaced. */

@@ -645,9 +645,59 @@ const badDefinitions: BadCase[] = [
     name: "an unclosed flow sequence",
     yaml: "name: dev\nregion: [eu-central-1\nstate: { bucket: acme-tfstate }\n",
     field: "",
-    line: 3,
+    line: 2,
+    column: 9,
+    message: "a list opened with `[` is not closed with `]`",
+  },
+  {
+    name: "a key indented deeper than the key above it, which has a value",
+    yaml: minimal(`
+      workers:
+        max: 3
+          spot: true
+    `),
+    field: "",
+    line: 8,
+    column: 5,
+    message: "this key is indented deeper than the key above it, which already has a value",
+  },
+  {
+    name: "a key indented one space more than its neighbours",
+    yaml: `${MINIMAL}   azCount: 3\n`,
+    field: "",
+    line: 6,
+    column: 4,
+    message: "this key is not lined up with the keys above it",
+  },
+  {
+    name: "a list item indented less than the items above it",
+    yaml: inNetwork(`
+      ingressCidrs:
+        - 10.0.0.0/8
+      - 10.1.0.0/16
+    `),
+    field: "",
+    line: 8,
+    column: 3,
+    message: "this list item is indented less than the items above it",
+  },
+  {
+    name: "no space after the colon",
+    yaml: minimal(`
+      storage:efs
+    `),
+    field: "",
+    line: 6,
     column: 1,
-    message: "YAML:",
+    message: "a colon must be followed by a space",
+  },
+  {
+    name: "a string without its closing quote",
+    yaml: 'name: "dev\nregion: eu-central-1\n',
+    field: "",
+    line: 1,
+    column: 7,
+    message: 'this string\'s " has no closing "',
   },
   {
     name: "a duplicate key",
@@ -900,8 +950,39 @@ describe("formatProblems", () => {
       `),
     );
     expect(formatProblems(problems)).toBe(
-      "clusters/dev.yaml:7:8 workers.min: must be ≤ workers.max (3); found 5",
+      [
+        "clusters/dev.yaml:7:8 workers.min: must be ≤ workers.max (3); found 5",
+        "  7 |   min: 5",
+        "    |        ^",
+      ].join("\n"),
     );
+  });
+
+  it("shows the line a syntax error points at, with a caret under the column", () => {
+    const problems = problemsOf("name: dev\nworkers:\n  max: 3\n    spot: true\n");
+    expect(formatProblems(problems)).toBe(
+      [
+        "clusters/dev.yaml:4:5 this key is indented deeper than the key above it, which already has a value; line it up with the keys above (same number of spaces)",
+        "  4 |     spot: true",
+        "    |     ^",
+      ].join("\n"),
+    );
+  });
+
+  it("shows tabs and invisible characters of the source line as one visible character each", () => {
+    const problems = problemsOf(`${MINIMAL}tags: { team: "a\u202eb" }\n`);
+    const shown = formatProblems(problems).split("\n");
+    expect(shown[1]).toBe('  6 | tags: { team: "a?b" }');
+    expect(shown[2]?.indexOf("^")).toBe(shown[1]?.indexOf('"a'));
+  });
+
+  it("shows a long source line as a window around the column", () => {
+    const long = `${"x".repeat(150)}/32`;
+    const problems = problemsOf(`${MINIMAL}  ingressCidrs: [${long}]\n`);
+    const [, line, caret] = formatProblems(problems).split("\n");
+    expect(line?.length).toBeLessThan(120);
+    expect(line?.[caret?.indexOf("^") ?? -1]).toBe("x");
+    expect(line).toMatch(/^ {2}6 \| .*…$/);
   });
 
   it("keeps found values on one line and short", () => {
