@@ -58,10 +58,26 @@ const SERVER_HEALTH_CHECK_GRACE_SECONDS = 600;
 const WORKER_HEALTH_CHECK_GRACE_SECONDS = 300;
 const INSTANCE_WARMUP_SECONDS = 300;
 
-/** Canonical's public parameter for the current Ubuntu 24.04 LTS image (gp3 root volume). */
+/**
+ * IMDS response hop limit per role. A packet from a pod on the pod network crosses one more hop
+ * (the CNI bridge) than one from the host, so with 1 only the host and host-network pods get an
+ * IMDS answer, and pods cannot take the instance role.
+ * - Servers: 2, for the add-ons that call AWS with the server role from the pod network: the EFS
+ *   CSI controller (chart aws-efs-csi-driver 3.1.4 and 4.4.1, templates/controller-deployment.yaml
+ *   sets hostNetwork only when controller.hostNetwork is given; we do not) and cluster-autoscaler
+ *   (kubernetes/autoscaler cluster-autoscaler-chart-9.56.0, values.yaml `hostNetwork: false`).
+ *   The cloud controller runs with `hostNetworking: true` and would do with 1. Servers carry the
+ *   CriticalAddonsOnly:NoExecute taint, so only add-ons that tolerate it run there.
+ * - Workers: 1. Their only AWS caller is the EFS CSI node plugin, which runs on the host network
+ *   (same charts, templates/node-daemonset.yaml: `hostNetwork: true`); kubelet and k3s are host
+ *   processes. Workload pods therefore never reach the worker role's credentials.
+ */
+export const IMDS_HOP_LIMIT: Readonly<Record<NodeRole, number>> = { server: 2, agent: 1 };
+
 /** Worst case from a worker entering Terminating:Wait to its drain starting, plus slack. */
 export const DRAIN_START_MARGIN_SECONDS = 60;
 
+/** Canonical's public parameter for the current Ubuntu 24.04 LTS image (gp3 root volume). */
 export function ubuntuImageParameter(instanceType: string): string {
   const arch = instanceArchitecture(instanceType);
   return `resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
@@ -301,8 +317,7 @@ export class Compute extends Construct {
           httpEndpoint: "enabled",
           // IMDSv2 only: a token is required, which blocks SSRF-style credential theft.
           httpTokens: "required",
-          // 2 hops: pods on the host network (cloud controller, CSI drivers) reach IMDS too.
-          httpPutResponseHopLimit: 2,
+          httpPutResponseHopLimit: IMDS_HOP_LIMIT[role],
         },
         blockDeviceMappings: [
           {

@@ -47,15 +47,19 @@ const resourcesOfStatement = (statement: PolicyStatement): string[] =>
 describe("launch templates", () => {
   const templates = listOf(dev, "aws_launch_template");
 
-  it("require IMDSv2 with a hop limit of 2 on servers and workers", () => {
+  it("require IMDSv2, with a hop limit of 2 on servers and 1 on workers (no pod takes the worker role)", () => {
     expect(templates).toHaveLength(2);
-    for (const template of templates) {
-      expect(template.metadata_options).toEqual({
-        http_endpoint: "enabled",
-        http_tokens: "required",
-        http_put_response_hop_limit: 2,
-      });
-    }
+    const hopLimits = Object.fromEntries(
+      templates.map((template) => {
+        expect(template.metadata_options).toMatchObject({
+          http_endpoint: "enabled",
+          http_tokens: "required",
+        });
+        const options = template.metadata_options as Record<string, unknown>;
+        return [String(template.name), options.http_put_response_hop_limit];
+      }),
+    );
+    expect(hopLimits).toEqual({ "dev-control-plane": 2, "dev-worker": 1 });
   });
 
   it("encrypt a gp3 root volume of the configured size", () => {
@@ -344,6 +348,13 @@ describe("IAM", () => {
     );
     expect(remove?.Condition).toEqual({
       StringEquals: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" },
+    });
+    // Tag-on-create: IAM authorizes the tags of CreateAccessPoint as TagResource.
+    const tag = server?.Statement.find((s) =>
+      actionsOf(s).includes("elasticfilesystem:TagResource"),
+    );
+    expect(tag?.Condition).toEqual({
+      StringLike: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" },
     });
     expect(policiesOf(dev, "worker")["efs-csi-controller"]).toBeUndefined();
     expect(policiesOf(dev, "worker")["efs-csi-node"]).toBeDefined();
