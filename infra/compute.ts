@@ -24,7 +24,7 @@ import { Fn, type ITerraformDependable, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type BootstrapParams, type NodeRole, renderUserData } from "./bootstrap/user-data";
 import type { Database } from "./database";
-import { DATASTORE_DB_NAME } from "./database";
+import { DATASTORE_DB_NAME, rdsCaBundleUrl } from "./database";
 import type { ClusterConfig } from "./definition/config";
 import { instanceArchitecture } from "./definition/instance-types";
 import {
@@ -280,6 +280,7 @@ export class Compute extends Construct {
             port: database.port,
             dbName: DATASTORE_DB_NAME,
             masterSecretArn: database.masterSecretArn,
+            caBundleUrl: rdsCaBundleUrl(config.region, config.partition),
           }
         : { engine: "etcd" },
       ...(storage ? { efsFileSystemId: storage.fileSystem.id } : {}),

@@ -14,6 +14,7 @@ import {
   deliveredUserData,
   FakeWorld,
   haParams,
+  RDS_CA_BUNDLE_URL,
 } from "./world";
 
 const DB_SECRET = JSON.stringify({ username: "k3sadmin", password: DB_PASSWORD });
@@ -152,7 +153,14 @@ describe("first server (PostgreSQL datastore)", () => {
     expect(decodeURIComponent(url.password)).toBe(DB_PASSWORD);
     expect(url.host).toBe("prod-k3s.abcdefghij.eu-central-1.rds.amazonaws.com:5432");
     expect(url.pathname).toBe("/k3s");
-    expect(url.searchParams.get("sslmode")).toBe("require");
+    // The server's certificate is verified against the RDS CA bundle of the region.
+    expect(url.searchParams.get("sslmode")).toBe("verify-full");
+    expect(config).toContain('datastore-cafile: "/etc/rancher/k3s/rds-ca-bundle.pem"');
+    expect(world.read(node, "etc/rancher/k3s/rds-ca-bundle.pem")).toContain("BEGIN CERTIFICATE");
+    const caDownload = argvOf(calls, "curl").find((a) => a.includes(RDS_CA_BUNDLE_URL));
+    expect(caDownload).toEqual(expect.arrayContaining(["--proto", "=https", "--tlsv1.2"]));
+    // k3s started (by the installer, through systemd) with exactly this config.
+    expect(world.k3sStarts(node)).toEqual([{ started: true, config }]);
     expect(config).not.toContain(DB_PASSWORD);
 
     // The password and the token never appear on a command line, in an environment or in user data.
@@ -180,6 +188,7 @@ describe("first server (PostgreSQL datastore)", () => {
     expect(argvOf(calls, "systemctl")).toEqual([
       ["daemon-reload"],
       ["enable", "--now", "k3s-bot-drain.timer"],
+      ["enable", "--now", "k3s-bot-datastore.timer"],
     ]);
 
     // The add-on manifests are where k3s picks them up.

@@ -24,16 +24,10 @@ printf 'agent-token: "%s"\n' "$AGENT_TOKEN" >>"$K3S_CONFIG_FILE"
 
 case "${K3S_BOT_DATASTORE:-}" in
   postgres)
-    : "${K3S_BOT_DB_ADDRESS:?}" "${K3S_BOT_DB_PORT:?}" "${K3S_BOT_DB_NAME:?}" "${K3S_BOT_DB_SECRET_ARN:?}"
-    # RDS manages the master password in Secrets Manager and rotates it; read it at boot so it is
-    # never in user data or Terraform state. The helper reads the secret JSON on stdin and appends
-    # datastore-endpoint (password URL-encoded, sslmode=require) to the root-only config file.
-    db_secret="$(secret_value "$K3S_BOT_DB_SECRET_ARN")" ||
-      die "cannot read the RDS master user secret ${K3S_BOT_DB_SECRET_ARN}: the datastore endpoint cannot be built"
-    printf '%s' "$db_secret" | python3 "${K3S_BOT_LIB}/datastore-endpoint.py" \
-      "$K3S_BOT_DB_ADDRESS" "$K3S_BOT_DB_PORT" "$K3S_BOT_DB_NAME" >>"$K3S_CONFIG_FILE" ||
-      die "the RDS master user secret ${K3S_BOT_DB_SECRET_ARN} is not JSON with username and password"
-    unset db_secret
+    # datastore-endpoint (sslmode=verify-full) and datastore-cafile from the RDS-managed secret,
+    # never in user data or Terraform state. Read here before k3s exists, then again before
+    # every k3s start and after every rotation (datastore-config.sh says how).
+    "${K3S_BOT_LIB}/datastore-config.sh"
     cluster_flags=()
     ;;
   etcd)
@@ -102,4 +96,5 @@ fi
 
 systemctl daemon-reload
 systemctl enable --now k3s-bot-drain.timer
+if [[ "$K3S_BOT_DATASTORE" == postgres ]]; then systemctl enable --now k3s-bot-datastore.timer; fi
 log "server bootstrap complete"
