@@ -40,9 +40,11 @@ import {
   ssmManagedInstanceCoreArn,
   workerLifecyclePolicy,
   workerSecretsPolicy,
+  workerSelfHealthPolicy,
 } from "./iam-policies";
 import type { LoadBalancing } from "./load-balancing";
 import {
+  CLUSTER_TAG_KEY,
   defaultTags,
   iamName,
   kubernetesClusterTag,
@@ -252,6 +254,15 @@ export class Compute extends Construct {
     // Workers read the agent token only: with the join token a compromised worker could join as
     // a server and read the datastore.
     agents.addPolicy("agent-token", workerSecretsPolicy(this.agentTokenSecret.arn));
+    agents.addPolicy(
+      "bootstrap-failure",
+      workerSelfHealthPolicy({
+        partition: config.partition,
+        region: config.region,
+        name: workerNames.autoScalingGroup,
+        clusterTag: { [CLUSTER_TAG_KEY]: config.name },
+      }),
+    );
     if (storage) {
       servers.addPolicy("efs-csi-controller", efsCsiControllerPolicy());
       for (const identity of [servers, agents]) {

@@ -292,6 +292,34 @@ export function workerSecretsPolicy(agentTokenArn: string): PolicyDocument {
 }
 
 /**
+ * A worker whose bootstrap failed marks itself Unhealthy so its group replaces it (k3s-agent.sh).
+ * Scoped to the worker group by name and by its tags, not by its ARN: the group depends on this
+ * role's policies (instances boot with them), so referring to the group here would be a cycle.
+ * Any worker can mark any worker of its own group, never an instance of another group.
+ */
+export function workerSelfHealthPolicy(group: {
+  partition: string;
+  region: string;
+  name: string;
+  clusterTag: Record<string, string>;
+}): PolicyDocument {
+  return document({
+    Sid: "WorkerMarksItselfUnhealthy",
+    Effect: "Allow",
+    Action: "autoscaling:SetInstanceHealth",
+    Resource: `arn:${group.partition}:autoscaling:${group.region}:*:autoScalingGroup:*:autoScalingGroupName/${group.name}`,
+    Condition: {
+      StringEquals: {
+        ...Object.fromEntries(
+          Object.entries(group.clusterTag).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
+        ),
+        "aws:ResourceTag/k3s-bot/role": "agent",
+      },
+    },
+  });
+}
+
+/**
  * Finishing the drain of a worker that scale-in terminates: heartbeat while pods move, then
  * complete the lifecycle action. Only on the worker group.
  */

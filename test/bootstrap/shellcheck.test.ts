@@ -35,6 +35,7 @@ describe("shellcheck", () => {
   it("finds the scripts", () => {
     expect(scripts.sort()).toEqual([
       "common.sh",
+      "datastore-config.sh",
       "drain-on-terminate.sh",
       "k3s-agent.sh",
       "k3s-server.sh",

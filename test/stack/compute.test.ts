@@ -335,6 +335,31 @@ describe("IAM", () => {
     expect(workerActions.some((action) => action.includes("LifecycleAction"))).toBe(false);
   });
 
+  it("lets a worker mark instances Unhealthy in its own group only (bootstrap failure)", () => {
+    const worker = policiesOf(dev, "worker")["bootstrap-failure"];
+    expect(worker?.Statement).toEqual([
+      {
+        Sid: "WorkerMarksItselfUnhealthy",
+        Effect: "Allow",
+        Action: "autoscaling:SetInstanceHealth",
+        Resource:
+          "arn:aws:autoscaling:eu-central-1:*:autoScalingGroup:*:autoScalingGroupName/dev-workers",
+        Condition: {
+          StringEquals: {
+            "aws:ResourceTag/k3s-bot/cluster": "dev",
+            "aws:ResourceTag/k3s-bot/role": "agent",
+          },
+        },
+      },
+    ]);
+    // The worker group carries exactly those tags and that name.
+    const group = workerGroup(dev);
+    expect(group.name).toBe("dev-workers");
+    expect(tagsOf(group)).toMatchObject({ "k3s-bot/cluster": "dev", "k3s-bot/role": "agent" });
+    const serverActions = statements(policiesOf(dev, "control-plane")).flatMap(actionsOf);
+    expect(serverActions).not.toContain("autoscaling:SetInstanceHealth");
+  });
+
   it("gives the EFS CSI controller's tag-conditioned policy to servers only", () => {
     const server = policiesOf(dev, "control-plane")["efs-csi-controller"];
     const create = server?.Statement.find((s) =>

@@ -168,6 +168,7 @@ function aws() {
     return;
   }
   if (service === "autoscaling" && op === "complete-lifecycle-action") return;
+  if (service === "autoscaling" && op === "set-instance-health") return;
   fail(2, `aws stub: unsupported call ${args.join(" ")}`);
 }
 
