@@ -55,6 +55,11 @@ import {
 import type { Networking } from "./networking";
 import type { SharedStorage } from "./storage";
 
+/** The control-plane group's name, known before the group exists (servers look it up at boot). */
+function controlPlaneGroupName(config: ClusterConfig): string {
+  return `${config.name}-control-plane`;
+}
+
 /** Seconds a new server gets to install k3s and pass the API health check. */
 const SERVER_HEALTH_CHECK_GRACE_SECONDS = 600;
 const WORKER_HEALTH_CHECK_GRACE_SECONDS = 300;
@@ -296,6 +301,7 @@ export class Compute extends Construct {
         : { engine: "etcd" },
       ...(storage ? { efsFileSystemId: storage.fileSystem.id } : {}),
       addons: { ...config.addons },
+      controlPlaneGroupName: controlPlaneGroupName(config),
       workers: {
         autoScalingGroupName: workerNames.autoScalingGroup,
         scaling: config.workers.scaling,
@@ -399,7 +405,7 @@ export class Compute extends Construct {
     // a refresh would replace it with an empty one. Replace such a server deliberately.
     const refreshServers = !(config.datastore.engine === "etcd" && controlPlane.count === 1);
     this.controlPlaneGroup = new AutoscalingGroup(this, "control-plane-group", {
-      name: `${config.name}-control-plane`,
+      name: controlPlaneGroupName(config),
       minSize: controlPlane.count,
       maxSize: controlPlane.count,
       desiredCapacity: controlPlane.count,

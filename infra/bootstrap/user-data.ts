@@ -46,6 +46,8 @@ export interface BootstrapParams {
   /** EFS file system id, when shared storage is on. */
   efsFileSystemId?: string;
   addons: { ingress: "nginx" | "none"; jenkins: boolean; argocd: boolean };
+  /** Name of the control-plane Auto Scaling group (its oldest live server initialises etcd). */
+  controlPlaneGroupName: string;
   workers: {
     autoScalingGroupName: string;
     scaling: "cpu" | "clusterAutoscaler";
@@ -87,6 +89,11 @@ export function renderUserData(role: NodeRole, params: BootstrapParams): string 
   if (role === "server") {
     files.push(
       { path: "/opt/k3s-bot/k3s-server.sh", mode: "0755", content: script("k3s-server.sh") },
+      {
+        path: "/opt/k3s-bot/cluster-formation.sh",
+        mode: "0644",
+        content: script("cluster-formation.sh"),
+      },
       {
         path: "/opt/k3s-bot/drain-on-terminate.sh",
         mode: "0755",
@@ -198,6 +205,7 @@ function paramsEnv(role: NodeRole, params: BootstrapParams): string {
       K3S_BOT_CLUSTER_CIDR: params.clusterCidr,
       K3S_BOT_SERVICE_CIDR: params.serviceCidr,
       K3S_BOT_DATASTORE: params.datastore.engine,
+      K3S_BOT_CONTROL_PLANE_ASG: params.controlPlaneGroupName,
       K3S_BOT_WORKER_ASG: params.workers.autoScalingGroupName,
       K3S_BOT_LIFECYCLE_HOOK: params.workers.lifecycleHookName,
       K3S_BOT_DRAIN_TIMEOUT_SECONDS: params.workers.drainTimeoutSeconds,

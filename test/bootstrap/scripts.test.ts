@@ -12,6 +12,7 @@ import {
   type Call,
   DB_PASSWORD,
   deliveredUserData,
+  type FakeNode,
   FakeWorld,
   haParams,
   RDS_CA_BUNDLE_URL,
@@ -236,6 +237,7 @@ describe("first server (PostgreSQL datastore)", () => {
     world.createSecret(ARN.db, DB_SECRET);
     world.createSecret(ARN.join, "K10cafe::server:0123456789abcdef");
     world.createSecret(ARN.agent, "K10cafe::node:fedcba9876543210");
+    world.createSecret(ARN.kubeconfig, "apiVersion: v1\n");
     const node = world.node();
     const result = await world.run(node, deliveredUserData("server", haParams()));
     expect(result.code, result.stderr).toBe(0);
@@ -248,11 +250,20 @@ describe("first server (PostgreSQL datastore)", () => {
 });
 
 describe("three servers booting at the same moment (embedded etcd)", () => {
-  it("lets exactly one join token and one agent token win; one server runs --cluster-init, the others join through the NLB, all with the same tokens", async () => {
+  it("lets exactly one join token and one agent token win; the oldest server runs --cluster-init, the others join through the NLB, all with the same tokens", async () => {
     const nodes = [world.node(), world.node(), world.node()];
     const userData = deliveredUserData("server", etcdParams());
+    // The API answers only once a server runs k3s; node2 launched first.
+    world.setApi("down");
+    const instances = world.controlPlane([nodes[1], nodes[0], nodes[2]] as FakeNode[]);
     // All three read the empty secret before anyone writes: a real race on put-secret-value.
-    const env = { STUB_BARRIER_ARN: `${ARN.join} ${ARN.agent}`, STUB_BARRIER_N: "3" };
+    const env = {
+      STUB_BARRIER_ARN: `${ARN.join} ${ARN.agent}`,
+      STUB_BARRIER_N: "3",
+      STUB_CP_INSTANCES: instances,
+      K3S_BOT_WAIT_ATTEMPTS: "400",
+      K3S_BOT_WAIT_SECONDS: "0.05",
+    };
     const results = await Promise.all(nodes.map((node) => world.run(node, userData, env)));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
 
@@ -284,6 +295,9 @@ describe("three servers booting at the same moment (embedded etcd)", () => {
     );
     expect(initialisers).toHaveLength(1);
     expect(joiners).toHaveLength(2);
+    expect(installerCall(results[1]?.calls ?? []).env.INSTALL_K3S_EXEC).toMatch(
+      /^server --cluster-init /,
+    );
 
     // Everyone uses the winner's token (joiners may already see its CA-pinned K10 form).
     for (const node of nodes) {
@@ -294,13 +308,8 @@ describe("three servers booting at the same moment (embedded etcd)", () => {
     }
     // The CA-pinned agent token is the winning one.
     expect(world.secretCurrent(ARN.agent)).toBe(`K10cafe::node:${winnerAgentToken}\n`);
-    // Only the winner publishes the kubeconfig.
-    const kubeconfigPuts = results.flatMap((r) =>
-      argvOf(r.calls, "aws").filter(
-        (a) => a.includes("put-secret-value") && a.includes(ARN.kubeconfig),
-      ),
-    );
-    expect(kubeconfigPuts).toHaveLength(1);
+    // The kubeconfig is published (by whichever server found the secret empty).
+    expect(world.secretCurrent(ARN.kubeconfig)).toContain(`server: ${API_URL}`);
     for (const r of results) expectNoSecretInCalls(r.calls, [winnerToken, winnerAgentToken]);
   });
 });

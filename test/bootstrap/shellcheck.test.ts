@@ -34,6 +34,7 @@ describe("shellcheck", () => {
 
   it("finds the scripts", () => {
     expect(scripts.sort()).toEqual([
+      "cluster-formation.sh",
       "common.sh",
       "datastore-config.sh",
       "drain-on-terminate.sh",

@@ -57,6 +57,7 @@ export function haParams(overrides: Partial<BootstrapParams> = {}): BootstrapPar
     },
     efsFileSystemId: tfToken("fs-0123456789abcdef0"),
     addons: { ingress: "nginx", jenkins: true, argocd: true },
+    controlPlaneGroupName: "prod-control-plane",
     workers: {
       autoScalingGroupName: "prod-workers",
       scaling: "clusterAutoscaler",
@@ -139,6 +140,19 @@ export class FakeWorld {
       fs.writeFileSync(path.join(dir, "versions", "v1"), value);
       fs.writeFileSync(path.join(dir, "AWSCURRENT"), "v1");
     }
+  }
+
+  /**
+   * The live instances of the control-plane group, oldest first (what EC2 lists as pending or
+   * running): a file the ec2 stub answers from, so a test can let one die by rewriting it.
+   */
+  controlPlane(nodes: FakeNode[]): string {
+    const file = path.join(this.dir, "control-plane-instances");
+    fs.writeFileSync(
+      file,
+      nodes.map((node, index) => `2026-11-29T06:0${index}:00+00:00 ${node.instanceId}\n`).join(""),
+    );
+    return file;
   }
 
   /** A new AWSCURRENT version of a secret, as an RDS-managed rotation leaves it. */

@@ -10,6 +10,8 @@
 //   STUB_TERMINATING instance ids in Terminating:Wait; STUB_NODES "name providerID" lines
 //   STUB_DRAIN_EXIT  exit code of kubectl drain (e.g. 1 for a drain that timed out)
 //   STUB_CA_BUNDLE   "down": the RDS trust store does not answer
+//   STUB_CP_INSTANCES file of "launch-time instance-id" lines: the live control-plane instances
+//   STUB_CP_DIES     "<instance-id> <n>": listed n times, then gone (a server that died)
 // Starting k3s (the installer on a server, `systemctl restart k3s.service`) runs the
 // ExecStartPre lines of the k3s.service drop-ins under $K3S_BOT_ROOT as systemd would, then
 // records what k3s would start with in <node dir>/k3s-starts.jsonl.
@@ -167,6 +169,26 @@ function aws() {
     );
     return;
   }
+  if (service === "ec2" && op === "describe-instances") {
+    // The live control-plane instances, "launch-time instance-id" per line, as --output text.
+    const file = env.STUB_CP_INSTANCES;
+    let rows = file && fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    // STUB_CP_DIES "<instance-id> <n>": that instance is listed n times, then it is gone.
+    const [dying, times] = (env.STUB_CP_DIES ?? "").split(" ");
+    if (dying) {
+      const counter = `${file}.listed`;
+      const listed = fs.existsSync(counter) ? Number(fs.readFileSync(counter, "utf8")) : 0;
+      fs.writeFileSync(counter, String(listed + 1));
+      if (listed >= Number(times)) {
+        rows = rows
+          .split("\n")
+          .filter((row) => !row.endsWith(` ${dying}`))
+          .join("\n");
+      }
+    }
+    process.stdout.write(rows.replaceAll(" ", "\t"));
+    return;
+  }
   if (service === "autoscaling" && op === "complete-lifecycle-action") return;
   if (service === "autoscaling" && op === "set-instance-health") return;
   fail(2, `aws stub: unsupported call ${args.join(" ")}`);
@@ -203,6 +225,8 @@ function k3sInstall() {
   const root = env.K3S_BOT_ROOT;
   if (!env.INSTALL_K3S_EXEC?.startsWith("server")) return;
   startK3s();
+  // A running server answers /ping through the NLB.
+  fs.writeFileSync(env.STUB_API_STATE, "0");
   const config = fs.readFileSync(path.join(root, "etc/rancher/k3s/config.yaml"), "utf8");
   const token = /^token: "(.*)"$/m.exec(config)?.[1];
   fs.writeFileSync(
