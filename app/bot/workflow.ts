@@ -491,6 +491,8 @@ export class PullRequestWorkflow {
           "No plan for this commit",
           text.noPlan(target.cluster, pr.headSha, outcome.plannedCommits),
         );
+      case "refused":
+        return finish(false, "Apply refused", text.applyRefused([outcome.reason]));
       case "already-applied":
         return finish(
           true,
