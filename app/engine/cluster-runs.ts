@@ -17,6 +17,7 @@ import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
 import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
+import { type Placement, withPlacement } from "./placement";
 import { planCluster } from "./plan/plan-cluster";
 import type { PlanSummary } from "./plan/summary";
 import { SynthCache } from "./plan/synth-cache";
@@ -163,11 +164,16 @@ export class ClusterRuns {
       destroy?: boolean;
       /** The role the repository's bot config names for this cluster (see withRole). */
       roleArn?: string;
+      /** The reviewed placement (default branch) to use instead of the definition's own. */
+      placement?: Placement;
     } = {},
   ): Promise<PlanOutcome> {
     const loaded = this.load(source);
     if (!loaded.ok) return { kind: "invalid", problems: loaded.problems };
-    const config = withRole(loaded.config, options.roleArn);
+    const placed = options.placement
+      ? withPlacement(loaded.config, options.placement)
+      : loaded.config;
+    const config = withRole(placed, options.roleArn);
     const protectedDatabase = options.destroy ? destroyBlockedBy(config) : null;
     if (protectedDatabase) return { kind: "failed", error: protectedDatabase, config };
     const { clients, locks, plans, digests } = this.services(config);
@@ -362,11 +368,12 @@ export class ClusterRuns {
 }
 
 /**
- * The role the repository's bot config names for a cluster; the definition's own
- * `aws.roleArn` wins when both are set (it was reviewed together with the cluster).
+ * The role the repository's bot config names for a cluster. It wins over the definition's own
+ * `aws.roleArn`: the config is read from the default branch, and a definition in a PR is not
+ * reviewed yet (placement.ts).
  */
 export function withRole(config: ClusterConfig, roleArn: string | undefined): ClusterConfig {
-  if (!roleArn || config.aws.roleArn) return config;
+  if (!roleArn) return config;
   return { ...config, aws: { ...config.aws, roleArn } };
 }
 
