@@ -12,11 +12,13 @@ import {
   type PullRequestRef,
   withRole,
 } from "../engine/cluster-runs";
+import { withPlacement } from "../engine/placement";
 import { applyRefusals, canWrite } from "./authorize";
 import { type Command, helpText, parseComment } from "./commands";
 import * as text from "./comments";
 import { type BotConfig, CONFIG_PATH, parseBotConfig } from "./config";
 import type { PullRequestInfo, RepoGitHub } from "./github";
+import { reviewedPlacement } from "./reviewed-placement";
 import type { RunStart } from "./run-journal";
 
 export interface Logger {
@@ -354,9 +356,22 @@ export class PullRequestWorkflow {
     this.log.info(`plan ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
     const roleArn = this.botConfig?.clusters[target.cluster]?.roleArn;
     const source = target.source;
+    // Where the state lives and who manages it: from the default branch (reviewed-placement.ts).
+    const reviewed = await this.reviewedPlacement(pr, target);
+    if (!reviewed.ok) {
+      const body = `### k3s plan · \`${target.cluster}\` · refused\n\nNothing was planned: ${reviewed.reason}`;
+      await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+      await this.finishCheck(checkId, "failure", { title: "Placement refused", summary: body });
+      return false;
+    }
+    const { placement, notice } = reviewed;
     const run = { pullRequest: pr.number, cluster: target.cluster, checkRunId: checkId };
     const outcome = await this.track({ ...run, kind: "plan" }, () =>
-      this.runs.plan(ref, source, { destroy: target.destroy, ...(roleArn ? { roleArn } : {}) }),
+      this.runs.plan(ref, source, {
+        destroy: target.destroy,
+        ...(roleArn ? { roleArn } : {}),
+        ...(placement ? { placement } : {}),
+      }),
     );
     switch (outcome.kind) {
       case "invalid": {
@@ -369,7 +384,7 @@ export class PullRequestWorkflow {
         return false;
       }
       case "locked": {
-        const body = text.lockedBy(target.cluster, outcome.heldBy, this.github.fullName);
+        const body = `${notice}${text.lockedBy(target.cluster, outcome.heldBy, this.github.fullName)}`;
         await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
         await this.finishCheck(checkId, "failure", {
           title: "Locked by another PR",
@@ -388,7 +403,7 @@ export class PullRequestWorkflow {
         return false;
       }
       case "planned": {
-        const body = `${outcome.markdown}\n${text.planFooter(target.cluster, outcome.destroy)}`;
+        const body = `${notice}${outcome.markdown}\n${text.planFooter(target.cluster, outcome.destroy)}`;
         await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
         const s = outcome.summary;
         await this.finishCheck(checkId, "success", {
@@ -464,12 +479,16 @@ export class PullRequestWorkflow {
     this.openChecks.add(checkId);
     this.log.info(`apply ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
     const run = { pullRequest: pr.number, cluster: target.cluster, checkRunId: checkId };
-    const outcome = await this.track({ ...run, kind: "apply" }, () =>
-      this.runs.apply(
-        ref,
-        withRole(loaded.config, this.botConfig?.clusters[target.cluster]?.roleArn),
-      ),
-    );
+    const reviewed = await this.reviewedPlacement(pr, target);
+    const placed =
+      reviewed.ok && reviewed.placement
+        ? withPlacement(loaded.config, reviewed.placement)
+        : loaded.config;
+    const outcome = reviewed.ok
+      ? await this.track({ ...run, kind: "apply" }, () =>
+          this.runs.apply(ref, withRole(placed, this.botConfig?.clusters[target.cluster]?.roleArn)),
+        )
+      : ({ kind: "refused", reason: reviewed.reason } as const);
     const finish = async (ok: boolean, title: string, body: string) => {
       await post(body);
       await this.finishCheck(checkId, ok ? "success" : "failure", {
@@ -491,6 +510,8 @@ export class PullRequestWorkflow {
           "No plan for this commit",
           text.noPlan(target.cluster, pr.headSha, outcome.plannedCommits),
         );
+      case "refused":
+        return finish(false, "Apply refused", text.applyRefused([outcome.reason]));
       case "already-applied":
         return finish(
           true,
@@ -562,6 +583,20 @@ export class PullRequestWorkflow {
       const planned = await this.planOne(merged, ref, target);
       if (planned) await this.applyOne(merged, ref, target, true);
     }
+  }
+
+  private reviewedPlacement(pr: PullRequestInfo, target: Target) {
+    const roleArn = this.botConfig?.clusters[target.cluster]?.roleArn;
+    return reviewedPlacement({
+      github: this.github,
+      runs: this.runs,
+      cluster: target.cluster,
+      file: target.file,
+      definitionsPath: this.botConfig?.definitionsPath ?? "clusters",
+      proposed: target.source?.text ?? null,
+      fromFork: pr.fromFork,
+      ...(roleArn ? { configRoleArn: roleArn } : {}),
+    });
   }
 
   private async unlock(

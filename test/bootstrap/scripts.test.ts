@@ -114,6 +114,7 @@ describe("first server (PostgreSQL datastore)", () => {
         "--service-cidr 10.43.0.0/16",
         "--node-taint CriticalAddonsOnly=true:NoExecute",
         "--write-kubeconfig-mode 0600",
+        "--secrets-encryption",
       ].join(" "),
     );
 

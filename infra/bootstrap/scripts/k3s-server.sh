@@ -51,6 +51,12 @@ server_flags=(
   # Keep ordinary workloads on the workers; the add-ons meant for servers tolerate this taint.
   --node-taint CriticalAddonsOnly=true:NoExecute
   --write-kubeconfig-mode 0600
+  # Secrets encrypted at rest in the datastore (RDS or etcd) with a key k3s generates and shares
+  # among servers through its bootstrap data: a database snapshot or a read of the datastore does
+  # not hand out every Secret. k3s' `--secrets-encryption` (pkg/cli/cmds/server.go, EncryptSecrets;
+  # k3s-io/docs docs/security/secrets-encryption.md): aescbc, with identity as the read fallback,
+  # so Secrets written before it stay readable. Every server must start with the same value.
+  --secrets-encryption
 )
 install_k3s "${server_flags[*]}"
 
