@@ -41,7 +41,8 @@ export function ec2AssumeRolePolicy(): PolicyDocument {
 
 /**
  * aws-cloud-controller-manager on the servers: the "Control Plane Policy" of
- * kubernetes/cloud-provider-aws docs/prerequisites.md (the documented list, with its duplicate
+ * kubernetes/cloud-provider-aws docs/prerequisites.md at v1.34.0, kept in infra/facts/iam/
+ * (the documented list, with its duplicate
  * `elasticloadbalancing:AddTags` removed). It manages Service load balancers, routes and
  * volumes, hence the breadth; the document itself says to trim it to the features used.
  */
@@ -210,10 +211,12 @@ export function efsCsiNodePolicy(fileSystemArn: string): PolicyDocument {
 
 /**
  * cluster-autoscaler (scheduled on the servers): the "Full Cluster Autoscaler Features Policy"
- * of kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md, with
- * `autoscaling:DescribeTags` that auto-discovery needs (same README), without
- * `eks:DescribeNodegroup` (not EKS), and with the write actions restricted, as the README
- * recommends, by the auto-discovery tags of this cluster's worker group.
+ * of kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md (at
+ * cluster-autoscaler-chart-9.56.0; infra/facts/iam/ holds it and a test keeps this document to
+ * it), without `eks:DescribeNodegroup` (not EKS), and with the write actions restricted, as the
+ * README recommends, by the auto-discovery tags of this cluster's worker group. It also keeps
+ * `autoscaling:DescribeTags`, which the README listed for auto-discovery until its 2024-05
+ * revision (commit 055e2bfc04) dropped it.
  */
 export function clusterAutoscalerPolicy(clusterName: string): PolicyDocument {
   return document(
