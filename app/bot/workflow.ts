@@ -411,6 +411,12 @@ export class PullRequestWorkflow {
         });
         return false;
       }
+      case "refused": {
+        const body = `${notice}### k3s plan · \`${target.cluster}\` · refused\n\nNothing was planned: ${outcome.reason}`;
+        await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+        await this.finishCheck(checkId, "failure", { title: "Refused", summary: body });
+        return false;
+      }
       case "locked": {
         const body = `${notice}${text.lockedBy(target.cluster, outcome.heldBy, this.github.fullName)}`;
         await this.github.upsertComment(

@@ -85,7 +85,7 @@ export const STATEMENTS = {
     resources: (ctx) => ctx.stateBuckets.map((bucket) => arn(ctx, `s3:::${bucket}`)),
   },
   StateObjects: {
-    why: "Terraform state and its use_lockfile lock object, and the saved plans (`plans/…`), nothing else in the bucket.",
+    why: "Terraform state, its use_lockfile lock object and its owner record (`<key>.k3s-bot-owner`), and the saved plans (`plans/…`), nothing else in the bucket.",
     resources: (ctx) =>
       ctx.stateBuckets.flatMap((bucket) => [
         ...ctx.stateKeyPatterns.map((key) => arn(ctx, `s3:::${bucket}/${key}`)),
@@ -535,6 +535,8 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   "client-dynamodb:TransactWriteItemsCommand": [
     table("PutItem", "DeleteItem", "ConditionCheckItem"),
   ],
+  // app/engine/plan-digest.ts: a saved plan's digest, on the lock item (conditional update).
+  "client-dynamodb:UpdateItemCommand": [table("UpdateItem")],
   // app/engine/aws-environment.ts, state-backend.ts: whose credentials these are.
   "client-sts:GetCallerIdentityCommand": [grant("CallerIdentity", "sts:GetCallerIdentity")],
   // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`.

@@ -17,6 +17,7 @@ import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
 import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
+import { claimState } from "./ownership";
 import { type Placement, withPlacement } from "./placement";
 import { planCluster } from "./plan/plan-cluster";
 import type { PlanSummary } from "./plan/summary";
@@ -24,6 +25,7 @@ import { SynthCache } from "./plan/synth-cache";
 import { digestMismatch, PlanDigests, planDigest } from "./plan-digest";
 import { PLAN_FILES, type PlanMetadata, PlanStore, planPrefix } from "./plan-store";
 import { redactSecrets } from "./redact";
+import { bindingRefusal, type RepositoryBindings } from "./repository-bindings";
 import type { RunQueue } from "./run-queue";
 import { ensureStateBackend } from "./state-backend";
 import { TerraformError, TerraformRunner } from "./terraform/runner";
@@ -37,6 +39,8 @@ export interface ClusterRunsOptions {
   timeoutMs?: number;
   /** Repository URL Argo CD should follow, given the repo's full name. */
   gitopsRepoUrl?: (repo: string) => string;
+  /** What each repository may manage (the operator's K3S_BOT_REPOSITORY_BINDINGS). */
+  bindings?: RepositoryBindings;
 }
 
 export interface PullRequestRef extends LockHolder {
@@ -51,6 +55,8 @@ export interface DefinitionSource {
 
 export type PlanOutcome =
   | { kind: "invalid"; problems: DefinitionProblem[] }
+  /** This repository may not manage that state or role (bindings, ownership). */
+  | { kind: "refused"; reason: string; config: ClusterConfig }
   | { kind: "locked"; heldBy: LockRecord; config: ClusterConfig }
   | { kind: "failed"; error: string; config: ClusterConfig }
   | {
@@ -176,9 +182,19 @@ export class ClusterRuns {
     const config = withRole(placed, options.roleArn);
     const protectedDatabase = options.destroy ? destroyBlockedBy(config) : null;
     if (protectedDatabase) return { kind: "failed", error: protectedDatabase, config };
+    const bound = bindingRefusal(this.options.bindings, pr.repo, config);
+    if (bound) return { kind: "refused", reason: bound, config };
     const { clients, locks, plans, digests } = this.services(config);
     try {
       await this.ensureBackend(config, clients);
+      const owned = await claimState(
+        clients.s3,
+        config,
+        pr.repo,
+        pr.pullRequest,
+        config.state.kmsKeyId,
+      );
+      if (owned) return { kind: "refused", reason: owned, config };
       // A lock failure is a failure (Digger #1366), reported with the holder's name.
       const lock = await locks.acquire(clusterRef(config), pr);
       if (!lock.acquired) return { kind: "locked", heldBy: lock.heldBy, config };
@@ -270,7 +286,17 @@ export class ClusterRuns {
   }
 
   private async applyLocked(pr: PullRequestRef, config: ClusterConfig): Promise<ApplyOutcome> {
-    const { locks, plans, digests } = this.services(config);
+    const bound = bindingRefusal(this.options.bindings, pr.repo, config);
+    if (bound) return { kind: "refused", reason: bound };
+    const { clients, locks, plans, digests } = this.services(config);
+    const owned = await claimState(
+      clients.s3,
+      config,
+      pr.repo,
+      pr.pullRequest,
+      config.state.kmsKeyId,
+    );
+    if (owned) return { kind: "refused", reason: owned };
     const holder = await locks.get(clusterRef(config));
     if (!holder || holder.repo !== pr.repo || holder.pullRequest !== pr.pullRequest) {
       return { kind: "not-locked", heldBy: holder };
