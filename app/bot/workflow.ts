@@ -311,7 +311,12 @@ export class PullRequestWorkflow {
       const file = fileOf(cluster);
       const head = await this.github.fileAt(file, ref);
       if (head !== null) {
-        targets.push({ cluster, file, source: { file, text: head }, destroy: false });
+        targets.push({
+          cluster,
+          file,
+          source: { file, text: head, definitionsDir: dir },
+          destroy: false,
+        });
       } else if (deleted.has(file)) {
         // The definition as it was before the PR deleted it: at the base commit, because after a
         // merge the base branch no longer has it.
@@ -321,7 +326,7 @@ export class PullRequestWorkflow {
         targets.push({
           cluster,
           file,
-          source: base === null ? null : { file, text: base },
+          source: base === null ? null : { file, text: base, definitionsDir: dir },
           destroy: true,
         });
       } else {
@@ -342,6 +347,18 @@ export class PullRequestWorkflow {
     if (targets.length === 0) {
       if (!this.misnamedReported)
         await this.github.comment(pr.number, text.noClusters(config.definitionsPath));
+      return false;
+    }
+    // Each plan is a Terraform run, a lock and a comment: a PR touching many definitions gets
+    // them planned by name, on purpose, not all at once on every push.
+    if (named.length === 0 && targets.length > config.plan.autoplanLimit) {
+      await this.github.comment(
+        pr.number,
+        text.tooManyToPlan(
+          targets.map((t) => t.cluster),
+          config.plan.autoplanLimit,
+        ),
+      );
       return false;
     }
     const ref: PullRequestRef = {
@@ -647,22 +664,25 @@ export class PullRequestWorkflow {
       );
       return false;
     }
-    const targets = await this.targets(pr, named, config);
-    const released: string[] = [];
+    const configs = await this.repositoryDefinitions(pr, config);
+    if (configs.length === 0) {
+      await this.github.comment(pr.number, text.unlockNowhere(config.definitionsPath));
+      return false;
+    }
+    const released = await this.runs.unlockPullRequest(
+      { repo: this.github.fullName, pullRequest: pr.number, user },
+      configs,
+      named,
+    );
+    // A named cluster this PR holds no lock on: say who does, when its definition tells where.
     const refused: Array<{ cluster: string; holder: string }> = [];
-    for (const target of targets) {
-      const config_ = target.source ? this.runs.load(target.source) : null;
-      if (!config_?.ok) continue;
-      const result = await this.runs.unlock(
-        { repo: this.github.fullName, pullRequest: pr.number, user },
-        config_.config,
-      );
-      if (result.released) released.push(target.cluster);
-      else
-        refused.push({
-          cluster: target.cluster,
-          holder: result.heldBy ? `${result.heldBy.repo}#${result.heldBy.pullRequest}` : "nobody",
-        });
+    for (const cluster of named.filter((c) => !released.includes(c))) {
+      const known = configs.find((c) => c.name === cluster);
+      const holder = known ? await this.runs.lockHolder(known) : null;
+      refused.push({
+        cluster,
+        holder: holder ? `${holder.repo}#${holder.pullRequest}` : "nobody",
+      });
     }
     await this.github.comment(pr.number, text.unlocked(released, refused));
     return refused.length === 0;
@@ -673,16 +693,26 @@ export class PullRequestWorkflow {
    * definitions name (at head and base): this also finds clusters planned by name.
    */
   private async releaseAll(pr: PullRequestInfo, config?: BotConfig): Promise<string[]> {
+    const configs = await this.repositoryDefinitions(pr, config);
+    return this.runs.releasePullRequest(this.github.fullName, pr.number, configs);
+  }
+
+  /** The definitions that load at the PR's head and base: they name the lock tables to search. */
+  private async repositoryDefinitions(
+    pr: PullRequestInfo,
+    config?: BotConfig,
+  ): Promise<ClusterConfig[]> {
     const dir = config?.definitionsPath ?? "clusters";
     const configs: ClusterConfig[] = [];
     for (const ref of new Set([pr.headSha, pr.baseSha ?? pr.baseRef, pr.baseRef])) {
       for (const file of await this.github.listFiles(dir, ref)) {
         if (!file.endsWith(".yaml")) continue;
         const source = await this.github.fileAt(file, ref);
-        const loaded = source === null ? null : this.runs.load({ file, text: source });
+        const loaded =
+          source === null ? null : this.runs.load({ file, text: source, definitionsDir: dir });
         if (loaded?.ok) configs.push(loaded.config);
       }
     }
-    return this.runs.releasePullRequest(this.github.fullName, pr.number, configs);
+    return configs;
   }
 }

@@ -51,6 +51,8 @@ export interface DefinitionSource {
   /** Path in the repository, e.g. clusters/dev.yaml. */
   file: string;
   text: string;
+  /** The repository's definitions folder (bot config `definitionsPath`), for the name check. */
+  definitionsDir?: string;
 }
 
 export type PlanOutcome =
@@ -157,7 +159,11 @@ export class ClusterRuns {
   load(
     source: DefinitionSource,
   ): { ok: true; config: ClusterConfig } | { ok: false; problems: DefinitionProblem[] } {
-    const loaded = loadDefinition(source.text, source.file);
+    const loaded = loadDefinition(
+      source.text,
+      source.file,
+      source.definitionsDir ? { definitionsDir: source.definitionsDir } : {},
+    );
     return loaded.ok
       ? { ok: true, config: loaded.config }
       : { ok: false, problems: loaded.problems };
@@ -382,6 +388,39 @@ export class ClusterRuns {
       await plans.deleteForPullRequest(repo, pullRequest);
     }
     return [...new Set(released)].sort();
+  }
+
+  /**
+   * `/k3s unlock`: releases the locks this PR holds, found from the lock records themselves (in
+   * each lock table the given definitions name), not from the definitions at the PR's head: a
+   * definition that no longer loads, or was renamed, must not keep its cluster locked. `clusters`
+   * empty: every lock the PR holds. Discards the PR's plans of each released cluster.
+   */
+  async unlockPullRequest(
+    holder: LockHolder,
+    configs: readonly ClusterConfig[],
+    clusters: readonly string[],
+  ): Promise<string[]> {
+    const released = new Set<string>();
+    const seen = new Set<string>();
+    for (const config of configs) {
+      if (seen.has(storeKey(config))) continue;
+      seen.add(storeKey(config));
+      const { locks, plans } = this.services(config);
+      for (const ref of await locks.heldBy(holder.repo, holder.pullRequest)) {
+        if (clusters.length > 0 && !clusters.includes(ref.cluster)) continue;
+        const result = await locks.release(ref, holder);
+        if (!result.released) continue;
+        released.add(ref.cluster);
+        await plans.deleteForCluster(holder.repo, holder.pullRequest, ref.cluster);
+      }
+    }
+    return [...released].sort();
+  }
+
+  /** Who holds a cluster's lock, if anyone. */
+  lockHolder(config: ClusterConfig) {
+    return this.services(config).locks.get(clusterRef(config));
   }
 
   /** Releases this PR's lock on a cluster and discards its saved plans there. */

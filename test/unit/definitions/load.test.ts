@@ -1039,6 +1039,21 @@ describe("the name check", () => {
   );
 });
 
+describe("the name check in a repository's own definitions folder", () => {
+  const prod = MINIMAL.replace("name: dev", "name: prod");
+  it("applies to infra/clusters/dev.yaml when the folder is infra/clusters", () => {
+    const loaded = loadDefinition(prod, "infra/clusters/dev.yaml", {
+      definitionsDir: "infra/clusters",
+    });
+    expect(loaded.ok ? [] : loaded.problems.map((problem) => problem.field)).toEqual(["name"]);
+  });
+
+  it("does not apply to files outside it, nor in a folder below it", () => {
+    for (const file of ["clusters/dev.yaml", "infra/clusters/sub/dev.yaml"])
+      expect(loadDefinition(prod, file, { definitionsDir: "infra/clusters" }).ok).toBe(true);
+  });
+});
+
 describe("loadDefinitionFile", () => {
   it("loads the dev example and resolves its zones and subnets", () => {
     const loaded = loadDefinitionFile("examples/clusters/dev.yaml");
