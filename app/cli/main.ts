@@ -11,6 +11,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Command, CommanderError, Option } from "commander";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { countResources, synthesizeCluster } from "../../infra/synth";
+import packageJson from "../../package.json";
 import { loadDefinitionFile } from "../engine/definitions/load";
 import { formatProblem, formatProblems } from "../engine/definitions/problems";
 import { definitionWarnings } from "../engine/definitions/warnings";
@@ -19,6 +20,9 @@ import { fetchKubeconfig, KubeconfigUnavailableError } from "../engine/kubeconfi
 import { offlineStackOptions } from "../engine/plan/offline";
 import { PLAN_FILE, planCluster } from "../engine/plan/plan-cluster";
 import { TerraformError, TerraformRunner } from "../engine/terraform/runner";
+import { isMissingCredentials, missingCredentialsMessage } from "./aws-hints";
+import { iamPolicyFiles, IAM_POLICY_FILE as POLICY_FILE } from "./iam-policy-files";
+import { planOutput } from "./plan-output";
 import {
   defaultValidateFormat,
   formatValidateProblems,
@@ -30,17 +34,33 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
+/**
+ * How to run the CLI. `k3s-bot` is not published to npm and the name is not ours there: `npx
+ * k3s-bot` outside the checkout would download and run whatever a stranger published under it,
+ * with the caller's AWS credentials in its environment. A scoped name would not help unless we
+ * owned the scope, so the command is only ever run from the checkout.
+ */
+const RUN_FROM_CHECKOUT = `
+Run k3s-bot from its checkout: \`npm run cli -- <command>\` in the checkout, or
+\`node /path/to/k3s-bot/bin/k3s-bot.mjs <command>\` from anywhere. Never \`npx k3s-bot\`
+outside the checkout: the package is not published, and npx would fetch an unrelated package
+of that name from the npm registry and run it with your AWS credentials.
+`;
+
 /** Thrown for a failure the user can act on: printed as is, no stack trace. */
 class CliFailure extends Error {}
 
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Whether `out` is a terminal (output is then not cut to a PR comment's size). */
+  outIsTerminal?: boolean;
 }
 
 const processIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  outIsTerminal: process.stdout.isTTY === true,
 };
 
 function loadOrFail(file: string, io: Io): ClusterConfig {
@@ -63,6 +83,8 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
     .description(
       "Run self-managed k3s clusters on AWS from cluster definitions (clusters/<name>.yaml).",
     )
+    .version(packageJson.version, "-V, --version", "print the k3s-bot version")
+    .addHelpText("after", RUN_FROM_CHECKOUT)
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -160,11 +182,12 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
       const config = loadOrFail(file, io);
       const workDir = resolve(options.workDir ?? defaultWorkDir(config.name));
       io.err(`planning ${config.name} in ${workDir} …\n`);
+      const context = { definitionFile: file, ...(options.offline ? { offline: true } : {}) };
       const result = await planCluster({
         config,
         workDir,
         ...(options.offline ? { stackOptions: offlineStackOptions(workDir) } : {}),
-        context: { definitionFile: file, ...(options.offline ? { offline: true } : {}) },
+        context,
       });
       writePlanRecord(workDir, {
         definition: definitionDigest(file),
@@ -176,7 +199,8 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
       io.err(
         `synth ${t.synthMs} ms · init ${t.initMs} ms · plan ${t.planMs} ms · ${result.resourceCount} resources · saved plan ${result.planFile}\n`,
       );
-      io.out(result.markdown);
+      const fullContext = { cluster: config.name, region: config.region, ...context };
+      io.out(planOutput(result, fullContext, io.outIsTerminal === true));
     });
 
   program
@@ -227,6 +251,32 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
     });
 
   program
+    .command("iam-policy")
+    .description(
+      "Print (or write to DIR) the IAM policy the bot needs for these definitions: their state bucket, lock table and keys.",
+    )
+    .argument("<definition...>", "cluster definition files")
+    .option(
+      "--out <dir>",
+      `write DIR/${POLICY_FILE} (a role's inline policy) and DIR/k3s-bot-policy.part-N.json (managed policies) instead of printing`,
+    )
+    .action((files: string[], options: { out?: string }) => {
+      for (const file of files) loadOrFail(file, io);
+      const { policy, parts } = iamPolicyFiles(files);
+      if (!options.out) {
+        io.out(policy);
+        return;
+      }
+      mkdirSync(options.out, { recursive: true });
+      for (const [name, content] of Object.entries({ [POLICY_FILE]: policy, ...parts })) {
+        const path = join(options.out, name);
+        writeFileSync(path, content);
+        io.err(`wrote ${path}\n`);
+      }
+      io.err("docs/iam/README.md in the k3s-bot checkout says why each statement is there\n");
+    });
+
+  program
     .command("kubeconfig")
     .description(
       "Print the cluster's admin kubeconfig (stored by its first server in Secrets Manager; no SSH).",
@@ -246,6 +296,12 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
         }
       } catch (error) {
         if (error instanceof KubeconfigUnavailableError) throw new CliFailure(error.message);
+        if (isMissingCredentials(error))
+          throw new CliFailure(
+            missingCredentialsMessage(
+              `read the kubeconfig of ${config.name} from Secrets Manager in ${config.region}`,
+            ),
+          );
         throw error;
       } finally {
         client.destroy();
@@ -356,6 +412,9 @@ if (
   import.meta.url === `file://${process.argv[1]}` ||
   process.argv[1]?.endsWith("app/cli/main.ts")
 ) {
+  // The SDK's notice that its releases after January 2027 need Node 22 is about future
+  // versions (the lock file pins ones that support ours); on a terminal it hides the output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -920,7 +920,7 @@ function readme(
     "The state bucket, lock table and state keys in it are the examples' (`state:` in `examples/clusters/*.yaml`). Generate the policy for your own definitions:",
     "",
     "```sh",
-    "npx tsx app/docs/write-iam-policy.ts --out k3s-bot-policy.json clusters/*.yaml",
+    "npm run cli -- iam-policy --out my-iam /path/to/clusters/*.yaml   # in the k3s-bot checkout",
     "```",
     "",
     "## Where to attach it",
