@@ -125,7 +125,7 @@ describe("workflows/", () => {
     const all = steps(workflow);
     // The PR's code is never checked out under pull_request_target: only k3s-bot's own repo.
     for (const checkout of all.filter((s) => s.uses?.startsWith("actions/checkout@")))
-      expect(checkout.with?.repository).toBe("k3s-bot/k3s-bot");
+      expect(checkout.with?.repository).toBe("${{ vars.K3S_BOT_SOURCE }}");
     const terraform = all.find((s) => s.uses?.startsWith("hashicorp/setup-terraform@"));
     expect(terraform?.with).toMatchObject({
       terraform_version: "1.11.4",
@@ -135,6 +135,23 @@ describe("workflows/", () => {
     expect(aws?.with?.["role-to-assume"]).toMatch(/vars\./);
     expect(JSON.stringify(aws?.with)).not.toMatch(/secret-access-key|access-key-id/);
     expect(all.some((s) => s.run?.includes("app/action/main.ts"))).toBe(true);
+    // A new IAM role allows one-hour sessions; asking for more fails the job.
+    expect(Number(aws?.with?.["role-duration-seconds"])).toBeLessThanOrEqual(3600);
+  });
+
+  it("k3s-bot.yml: every action at a full commit SHA (the job holds an AWS role)", () => {
+    for (const step of steps(load("k3s-bot.yml")).filter((s) => s.uses))
+      expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
+  });
+
+  it("k3s-bot.yml: the provider cache is the bot's own plugin cache", () => {
+    const all = steps(load("k3s-bot.yml"));
+    const cache = all.find((s) => s.uses?.startsWith("actions/cache@"));
+    const run = all.find((s) => s.run?.includes("app/action/main.ts")) as
+      | (Step & { env?: Record<string, string> })
+      | undefined;
+    expect(cache?.with?.path).toBe(`${run?.env?.K3S_BOT_CACHE_DIR}/terraform-plugins`);
+    expect(String(cache?.with?.key)).toContain("5.100.0");
   });
 
   describe("k3s-bot.yml under GitHub's concurrency rules: no command is dropped", () => {
@@ -152,6 +169,8 @@ describe("workflows/", () => {
     it("the job's if: lets commands and default-branch PR events in, nothing else", () => {
       const runs = (e: ReturnType<typeof event>) => evaluate(job?.if ?? "true", e);
       expect(runs(command("/k3s apply"))).toBe(true);
+      // The bot's parser trims leading blank lines and spaces; the filter must let them through.
+      expect(runs(command("\n  /k3s apply"))).toBe(true);
       expect(runs(command("LGTM, thanks"))).toBe(false);
       expect(runs(pullRequest("main"))).toBe(true);
       expect(runs(pullRequest("mallory-staging"))).toBe(false);
@@ -209,7 +228,7 @@ function simulate(workflow: Workflow, events: Array<Record<string, unknown>>): n
 
 /**
  * A small evaluator for the expressions this workflow's `if:` uses: `github.*` paths, string
- * literals, ==, !=, &&, ||, parentheses and startsWith (GitHub's own semantics: a missing
+ * literals, ==, !=, &&, ||, parentheses, contains and startsWith (GitHub's own semantics: a missing
  * property is null, && and || return an operand, a non-empty object is truthy).
  */
 function evaluate(expression: string, github: Record<string, unknown>): boolean {
@@ -229,6 +248,16 @@ function evaluate(expression: string, github: Record<string, unknown>): boolean 
     if (token === "!") return !truthy(primary());
     if (token.startsWith("'")) return token.slice(1, -1);
     if (token === "true" || token === "false") return token === "true";
+    if (token === "contains") {
+      next();
+      const text = or();
+      next();
+      const part = or();
+      next();
+      return String(text ?? "")
+        .toLowerCase()
+        .includes(String(part ?? "").toLowerCase());
+    }
     if (token === "startsWith") {
       next();
       const text = or();
