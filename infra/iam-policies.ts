@@ -136,15 +136,24 @@ export function cloudProviderNodePolicy(): PolicyDocument {
 
 /**
  * The EFS CSI driver's controller (scheduled on the servers), which creates and deletes access
- * points: kubernetes-sigs/aws-efs-csi-driver docs/iam-policy-example.json, unchanged. The tag
- * conditions limit it to access points the driver itself tagged `efs.csi.aws.com/cluster`.
+ * points: kubernetes-sigs/aws-efs-csi-driver docs/iam-policy-example.json at v2.1.2 (the
+ * appVersion of chart 3.1.4), unchanged; the facts in infra/facts/iam/ hold it and a test keeps
+ * this document to them. The tag conditions limit it to access points the driver itself tagged
+ * `efs.csi.aws.com/cluster`. `TagResource`: the driver creates every access point with tags,
+ * and IAM authorizes tag-on-create as a separate `TagResource` action, so without it every
+ * CreateAccessPoint is denied.
  */
 export function efsCsiControllerPolicy(): PolicyDocument {
   return document(
     {
       Sid: "EfsCsiDescribe",
       Effect: "Allow",
-      Action: ["elasticfilesystem:DescribeAccessPoints", "elasticfilesystem:DescribeFileSystems"],
+      Action: [
+        "elasticfilesystem:DescribeAccessPoints",
+        "elasticfilesystem:DescribeFileSystems",
+        "elasticfilesystem:DescribeMountTargets",
+        "ec2:DescribeAvailabilityZones",
+      ],
       Resource: "*",
     },
     {
@@ -153,6 +162,13 @@ export function efsCsiControllerPolicy(): PolicyDocument {
       Action: ["elasticfilesystem:CreateAccessPoint"],
       Resource: "*",
       Condition: { StringLike: { "aws:RequestTag/efs.csi.aws.com/cluster": "true" } },
+    },
+    {
+      Sid: "EfsCsiTagAccessPoint",
+      Effect: "Allow",
+      Action: ["elasticfilesystem:TagResource"],
+      Resource: "*",
+      Condition: { StringLike: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" } },
     },
     {
       Sid: "EfsCsiDeleteTaggedAccessPoint",
@@ -272,6 +288,34 @@ export function workerSecretsPolicy(agentTokenArn: string): PolicyDocument {
     Effect: "Allow",
     Action: "secretsmanager:GetSecretValue",
     Resource: agentTokenArn,
+  });
+}
+
+/**
+ * A worker whose bootstrap failed marks itself Unhealthy so its group replaces it (k3s-agent.sh).
+ * Scoped to the worker group by name and by its tags, not by its ARN: the group depends on this
+ * role's policies (instances boot with them), so referring to the group here would be a cycle.
+ * Any worker can mark any worker of its own group, never an instance of another group.
+ */
+export function workerSelfHealthPolicy(group: {
+  partition: string;
+  region: string;
+  name: string;
+  clusterTag: Record<string, string>;
+}): PolicyDocument {
+  return document({
+    Sid: "WorkerMarksItselfUnhealthy",
+    Effect: "Allow",
+    Action: "autoscaling:SetInstanceHealth",
+    Resource: `arn:${group.partition}:autoscaling:${group.region}:*:autoScalingGroup:*:autoScalingGroupName/${group.name}`,
+    Condition: {
+      StringEquals: {
+        ...Object.fromEntries(
+          Object.entries(group.clusterTag).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
+        ),
+        "aws:ResourceTag/k3s-bot/role": "agent",
+      },
+    },
   });
 }
 

@@ -11,6 +11,14 @@ export function marker(kind: "plan" | "apply", cluster: string): string {
   return `<!-- k3s-bot:${kind}:${cluster} -->`;
 }
 
+/**
+ * A plan comment's marker: per cluster and head commit. A push gets a new plan comment and the
+ * one reviewers approved stays as it was (a re-plan of the same commit updates it in place).
+ */
+export function planMarker(cluster: string, headSha: string): string {
+  return `${marker("plan", cluster)}<!-- k3s-bot:head:${headSha} -->`;
+}
+
 const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 

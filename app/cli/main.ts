@@ -8,16 +8,23 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { countResources, synthesizeCluster } from "../../infra/synth";
 import { loadDefinitionFile } from "../engine/definitions/load";
-import { formatProblems } from "../engine/definitions/problems";
+import { formatProblem, formatProblems } from "../engine/definitions/problems";
+import { definitionWarnings } from "../engine/definitions/warnings";
 import { renderClusterFiles } from "../engine/gitops/render";
 import { fetchKubeconfig, KubeconfigUnavailableError } from "../engine/kubeconfig";
 import { offlineStackOptions } from "../engine/plan/offline";
 import { PLAN_FILE, planCluster } from "../engine/plan/plan-cluster";
 import { TerraformError, TerraformRunner } from "../engine/terraform/runner";
+import {
+  defaultValidateFormat,
+  formatValidateProblems,
+  VALIDATE_FORMATS,
+  type ValidateFormat,
+} from "./validate-report";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -51,7 +58,7 @@ function defaultWorkDir(cluster: string): string {
   return resolve(".work", cluster);
 }
 
-export function buildProgram(io: Io = processIo): Command {
+export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Command {
   const program = new Command("k3s-bot")
     .description(
       "Run self-managed k3s clusters on AWS from cluster definitions (clusters/<name>.yaml).",
@@ -64,15 +71,25 @@ export function buildProgram(io: Io = processIo): Command {
     .command("validate")
     .description("Check cluster definitions; report every problem with file, line and field.")
     .argument("<definition...>", "cluster definition files")
-    .action((files: string[]) => {
+    .addOption(
+      new Option(
+        "--format <format>",
+        "text, or github: `::error file=…,line=…::` annotations on the PR (the default when GITHUB_ACTIONS=true)",
+      ).choices(VALIDATE_FORMATS),
+    )
+    .action((files: string[], options: { format?: ValidateFormat }) => {
+      const format = options.format ?? defaultValidateFormat(env);
       let invalid = 0;
       for (const file of files) {
         const loaded = loadDefinitionFile(file);
         if (loaded.ok) {
           io.out(`${file}: valid (cluster ${loaded.config.name} in ${loaded.config.region})\n`);
+          const text = readFileSync(file, "utf8");
+          for (const warning of definitionWarnings(text, file, loaded.config))
+            io.out(`warning: ${formatProblem(warning)}\n`);
         } else {
           invalid += 1;
-          io.out(`${formatProblems(loaded.problems)}\n`);
+          io.out(formatValidateProblems(loaded.problems, format));
         }
       }
       if (invalid > 0)
@@ -307,8 +324,12 @@ function originUrl(cwd: string): string | null {
 }
 
 /** Runs the CLI and returns the exit code (never throws, never prints a stack trace). */
-export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
-  const program = buildProgram(io);
+export async function runCli(
+  argv: string[],
+  io: Io = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const program = buildProgram(io, env);
   try {
     await program.parseAsync(argv, { from: "user" });
     return EXIT_OK;

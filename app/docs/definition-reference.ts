@@ -15,6 +15,7 @@ import { z } from "zod";
 import { CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR } from "../../infra/bootstrap/charts";
 import {
   DATASTORE_MIN_MEMORY_GIB,
+  EC2_INSTANCE_TYPES_SOURCE,
   RETIRED_DB_FAMILIES,
   TOO_SMALL_FOR_SERVER,
 } from "../../infra/definition/instance-types";
@@ -46,8 +47,9 @@ interface JsonSchema {
 }
 
 /**
- * Summaries of the cross-field checks in infra/definition/rules.ts, by function name. Each runs
- * after the per-field schema passed; each problem names the field to fix, with file and line.
+ * Summaries of the cross-field checks in infra/definition/rules.ts, by function name. They run
+ * in the same pass as the per-field schema, on the fields that passed it; each problem names
+ * the field to fix, with file and line.
  */
 export const CROSS_FIELD_RULES: Record<string, string[]> = {
   checkRegion: [
@@ -66,11 +68,15 @@ export const CROSS_FIELD_RULES: Record<string, string[]> = {
     "Each list under `network.subnets` has one CIDR per zone; each block is /28 or larger, lies inside `network.vpcCidr`, and overlaps no other subnet, written or carved.",
   ],
   checkControlPlane: [
-    "`controlPlane.count` is 1 or 3 (an even count cannot keep quorum; 5 or more servers are not supported).",
+    "`controlPlane.count` is 1, 2 or 3 with `datastore.engine: postgres` (k3s' external-datastore HA asks for two or more servers), and 1 or 3 with `etcd` (embedded etcd needs an odd number of members to keep quorum); 4 or more servers are not supported.",
     `\`controlPlane.instanceType\` is not a ${TOO_SMALL_FOR_SERVER.join(" or ")} size (k3s documents 2 GB as a server's minimum).`,
+  ],
+  checkInstanceType: [
+    `\`controlPlane.instanceType\` and \`workers.instanceType\` are EC2 instance types the EC2 API knows (${EC2_INSTANCE_TYPES_SOURCE}); an unknown size lists the family's sizes, a misspelling gets a “did you mean”.`,
   ],
   checkWorkers: [
     "`workers.min` ≤ `workers.max` (including when max is the default).",
+    "`workers.cpuTarget` is not written with `workers.scaling: clusterAutoscaler`, which scales on pending pods and would ignore it.",
     "`workers.min` is at least 1: the add-ons' helm-install Jobs cannot run on the servers (tainted `CriticalAddonsOnly`), so without a worker none of them installs, the cluster-autoscaler included.",
   ],
   checkK3sVersion: [
@@ -211,7 +217,7 @@ export function definitionReference(): string {
   lines.push(
     "## Rules across fields",
     "",
-    "Checked after the fields above are valid (infra/definition/rules.ts):",
+    "Checked in the same pass as the fields above, on every field that passed them (infra/definition/rules.ts); a rule that rests on a field with a problem of its own is not reported:",
     "",
     ...Object.values(CROSS_FIELD_RULES).flatMap((rules) => rules.map((rule) => `- ${rule}`)),
     "",

@@ -15,11 +15,14 @@ import type { ClusterConfig } from "../../infra/definition/config";
 import type { AwsClients, AwsEnvironment } from "./aws-environment";
 import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
+import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
+import { type Placement, withPlacement } from "./placement";
 import { planCluster } from "./plan/plan-cluster";
 import type { PlanSummary } from "./plan/summary";
 import { SynthCache } from "./plan/synth-cache";
-import { PLAN_FILES, type PlanMetadata, PlanStore } from "./plan-store";
+import { digestMismatch, PlanDigests, planDigest } from "./plan-digest";
+import { PLAN_FILES, type PlanMetadata, PlanStore, planPrefix } from "./plan-store";
 import { redactSecrets } from "./redact";
 import type { RunQueue } from "./run-queue";
 import { ensureStateBackend } from "./state-backend";
@@ -63,6 +66,8 @@ export type ApplyOutcome =
   | { kind: "not-locked"; heldBy: LockRecord | null }
   | { kind: "no-plan"; plannedCommits: string[] }
   | { kind: "already-applied"; metadata: PlanMetadata }
+  /** Not applied, for a reason that is not Terraform's (e.g. the saved plan was changed). */
+  | { kind: "refused"; reason: string }
   | {
       kind: "failed";
       error: string;
@@ -119,6 +124,7 @@ export class ClusterRuns {
     return {
       clients,
       locks: new ClusterLocks(clients.dynamodb, config.state.lockTable),
+      digests: new PlanDigests(clients.dynamodb, config.state.lockTable),
       plans: new PlanStore(clients.s3, config.state.bucket, config.state.kmsKeyId),
     };
   }
@@ -158,14 +164,19 @@ export class ClusterRuns {
       destroy?: boolean;
       /** The role the repository's bot config names for this cluster (see withRole). */
       roleArn?: string;
+      /** The reviewed placement (default branch) to use instead of the definition's own. */
+      placement?: Placement;
     } = {},
   ): Promise<PlanOutcome> {
     const loaded = this.load(source);
     if (!loaded.ok) return { kind: "invalid", problems: loaded.problems };
-    const config = withRole(loaded.config, options.roleArn);
+    const placed = options.placement
+      ? withPlacement(loaded.config, options.placement)
+      : loaded.config;
+    const config = withRole(placed, options.roleArn);
     const protectedDatabase = options.destroy ? destroyBlockedBy(config) : null;
     if (protectedDatabase) return { kind: "failed", error: protectedDatabase, config };
-    const { clients, locks, plans } = this.services(config);
+    const { clients, locks, plans, digests } = this.services(config);
     try {
       await this.ensureBackend(config, clients);
       // A lock failure is a failure (Digger #1366), reported with the holder's name.
@@ -228,11 +239,14 @@ export class ClusterRuns {
             hasChanges: result.summary.hasChanges,
           };
           await plans.save(workDir, metadata);
+          // Where only the bot writes: apply checks the restored plan against it (plan-digest.ts).
+          await digests.record(clusterRef(config), pr, pr.headSha, planDigest(workDir));
           return {
             kind: "planned",
             config,
             summary: result.summary,
-            markdown: result.markdown,
+            // Allowed but risky settings, said above the plan (definitions/warnings.ts).
+            markdown: `${warningsMarkdown(definitionWarnings(source.text, source.file, config))}${result.markdown}`,
             metadata,
             destroy: options.destroy ?? false,
           } satisfies PlanOutcome;
@@ -256,7 +270,7 @@ export class ClusterRuns {
   }
 
   private async applyLocked(pr: PullRequestRef, config: ClusterConfig): Promise<ApplyOutcome> {
-    const { locks, plans } = this.services(config);
+    const { locks, plans, digests } = this.services(config);
     const holder = await locks.get(clusterRef(config));
     if (!holder || holder.repo !== pr.repo || holder.pullRequest !== pr.pullRequest) {
       return { kind: "not-locked", heldBy: holder };
@@ -287,6 +301,17 @@ export class ClusterRuns {
           kind: "no-plan",
           plannedCommits: await plans.plannedCommits(pr.repo, pr.pullRequest, config.name),
         };
+      const tampered = digestMismatch(
+        config.name,
+        config.state.bucket,
+        planPrefix(key),
+        await digests.expected(clusterRef(config), pr.headSha),
+        planDigest(workDir),
+      );
+      if (tampered) {
+        rmSync(workDir, { recursive: true, force: true });
+        return { kind: "refused", reason: tampered };
+      }
       const runner = this.runner(workDir);
       try {
         await runner.init();
@@ -343,11 +368,12 @@ export class ClusterRuns {
 }
 
 /**
- * The role the repository's bot config names for a cluster; the definition's own
- * `aws.roleArn` wins when both are set (it was reviewed together with the cluster).
+ * The role the repository's bot config names for a cluster. It wins over the definition's own
+ * `aws.roleArn`: the config is read from the default branch, and a definition in a PR is not
+ * reviewed yet (placement.ts).
  */
 export function withRole(config: ClusterConfig, roleArn: string | undefined): ClusterConfig {
-  if (!roleArn || config.aws.roleArn) return config;
+  if (!roleArn) return config;
   return { ...config, aws: { ...config.aws, roleArn } };
 }
 

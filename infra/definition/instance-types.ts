@@ -1,6 +1,31 @@
 /**
  * What the definition rules need to know about instance types, without calling AWS.
  */
+import ec2Facts from "./ec2-instance-types.json";
+
+/**
+ * Every EC2 instance type the EC2 API accepts, by family, from the API model botocore ships
+ * (source, model date and retrieval date are in the JSON; regenerate it with
+ * scripts/ec2-instance-types.py). A type AWS adds later is refused until the list is updated,
+ * which is one command; a typo such as t3.huge is caught before a plan instead of failing the
+ * apply half-way with InvalidParameterValue.
+ */
+export const EC2_FAMILIES: Readonly<Record<string, readonly string[]>> = ec2Facts.families;
+export const EC2_INSTANCE_TYPES_SOURCE = `${ec2Facts.source}, model of ${ec2Facts.modelDate}`;
+const EC2_INSTANCE_TYPES: ReadonlySet<string> = new Set(
+  Object.entries(EC2_FAMILIES).flatMap(([family, sizes]) =>
+    sizes.map((size) => `${family}.${size}`),
+  ),
+);
+
+export function isKnownInstanceType(instanceType: string): boolean {
+  return EC2_INSTANCE_TYPES.has(instanceType);
+}
+
+/** Every known type, for "did you mean". */
+export function knownInstanceTypes(): Iterable<string> {
+  return EC2_INSTANCE_TYPES;
+}
 
 /** Memory in GiB of the RDS burstable and general-purpose sizes we accept for the datastore. */
 const SIZE_MEMORY_GIB: Record<string, Record<string, number>> = {

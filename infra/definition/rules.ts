@@ -9,10 +9,13 @@ import { type Cidr, cidrContains, cidrOverlaps, cidrProblem, formatCidr, parseCi
 import {
   DATASTORE_MIN_MEMORY_GIB,
   DB_INSTANCE_CLASSES,
+  EC2_FAMILIES,
+  isKnownInstanceType,
+  knownInstanceTypes,
   RETIRED_DB_FAMILIES,
   TOO_SMALL_FOR_SERVER,
 } from "./instance-types";
-import { REGION_NAMES, REGIONS } from "./regions";
+import { REGION_NAMES, REGIONS, type RegionInfo } from "./regions";
 import { clusterZones, planSubnets } from "./resolve";
 import type { ClusterDefinition, ClusterDefinitionInput } from "./schema";
 
@@ -78,14 +81,26 @@ function writtenAt(written: unknown, path: DefinitionPath): boolean {
   return node !== undefined;
 }
 
-/** Collects problems for one definition; the checks below push into it. */
+/**
+ * Collects problems for one definition; the checks below push into it. A problem that rests on
+ * a field the schema rejected (its own path, or one in `involves`) is dropped: the value there
+ * is a stand-in, and the schema's problem already names the field.
+ */
 class ProblemList {
   readonly problems: RuleProblem[] = [];
-  add(path: DefinitionPath, message: string, details: Omit<RuleProblem, "path" | "message"> = {}) {
+  constructor(readonly setAside: (path: DefinitionPath) => boolean = () => false) {}
+  add(
+    path: DefinitionPath,
+    message: string,
+    details: Omit<RuleProblem, "path" | "message"> = {},
+    involves: readonly DefinitionPath[] = [],
+  ) {
+    if ([path, ...involves].some(this.setAside)) return;
     this.problems.push({ path, message, ...details });
   }
   /** Parses a CIDR field, reporting host bits or bad syntax; undefined when unusable. */
   cidr(path: DefinitionPath, text: string): Cidr | undefined {
+    if (this.setAside(path)) return undefined;
     const problem = cidrProblem(text);
     if (problem) {
       this.add(path, problem, { expected: "a CIDR block with host bits zero", found: text });
@@ -95,16 +110,24 @@ class ProblemList {
   }
 }
 
+/** The region's entry; own keys only, so `constructor` is no region. */
+function regionInfo(name: string): RegionInfo | undefined {
+  return Object.hasOwn(REGIONS, name) ? REGIONS[name] : undefined;
+}
+
 /**
  * Checks the cross-field rules. `written` is the document as the user wrote it (before
  * defaults); when given, a few messages say whether a value was a default, and azCount only
  * has to match the listed zones if it was written. Without it every field counts as written.
+ * `setAside` names the fields the schema rejected (replaced by stand-ins in `definition`): no
+ * problem is reported that rests on one of them.
  */
 export function checkClusterRules(
   definition: ClusterDefinition,
   written?: ClusterDefinitionInput,
+  setAside?: (path: DefinitionPath) => boolean,
 ): RuleProblem[] {
-  const list = new ProblemList();
+  const list = new ProblemList(setAside);
   const isWritten = (path: DefinitionPath) =>
     written === undefined ? true : writtenAt(written, path);
   checkRegion(list, definition);
@@ -120,7 +143,7 @@ export function checkClusterRules(
 }
 
 function checkRegion(list: ProblemList, { region }: ClusterDefinition) {
-  if (REGIONS[region]) return;
+  if (regionInfo(region)) return;
   list.add(["region"], `unknown AWS region${didYouMean(region, REGION_NAMES)}`, {
     expected: "an AWS region such as eu-central-1",
     found: region,
@@ -133,10 +156,12 @@ function checkZones(
   { region, network }: ClusterDefinition,
   isWritten: (path: DefinitionPath) => boolean,
 ): string[] | undefined {
-  const regionInfo = REGIONS[region];
-  if (!regionInfo) return undefined;
+  const info = regionInfo(region);
+  // Zones chosen from a stand-in (a rejected region, count or list) would be guesses.
+  const inputs = [["region"], ["network", "azCount"], ["network", "availabilityZones"]];
+  if (!info || inputs.some(list.setAside)) return undefined;
   const listed = network.availabilityZones;
-  const known = regionInfo.zones?.map((letter) => `${region}${letter}`);
+  const known = info.zones?.map((letter) => `${region}${letter}`);
   if (!listed) {
     if (!known) {
       list.add(
@@ -302,30 +327,44 @@ function checkSubnets(
     usable.forEach((other, otherIndex) => {
       if (otherIndex === index || (other.isExplicit && otherIndex > index)) return;
       if (!cidrOverlaps(subnet.range, other.range)) return;
-      list.add(subnet.path, `overlaps ${other.label}`, {
-        expected: "subnets that do not overlap",
-        found: formatCidr(subnet.range),
-      });
+      list.add(
+        subnet.path,
+        `overlaps ${other.label}`,
+        { expected: "subnets that do not overlap", found: formatCidr(subnet.range) },
+        [other.path],
+      );
     });
   });
 }
 
+/**
+ * Server counts by datastore. With RDS PostgreSQL the servers hold no state and need no quorum:
+ * k3s' "High Availability External DB" page (docs.k3s.io/datastore/ha, read 2026-11) asks for
+ * "two or more server nodes". Embedded etcd needs a majority of its members (docs.k3s.io
+ * datastore/ha-embedded: "an odd number of server nodes"), so an even count adds a machine
+ * without surviving one more failure. More than 3 is beyond what this stack is tested with.
+ */
+const SERVER_COUNTS = { postgres: [1, 2, 3], etcd: [1, 3] } as const;
+
 function checkControlPlane(list: ProblemList, { controlPlane, datastore }: ClusterDefinition) {
   const { count, instanceType } = controlPlane;
-  const etcdNote =
-    datastore.engine === "etcd" ? "; embedded etcd also needs an odd number of members" : "";
-  if (count !== 1 && count !== 3) {
+  const allowed: readonly number[] = SERVER_COUNTS[datastore.engine];
+  if (!allowed.includes(count)) {
+    const evenOnEtcd = datastore.engine === "etcd" && count % 2 === 0;
     const why =
       count < 1
         ? "a cluster needs at least one k3s server"
-        : count % 2 === 0
-          ? `an even number of servers breaks quorum (${count} servers survive no more failures than ${count - 1})`
-          : "this stack does not support 5 or more servers";
-    list.add(["controlPlane", "count"], `must be 1 or 3: ${why}${etcdNote}`, {
-      expected: "1 or 3",
-      found: String(count),
-    });
+        : evenOnEtcd
+          ? `embedded etcd needs an odd number of members to keep quorum (${count} servers survive no more failures than ${count - 1})${count === 2 ? "; with datastore.engine: postgres, 2 servers are highly available" : ""}`
+          : "this stack does not support 4 or more servers";
+    list.add(
+      ["controlPlane", "count"],
+      `must be ${allowed.join(", ").replace(/, (\d)$/, " or $1")}: ${why}`,
+      { expected: allowed.join(" or "), found: String(count) },
+      [["datastore", "engine"]],
+    );
   }
+  if (!checkInstanceType(list, ["controlPlane", "instanceType"], instanceType)) return;
   const size = instanceType.split(".")[1] ?? "";
   if (TOO_SMALL_FOR_SERVER.includes(size)) {
     list.add(
@@ -336,17 +375,55 @@ function checkControlPlane(list: ProblemList, { controlPlane, datastore }: Clust
   }
 }
 
+/**
+ * Reports an instance type the EC2 API does not know, with the nearest name: the family's sizes
+ * when the family exists (t3.huge → t3 comes in …), else the closest type or family.
+ */
+function checkInstanceType(list: ProblemList, path: DefinitionPath, instanceType: string): boolean {
+  if (isKnownInstanceType(instanceType)) return true;
+  const [family = "", size = ""] = instanceType.split(".");
+  const sizes = Object.hasOwn(EC2_FAMILIES, family) ? EC2_FAMILIES[family] : undefined;
+  let hint: string;
+  if (sizes) {
+    const near = closestMatch(size, sizes);
+    hint = `; ${family} comes in ${sizes.join(", ")}${near ? ` (did you mean ${family}.${near}?)` : ""}`;
+  } else {
+    const near =
+      closestMatch(instanceType, knownInstanceTypes()) ??
+      closestMatch(family, Object.keys(EC2_FAMILIES));
+    hint = near ? `; did you mean ${near}?` : "";
+  }
+  list.add(path, `unknown EC2 instance type${hint}`, {
+    expected: "an EC2 instance type such as t3.large",
+    found: instanceType,
+  });
+  return false;
+}
+
 function checkWorkers(
   list: ProblemList,
   { workers }: ClusterDefinition,
   isWritten: (path: DefinitionPath) => boolean,
 ) {
+  checkInstanceType(list, ["workers", "instanceType"], workers.instanceType);
   if (workers.min > workers.max) {
     const maxNote = isWritten(["workers", "max"]) ? "" : ", the default";
-    list.add(["workers", "min"], `must be ≤ workers.max (${workers.max}${maxNote})`, {
-      expected: `≤ ${workers.max}`,
-      found: String(workers.min),
-    });
+    list.add(
+      ["workers", "min"],
+      `must be ≤ workers.max (${workers.max}${maxNote})`,
+      { expected: `≤ ${workers.max}`, found: String(workers.min) },
+      [["workers", "max"]],
+    );
+  }
+  // Only the `cpu` mode creates the target-tracking policy that reads cpuTarget; with the
+  // cluster-autoscaler a written target would be silently ignored, which misleads a reviewer.
+  if (workers.scaling === "clusterAutoscaler" && isWritten(["workers", "cpuTarget"])) {
+    list.add(
+      ["workers", "cpuTarget"],
+      "has no effect with workers.scaling: clusterAutoscaler, which scales on pending pods, not CPU; remove cpuTarget or set scaling: cpu",
+      { expected: "no cpuTarget with clusterAutoscaler", found: String(workers.cpuTarget) },
+      [["workers", "scaling"]],
+    );
   }
   // The servers carry CriticalAddonsOnly=true:NoExecute, and k3s' helm-controller gives the
   // helm-install Job of a HelmChart tolerations only when spec.bootstrap is true (k3s-io/
@@ -380,7 +457,7 @@ function checkK3sVersion(list: ProblemList, { k3s }: ClusterDefinition) {
 
 function checkDatastore(list: ProblemList, { datastore }: ClusterDefinition) {
   // With embedded etcd there is no database; the class is unused.
-  if (datastore.engine !== "postgres") return;
+  if (datastore.engine !== "postgres" || list.setAside(["datastore", "engine"])) return;
   const instanceClass = datastore.instanceClass;
   const path = ["datastore", "instanceClass"];
   const family = instanceClass.split(".")[1] ?? "";
@@ -408,7 +485,7 @@ function checkDatastore(list: ProblemList, { datastore }: ClusterDefinition) {
 
 function checkState(list: ProblemList, { region, state }: ClusterDefinition) {
   if (state.region === undefined) return;
-  const stateRegion = REGIONS[state.region];
+  const stateRegion = regionInfo(state.region);
   if (!stateRegion) {
     list.add(["state", "region"], `unknown AWS region${didYouMean(state.region, REGION_NAMES)}`, {
       expected: "an AWS region such as eu-central-1",
@@ -416,12 +493,13 @@ function checkState(list: ProblemList, { region, state }: ClusterDefinition) {
     });
     return;
   }
-  const clusterRegion = REGIONS[region];
+  const clusterRegion = regionInfo(region);
   if (clusterRegion && clusterRegion.partition !== stateRegion.partition) {
     list.add(
       ["state", "region"],
       `is in the ${stateRegion.partition} partition but the cluster is in ${clusterRegion.partition}; one set of credentials cannot reach both`,
       { expected: `a region in ${clusterRegion.partition}`, found: state.region },
+      [["region"]],
     );
   }
 }

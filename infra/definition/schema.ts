@@ -96,7 +96,8 @@ export const NetworkSchema = z
 const instanceType = (example: string) =>
   z
     .string()
-    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, `expected an EC2 instance type such as ${example}`);
+    // Sizes may hold a hyphen (c7i.metal-24xl); rules.ts checks the name against EC2's list.
+    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/, `expected an EC2 instance type such as ${example}`);
 
 export const ControlPlaneSchema = z
   .strictObject({
@@ -105,7 +106,7 @@ export const ControlPlaneSchema = z
       .int()
       .default(1)
       .describe(
-        "Number of k3s servers: 1 (dev/test) or 3 (highly available). An even count cannot keep quorum.",
+        "Number of k3s servers: 1 (dev/test), or 2 or 3 (highly available). With `datastore.engine: etcd` the count must be odd (1 or 3): embedded etcd needs a majority to keep quorum.",
       ),
     instanceType: instanceType("t3.medium")
       .default("t3.medium")
@@ -160,7 +161,9 @@ export const WorkersSchema = z
       .min(10)
       .max(95)
       .default(80)
-      .describe("Average CPU utilisation (percent) the `cpu` scaling mode keeps the workers at."),
+      .describe(
+        "Average CPU utilisation (percent) the `cpu` scaling mode keeps the workers at. Not allowed with `scaling: clusterAutoscaler`, which ignores it.",
+      ),
     drainTimeoutSeconds: z
       .number()
       .int()

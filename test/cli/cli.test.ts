@@ -25,7 +25,9 @@ afterAll(() => {
 async function cli(...argv: string[]) {
   let out = "";
   let err = "";
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  // As on a terminal, also when these tests run inside GitHub Actions.
+  const env = { ...process.env, GITHUB_ACTIONS: undefined };
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) }, env);
   return { code, out, err };
 }
 

@@ -82,7 +82,7 @@ describe("workflows/", () => {
     expect(workflow.permissions).toEqual({ contents: "read" });
     const text = JSON.stringify(workflow);
     expect(text).not.toMatch(/aws-actions|id-token|terraform/);
-    expect(text).toMatch(/k3s-bot\.mjs validate/);
+    expect(text).toMatch(/k3s-bot\.mjs validate --format github/);
   });
 
   it("k3s-bot.yml: the app's events, the app's permissions, one run per PR, never cancelled", () => {

@@ -18,7 +18,6 @@ import {
 } from "yaml";
 import type { z } from "zod";
 import type { ClusterConfig } from "../../../infra/definition/config";
-import { REGION_NAMES, REGIONS } from "../../../infra/definition/regions";
 import { resolveCluster } from "../../../infra/definition/resolve";
 import { checkClusterRules, closestMatch, type RuleProblem } from "../../../infra/definition/rules";
 import {
@@ -27,13 +26,16 @@ import {
   type ClusterDefinitionInput,
   ClusterDefinitionSchema,
 } from "../../../infra/definition/schema";
+import { setAsideOf, validatedPart } from "./partial";
 import {
   type DefinitionProblem,
   describeFound,
   formatFieldPath,
   sortProblems,
+  sourceLineOf,
   UNSEEN,
 } from "./problems";
+import { selectYamlErrors, type YamlErrorReport } from "./yaml-errors";
 
 export type LoadResult =
   | { ok: true; definition: ClusterDefinition; config: ClusterConfig }
@@ -82,14 +84,26 @@ export function loadDefinition(text: string, file: string): LoadResult {
   }
 }
 
+/**
+ * The problem with the line it points at. Problems about the whole file (fileProblem) carry
+ * `sourceLine: undefined` already: their 1:1 is no place in the text.
+ */
+function withSourceLine(problem: DefinitionProblem, text: string): DefinitionProblem {
+  if ("sourceLine" in problem) return problem;
+  const sourceLine = sourceLineOf(text, problem.line);
+  return sourceLine === undefined || sourceLine.trim() === ""
+    ? problem
+    : { ...problem, sourceLine };
+}
+
 function fileProblem(file: string, message: string): DefinitionProblem {
-  return { file, line: 1, column: 1, field: "", message };
+  return { file, line: 1, column: 1, field: "", message, sourceLine: undefined };
 }
 
 function loadUnchecked(text: string, file: string): LoadResult {
   const fail = (problems: DefinitionProblem[]): LoadResult => ({
     ok: false,
-    problems: sortProblems(problems),
+    problems: sortProblems(problems).map((problem) => withSourceLine(problem, text)),
   });
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_DEFINITION_BYTES) {
@@ -117,8 +131,8 @@ function loadUnchecked(text: string, file: string): LoadResult {
     Error.stackTraceLimit = stackTraceLimit;
   }
   const source = new SourceMap(document, lineCounter, text, file);
-  const yamlProblems = [...document.errors, ...document.warnings].map((error) =>
-    source.yamlProblem(error),
+  const yamlProblems = selectYamlErrors([...document.errors, ...document.warnings], text).map(
+    ({ error, report }) => source.yamlProblem(error, report),
   );
   if (yamlProblems.length > 0) return fail(dedupe(yamlProblems).slice(0, MAX_YAML_PROBLEMS));
   const duplicates = source.duplicateKeyProblems();
@@ -175,7 +189,7 @@ function loadUnchecked(text: string, file: string): LoadResult {
 
   // Strings that are unsafe anywhere come first: they are reported even where the schema also
   // objects, and the schema's message for the same field is dropped (one mistake, one problem).
-  const hostile = source.hostileStringProblems();
+  const { problems: hostile, paths: hostilePaths } = source.hostileStringProblems();
   const hostileFields = new Set(hostile.map((problem) => problem.field));
   const problems = [...hostile, ...source.nameProblems(data as Record<string, unknown>)];
   const parsed = ClusterDefinitionSchema.safeParse(data, { error: schemaMessage });
@@ -185,18 +199,20 @@ function loadUnchecked(text: string, file: string): LoadResult {
         (problem) => !hostileFields.has(problem.field),
       ),
     );
-    return fail(problems);
   }
-  if (problems.length > 0) return fail(problems);
-  // The region tables are plain objects: `constructor` or `__proto__` would be found in them.
-  const unknownRegions = source.unknownRegionProblems(parsed.data);
-  if (unknownRegions.length > 0) return fail(unknownRegions);
-  problems.push(
-    ...checkClusterRules(parsed.data, data as ClusterDefinitionInput).map((problem) =>
-      source.ruleProblem(problem),
-    ),
-  );
-  if (problems.length > 0) return fail(problems);
+  // The cross-field rules run in the same pass, on the fields that did validate: every problem
+  // one reading can find is reported at once, not one layer per push.
+  const part = parsed.success
+    ? { definition: parsed.data, setAside: setAsideOf(hostilePaths) }
+    : validatedPart(data as Record<string, unknown>, parsed.error.issues, hostilePaths);
+  if (part.definition) {
+    problems.push(
+      ...checkClusterRules(part.definition, data as ClusterDefinitionInput, part.setAside).map(
+        (problem) => source.ruleProblem(problem),
+      ),
+    );
+  }
+  if (problems.length > 0 || !parsed.success) return fail(dedupe(problems));
   return { ok: true, definition: parsed.data, config: resolveCluster(parsed.data) };
 }
 
@@ -549,8 +565,8 @@ class SourceMap {
     return { file: this.file, ...this.position(offset), field: formatFieldPath(path), ...details };
   }
 
-  yamlProblem(error: YAMLError): DefinitionProblem {
-    const offset = error.pos[0];
+  yamlProblem(error: YAMLError, plain: YamlErrorReport | undefined): DefinitionProblem {
+    const offset = plain?.offset ?? error.pos[0];
     // Only a duplicate key sits on a well-formed node worth naming; other syntax errors are
     // reported where the parser noticed them, which need not be inside the culprit.
     const path = error.code === "DUPLICATE_KEY" ? this.pathAt(offset) : [];
@@ -566,7 +582,7 @@ class SourceMap {
       file: this.file,
       ...this.position(offset),
       field: formatFieldPath(path),
-      message: messages[error.code] ?? `YAML: ${error.message.split("\n")[0]}`,
+      message: messages[error.code] ?? plain?.message ?? `YAML: ${error.message.split("\n")[0]}`,
     };
   }
 
@@ -758,13 +774,15 @@ class SourceMap {
    * key a relative S3 key. Walks the document, not the converted data, so every written string is
    * seen once, at its own position, and aliases are not expanded.
    */
-  hostileStringProblems(): DefinitionProblem[] {
+  hostileStringProblems(): { problems: DefinitionProblem[]; paths: Path[] } {
     const problems: DefinitionProblem[] = [];
+    const paths: Path[] = [];
     const reported = new Set<string>();
     const report = (path: Path, node: Node, message: string, found: string) => {
       const field = formatFieldPath(path);
       if (reported.has(field)) return;
       reported.add(field);
+      paths.push(path);
       problems.push({
         file: this.file,
         ...this.position(node.range?.[0] ?? 0),
@@ -795,24 +813,7 @@ class SourceMap {
         check(path, node, node.value, false);
       }
     }
-    return problems;
-  }
-
-  unknownRegionProblems(definition: ClusterDefinition): DefinitionProblem[] {
-    const problems: DefinitionProblem[] = [];
-    const check = (path: Path, region: string | undefined) => {
-      if (region === undefined || Object.hasOwn(REGIONS, region)) return;
-      problems.push(
-        this.at(path, {
-          message: `unknown AWS region${didYouMeanRegion(region)}`,
-          expected: "an AWS region such as eu-central-1",
-          ...optional("found", this.foundAt(path)),
-        }),
-      );
-    };
-    check(["region"], definition.region);
-    check(["state", "region"], definition.state.region);
-    return problems;
+    return { problems, paths };
   }
 
   /**
@@ -891,11 +892,6 @@ function tagOf(message: string): string {
 
 function codePoint(char: string): string {
   return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
-}
-
-function didYouMeanRegion(region: string): string {
-  const suggestion = closestMatch(region, REGION_NAMES);
-  return suggestion ? `; did you mean ${suggestion}?` : "";
 }
 
 /** `{ key: value }` when the value is defined, else `{}`: keeps absent fields absent. */

@@ -16,6 +16,8 @@ export interface DefinitionProblem {
   expected?: string;
   /** The value as written in the file, on one line and truncated. */
   found?: string;
+  /** The line of the file the problem points at, for showing it with a caret (see sourceLineOf). */
+  sourceLine?: string;
 }
 
 const MAX_FOUND_LENGTH = 60;
@@ -65,12 +67,49 @@ export function sortProblems(problems: DefinitionProblem[]): DefinitionProblem[]
   );
 }
 
-/** One line per problem: `clusters/dev.yaml:12:5 workers.min: must be ≤ workers.max (3); found 5`. */
+/** Longest source line shown; a longer one is shown around the column. */
+const MAX_SOURCE_LINE = 100;
+
+/**
+ * Line `line` (1-based) of `text`, fit to show under a problem: tabs and invisible characters
+ * become one visible character each, so the caret stays under its column and nothing hidden
+ * reaches the terminal.
+ */
+export function sourceLineOf(text: string, line: number): string | undefined {
+  const lines = text.split("\n");
+  const raw = lines[line - 1];
+  if (raw === undefined) return undefined;
+  return raw.replace(/\r$/, "").replace(UNSEEN, (char) => (char === "\t" ? "→" : "?"));
+}
+
+function caretBlock(sourceLine: string, line: number, column: number): string {
+  let shown = sourceLine;
+  let caretAt = Math.max(1, column);
+  if (shown.length > MAX_SOURCE_LINE) {
+    const start = Math.max(
+      0,
+      Math.min(caretAt - 1 - MAX_SOURCE_LINE / 2, shown.length - MAX_SOURCE_LINE),
+    );
+    shown = `${start > 0 ? "…" : ""}${shown.slice(start, start + MAX_SOURCE_LINE)}${start + MAX_SOURCE_LINE < sourceLine.length ? "…" : ""}`;
+    caretAt = caretAt - start + (start > 0 ? 1 : 0);
+  }
+  const gutter = String(line);
+  return `\n  ${gutter} | ${shown}\n  ${" ".repeat(gutter.length)} | ${" ".repeat(caretAt - 1)}^`;
+}
+
+/**
+ * One problem: `clusters/dev.yaml:12:5 workers.min: must be ≤ workers.max (3); found 5`, then
+ * the source line with a caret under the column when the problem carries it.
+ */
 export function formatProblem(problem: DefinitionProblem): string {
   const where = `${problem.file}:${problem.line}:${problem.column}`;
   const field = problem.field ? ` ${problem.field}:` : "";
   const found = problem.found === undefined ? "" : `; found ${problem.found}`;
-  return `${where}${field} ${problem.message}${found}`;
+  const source =
+    problem.sourceLine === undefined || problem.sourceLine.trim() === ""
+      ? ""
+      : caretBlock(problem.sourceLine, problem.line, problem.column);
+  return `${where}${field} ${problem.message}${found}${source}`;
 }
 
 export function formatProblems(problems: readonly DefinitionProblem[]): string {

@@ -481,15 +481,17 @@ const badDefinitions: BadCase[] = [
 
   // Sizes and counts (rules)
   {
-    name: "two servers",
+    name: "two servers on embedded etcd",
     yaml: minimal(`
       controlPlane:
         count: 2
+      datastore: { engine: etcd }
     `),
     field: "controlPlane.count",
     line: 7,
     column: 10,
-    message: "must be 1 or 3: an even number of servers breaks quorum",
+    message:
+      "must be 1 or 3: embedded etcd needs an odd number of members to keep quorum (2 servers survive no more failures than 1); with datastore.engine: postgres, 2 servers are highly available",
   },
   {
     name: "five servers",
@@ -499,7 +501,7 @@ const badDefinitions: BadCase[] = [
     `),
     field: "controlPlane.count",
     line: 7,
-    message: "this stack does not support 5 or more servers",
+    message: "must be 1, 2 or 3: this stack does not support 4 or more servers",
   },
   {
     name: "four servers on embedded etcd",
@@ -510,7 +512,53 @@ const badDefinitions: BadCase[] = [
     field: "controlPlane.count",
     line: 6,
     column: 24,
-    message: "embedded etcd also needs an odd number of members",
+    message: "embedded etcd needs an odd number of members",
+  },
+  {
+    name: "an instance type that does not exist, in a known family",
+    yaml: minimal(`
+      workers:
+        instanceType: t3.huge
+    `),
+    field: "workers.instanceType",
+    line: 7,
+    column: 17,
+    message:
+      "unknown EC2 instance type; t3 comes in nano, micro, small, medium, large, xlarge, 2xlarge",
+    found: "t3.huge",
+  },
+  {
+    name: "a misspelt instance family",
+    yaml: minimal(`
+      controlPlane:
+        instanceType: tt3.large
+    `),
+    field: "controlPlane.instanceType",
+    line: 7,
+    message: "unknown EC2 instance type; did you mean t3.large?",
+  },
+  {
+    name: "a misspelt instance size",
+    yaml: minimal(`
+      workers:
+        instanceType: m7g.lage
+    `),
+    field: "workers.instanceType",
+    line: 7,
+    message: "(did you mean m7g.large?)",
+  },
+  {
+    name: "a CPU target the cluster-autoscaler would ignore",
+    yaml: minimal(`
+      workers:
+        scaling: clusterAutoscaler
+        cpuTarget: 60
+    `),
+    field: "workers.cpuTarget",
+    line: 8,
+    column: 14,
+    message: "has no effect with workers.scaling: clusterAutoscaler",
+    found: "60",
   },
   {
     name: "a server too small for k3s",
@@ -597,9 +645,59 @@ const badDefinitions: BadCase[] = [
     name: "an unclosed flow sequence",
     yaml: "name: dev\nregion: [eu-central-1\nstate: { bucket: acme-tfstate }\n",
     field: "",
-    line: 3,
+    line: 2,
+    column: 9,
+    message: "a list opened with `[` is not closed with `]`",
+  },
+  {
+    name: "a key indented deeper than the key above it, which has a value",
+    yaml: minimal(`
+      workers:
+        max: 3
+          spot: true
+    `),
+    field: "",
+    line: 8,
+    column: 5,
+    message: "this key is indented deeper than the key above it, which already has a value",
+  },
+  {
+    name: "a key indented one space more than its neighbours",
+    yaml: `${MINIMAL}   azCount: 3\n`,
+    field: "",
+    line: 6,
+    column: 4,
+    message: "this key is not lined up with the keys above it",
+  },
+  {
+    name: "a list item indented less than the items above it",
+    yaml: inNetwork(`
+      ingressCidrs:
+        - 10.0.0.0/8
+      - 10.1.0.0/16
+    `),
+    field: "",
+    line: 8,
+    column: 3,
+    message: "this list item is indented less than the items above it",
+  },
+  {
+    name: "no space after the colon",
+    yaml: minimal(`
+      storage:efs
+    `),
+    field: "",
+    line: 6,
     column: 1,
-    message: "YAML:",
+    message: "a colon must be followed by a space",
+  },
+  {
+    name: "a string without its closing quote",
+    yaml: 'name: "dev\nregion: eu-central-1\n',
+    field: "",
+    line: 1,
+    column: 7,
+    message: 'this string\'s " has no closing "',
   },
   {
     name: "a duplicate key",
@@ -761,7 +859,7 @@ describe("loadDefinition reports every problem at once", () => {
         network:
           vpcCidr: 10.20.0.0/16
           adminCidrs: [203.0.113.7/32]
-        controlPlane: { count: 2 }
+        controlPlane: { count: 4 }
         workers: { min: 4, max: 2 }
         datastore: { instanceClass: db.t2.small }
         k3s: { clusterCidr: 10.20.0.0/16 }
@@ -773,6 +871,61 @@ describe("loadDefinition reports every problem at once", () => {
       "workers.min",
       "datastore.instanceClass",
       "k3s.clusterCidr",
+    ]);
+  });
+
+  it("reports field, region and cross-field problems of a ten-mistake file in one pass", () => {
+    const problems = problemsOf(
+      dedent(`
+        name: prod
+        region: eu-centrl-1
+        network:
+          adminCidrs: [203.0.113.7/24]
+          azCount: "3"
+        controlPlane: { count: 4, instanceType: t3.micro }
+        workers: { min: 5, max: 2, spot: yes, scaling: clusterAutoscaler, cpuTarget: 50 }
+        datastore: { instanceClass: db.t2.small }
+        k3s: { clusterCidr: 10.43.0.0/16 }
+        state: { bucket: acme-tfstate, region: us-gov-west-1 }
+      `),
+    );
+    expect(problems.map((problem) => `${problem.line} ${problem.field}`)).toEqual([
+      "1 name",
+      "2 region",
+      "4 network.adminCidrs[0]",
+      "5 network.azCount",
+      "6 controlPlane.count",
+      "6 controlPlane.instanceType",
+      "7 workers.min",
+      "7 workers.spot",
+      "7 workers.cpuTarget",
+      "8 datastore.instanceClass",
+      "9 k3s.serviceCidr",
+    ]);
+  });
+
+  it("does not judge a rule on a value the schema rejected", () => {
+    // workers.max is not a number: no "min must be ≤ max (3, the default)" about a stand-in;
+    // vpcCidr is not a CIDR: no "outside network.vpcCidr" for the subnets; the zones of a
+    // region that needs them listed are malformed: no "list the zones".
+    const problems = problemsOf(
+      dedent(`
+        name: dev
+        region: us-west-1
+        network:
+          vpcCidr: 10.300.0.0/16
+          availabilityZones: [west-1a, west-1b]
+          adminCidrs: [203.0.113.7/32]
+          subnets: { private: [10.99.0.0/24, 10.99.1.0/24] }
+        workers: { min: 5, max: ten }
+        state: { bucket: acme-tfstate }
+      `),
+    );
+    expect(problems.map((problem) => problem.field)).toEqual([
+      "network.vpcCidr",
+      "network.availabilityZones[0]",
+      "network.availabilityZones[1]",
+      "workers.max",
     ]);
   });
 
@@ -797,7 +950,11 @@ describe("formatProblems", () => {
       `),
     );
     expect(formatProblems(problems)).toBe(
-      "clusters/dev.yaml:7:8 workers.min: must be ≤ workers.max (3); found 5",
+      [
+        "clusters/dev.yaml:7:8 workers.min: must be ≤ workers.max (3); found 5",
+        "  7 |   min: 5",
+        "    |        ^",
+      ].join("\n"),
     );
   });
 
@@ -808,7 +965,7 @@ describe("formatProblems", () => {
           min: 0
       `),
     );
-    expect(formatProblems(problems)).toMatch(
+    expect(formatProblems(problems).split("\n")[0]).toMatch(
       /^clusters\/dev\.yaml:7:8 workers\.min: must be at least 1: the add-ons .* helm-install Jobs that cannot run on the tainted servers.*; found 0$/,
     );
   });
@@ -820,9 +977,36 @@ describe("formatProblems", () => {
           version: v1.36.1+k3s1
       `),
     );
-    expect(formatProblems(problems)).toMatch(
+    expect(formatProblems(problems).split("\n")[0]).toMatch(
       /^clusters\/dev\.yaml:7:12 k3s\.version: Kubernetes 1\.36 has no pinned AWS cloud-controller-manager image, .* version skew policy; use a k3s release of 1\.31, 1\.32, 1\.33, 1\.34, 1\.35; found v1\.36\.1\+k3s1$/,
     );
+  });
+
+  it("shows the line a syntax error points at, with a caret under the column", () => {
+    const problems = problemsOf("name: dev\nworkers:\n  max: 3\n    spot: true\n");
+    expect(formatProblems(problems)).toBe(
+      [
+        "clusters/dev.yaml:4:5 this key is indented deeper than the key above it, which already has a value; line it up with the keys above (same number of spaces)",
+        "  4 |     spot: true",
+        "    |     ^",
+      ].join("\n"),
+    );
+  });
+
+  it("shows tabs and invisible characters of the source line as one visible character each", () => {
+    const problems = problemsOf(`${MINIMAL}tags: { team: "a\u202eb" }\n`);
+    const shown = formatProblems(problems).split("\n");
+    expect(shown[1]).toBe('  6 | tags: { team: "a?b" }');
+    expect(shown[2]?.indexOf("^")).toBe(shown[1]?.indexOf('"a'));
+  });
+
+  it("shows a long source line as a window around the column", () => {
+    const long = `${"x".repeat(150)}/32`;
+    const problems = problemsOf(`${MINIMAL}  ingressCidrs: [${long}]\n`);
+    const [, line, caret] = formatProblems(problems).split("\n");
+    expect(line?.length).toBeLessThan(120);
+    expect(line?.[caret?.indexOf("^") ?? -1]).toBe("x");
+    expect(line).toMatch(/^ {2}6 \| .*…$/);
   });
 
   it("keeps found values on one line and short", () => {

@@ -34,6 +34,29 @@ describe("checkClusterRules", () => {
     ).toEqual([]);
   });
 
+  it("allows two servers on PostgreSQL, where the servers keep no quorum (docs.k3s.io/datastore/ha)", () => {
+    expect(rulesFor({ ...base, controlPlane: { count: 2 } })).toEqual([]);
+  });
+
+  it("refuses two servers on embedded etcd, which needs an odd number of members", () => {
+    const problems = rulesFor({
+      ...base,
+      controlPlane: { count: 2 },
+      datastore: { engine: "etcd" },
+    });
+    expect(problems.map((problem) => [problem.path.join("."), problem.expected])).toEqual([
+      ["controlPlane.count", "1 or 3"],
+    ]);
+  });
+
+  it("refuses a written cpuTarget with the cluster-autoscaler, but not its default", () => {
+    const workers = { scaling: "clusterAutoscaler" as const };
+    expect(rulesFor({ ...base, workers })).toEqual([]);
+    expect(
+      rulesFor({ ...base, workers: { ...workers, cpuTarget: 70 } }).map((p) => p.path.join(".")),
+    ).toEqual(["workers.cpuTarget"]);
+  });
+
   it("does not judge the RDS class of an etcd cluster, which has no database", () => {
     expect(
       rulesFor({ ...base, datastore: { engine: "etcd", instanceClass: "db.t2.micro" } }),
