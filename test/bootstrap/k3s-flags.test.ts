@@ -7,7 +7,15 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ARN, type Call, DB_PASSWORD, deliveredUserData, FakeWorld, haParams } from "./world";
+import {
+  ARN,
+  type Call,
+  DB_PASSWORD,
+  deliveredUserData,
+  type FakeNode,
+  FakeWorld,
+  haParams,
+} from "./world";
 
 const k3sFlags = JSON.parse(
   readFileSync(new URL("../../infra/facts/k3s-flags.json", import.meta.url), "utf8"),
@@ -39,9 +47,13 @@ function unknown(command: string, flags: string[], configKeys: string[]): string
   ];
 }
 
-async function boot(role: "server" | "agent", params = haParams()) {
+async function boot(
+  role: "server" | "agent",
+  params = haParams(),
+  prepare: (node: FakeNode) => Record<string, string> = () => ({}),
+) {
   const node = world.node();
-  const result = await world.run(node, deliveredUserData(role, params));
+  const result = await world.run(node, deliveredUserData(role, params), prepare(node));
   expect(result.code, result.stderr).toBe(0);
   const { command, flags } = execOf(result.calls);
   const config = parse(world.read(node, "etc/rancher/k3s/config.yaml")) as Record<string, unknown>;
@@ -53,8 +65,16 @@ describe("k3s flags and config keys", () => {
     world.createSecret(ARN.db, JSON.stringify({ username: "k3sadmin", password: DB_PASSWORD }));
     const etcd = haParams({ datastore: { engine: "etcd" } });
     const runs = [
-      await boot("server", etcd), // the first: --cluster-init
-      await boot("server", etcd), // the tokens exist now: joins with --server
+      // The first: no API yet and the oldest control-plane instance, so --cluster-init.
+      await boot("server", etcd, (node) => {
+        world.setApi("down");
+        return { STUB_CP_INSTANCES: world.controlPlane([node]) };
+      }),
+      // The API answers now: joins with --server.
+      await boot("server", etcd, () => {
+        world.setApi(0);
+        return {};
+      }),
       await boot("server"), // PostgreSQL datastore: datastore-endpoint
       await boot("agent"),
     ];
