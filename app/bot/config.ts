@@ -82,7 +82,11 @@ export const BotConfigSchema = z
       .record(
         z.string().regex(CLUSTER_NAME_PATTERN, "expected a cluster name"),
         z.strictObject({
-          roleArn: roleArn.optional().describe("Role the bot assumes (STS) for this cluster."),
+          roleArn: roleArn
+            .optional()
+            .describe(
+              "Role the bot assumes (STS) for this cluster; wins over the definition's `aws.roleArn`.",
+            ),
         }),
       )
       .default({})
