@@ -176,10 +176,14 @@ describe("HelmChart manifests", () => {
     const root = get("argocd-root");
     expect(root.chart.spec.chart).toBe("argocd-apps");
     expect(root.chart.spec.targetNamespace).toBe("argocd");
-    expect(Object.keys(root.values)).toEqual(["applications"]);
+    expect(Object.keys(root.values).sort()).toEqual(["applications", "projects"]);
     const app = root.values.applications.root;
     expect(app.namespace).toBe("argocd");
-    expect(app.project).toBe("default");
+    // Its own project, not `default` (any repository, any destination, every kind).
+    expect(app.project).toBe("k3s-bot-root");
+    expect(root.values.projects["k3s-bot-root"].sourceRepos).toEqual([
+      "https://github.com/acme/clusters.git",
+    ]);
     expect(app.source).toEqual({
       repoURL: "https://github.com/acme/clusters.git",
       targetRevision: "main",

@@ -361,31 +361,47 @@ describe("rendering against the bootstrap", () => {
   });
 
   it("gives the root Application the bootstrap's own project: Applications and AppProjects in argocd only", () => {
+    // The root Application and its project are one release of their own (argocd-apps:
+    // applications.<name> and projects.<name> become an Application and an AppProject).
     const values = parse(
       (
-        parse(readFileSync("infra/bootstrap/manifests/argo-cd.yaml", "utf8")) as {
+        parse(readFileSync("infra/bootstrap/manifests/argocd-root.yaml", "utf8")) as {
           spec: { valuesContent: string };
         }
       ).spec.valuesContent,
     ) as {
-      extraObjects: Array<{
-        kind: string;
-        metadata: { name: string };
-        spec: Record<string, unknown>;
-      }>;
+      applications: Record<string, { project: string }>;
+      projects: Record<string, Record<string, unknown>>;
     };
-    const [rootApp, project] = values.extraObjects;
+    const rootApp = { spec: values.applications.root ?? { project: "" } };
+    const projectValues = values.projects[ROOT_PROJECT] ?? {};
+    const { namespace, ...projectSpec } = projectValues;
+    const project = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "AppProject",
+      metadata: { name: ROOT_PROJECT, namespace },
+      spec: projectSpec as Record<string, unknown>,
+    };
     expect(rootApp?.spec.project).toBe(ROOT_PROJECT);
     expect(project?.kind).toBe("AppProject");
     expect(project?.metadata.name).toBe(ROOT_PROJECT);
     expect(
       AppProjectSchema.safeParse({
         ...project,
-        spec: { ...project?.spec, sourceRepos: [REPO_URL] },
+        // The chart leaves an empty whitelist out; the schema wants the field: same meaning.
+        spec: {
+          ...project?.spec,
+          sourceRepos: [REPO_URL],
+          clusterResourceWhitelist: project?.spec.clusterResourceWhitelist ?? [],
+        },
       }).success,
     ).toBe(true);
     expect(project?.spec.destinations).toEqual([{ server: IN_CLUSTER, namespace: "argocd" }]);
-    expect(project?.spec.clusterResourceWhitelist).toEqual([]);
+    // No clusterResourceWhitelist: the chart leaves the field out, and an AppProject without it
+    // allows no cluster-scoped kind (argoproj/argo-cd, pkg/apis/application/v1alpha1/
+    // app_project_types.go, IsGroupKindPermitted: an empty cluster whitelist permits nothing;
+    // read in the v2 line's stored copy, 2026-11-29).
+    expect(project?.spec.clusterResourceWhitelist).toBeUndefined();
     expect(project?.spec.namespaceResourceWhitelist).toEqual([
       { group: "argoproj.io", kind: "Application" },
       { group: "argoproj.io", kind: "AppProject" },
