@@ -257,9 +257,9 @@ export class PullRequestWorkflow {
       pr.mergeCommitSha
     ) {
       const refusal = await mergeApplyRefusal(this.github, pr, config.config);
-      if (refusal)
+      if (!refusal) await this.applyMerged(pr, user, config.config);
+      else if (await this.changesDefinitions(pr, config.config))
         await this.github.comment(pr.number, `### k3s apply · not after this merge\n\n${refusal}`);
-      else await this.applyMerged(pr, user, config.config);
     }
     let released: string[];
     try {
@@ -272,6 +272,14 @@ export class PullRequestWorkflow {
     }
     if (released.length > 0 && !merged)
       await this.github.comment(pr.number, text.closedReleased(released));
+  }
+
+  /** Whether the PR changes any file in the definitions folder. */
+  private async changesDefinitions(pr: PullRequestInfo, config: BotConfig): Promise<boolean> {
+    const changed = await this.github.changedFiles(pr.number, pr.changedFileCount ?? 0);
+    const inFolder = (path?: string) =>
+      path !== undefined && posix.dirname(path) === config.definitionsPath;
+    return changed.some((f) => inFolder(f.filename) || inFolder(f.previousFilename));
   }
 
   private async targets(

@@ -99,6 +99,24 @@ describe("apply on merge: only a merge into the default branch (or a listed, pro
     expect(lastComment(20)).toContain("nothing was planned or applied");
   });
 
+  it("a merge into another branch that changes no definition gets no comment", async () => {
+    bot.github.addPull({
+      number: 21,
+      headSha: A,
+      baseRef: "docs",
+      state: "closed",
+      merged: true,
+      mergeCommitSha: M,
+      files: [{ filename: "README.md", status: "modified" }],
+    });
+    await bot.receive(
+      "pull_request",
+      pullRequestEvent({ repo: REPO, pullRequest: 21, action: "closed", merged: true }),
+    );
+    expect(bot.github.commentsOn(21)).toEqual([]);
+    expect(terraform.runs()).toEqual([]);
+  });
+
   it("a merged deletion into another branch destroys nothing", async () => {
     await mergedInto("mallory-staging", "removed");
     expect(terraform.runs()).toEqual([]);
