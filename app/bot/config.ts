@@ -7,6 +7,7 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { CLUSTER_NAME_PATTERN } from "../../infra/definition/schema";
+import type { RepoGitHub } from "./github";
 
 export const CONFIG_PATH = ".github/k3s-bot.yml";
 
@@ -123,4 +124,15 @@ export function parseBotConfig(text: string | null): ConfigResult {
     return { ok: false, message: `${CONFIG_PATH} (default branch): ${issues.join("; ")}` };
   }
   return { ok: true, config: parsed.data };
+}
+
+/**
+ * The repository's config, from its default branch: a PR cannot change the rules it is judged
+ * by. Read once per event, then passed to whatever handles it.
+ */
+export async function readBotConfig(
+  github: Pick<RepoGitHub, "defaultBranch" | "fileAt">,
+): Promise<ConfigResult> {
+  const branch = await github.defaultBranch();
+  return parseBotConfig(await github.fileAt(CONFIG_PATH, branch));
 }

@@ -7,9 +7,9 @@
  * a path or a Terraform expression.
  */
 
-import { closestMatch } from "../../infra/definition/rules";
-import { CLUSTER_NAME_PATTERN } from "../../infra/definition/schema";
-import { describeFound } from "../engine/definitions/problems";
+import { closestMatch } from "../../../infra/definition/rules";
+import { CLUSTER_NAME_PATTERN } from "../../../infra/definition/schema";
+import { describeFound } from "../../engine/definitions/problems";
 
 export const COMMAND_PREFIX = "/k3s";
 export const COMMAND_KINDS = ["plan", "apply", "unlock", "help"] as const;

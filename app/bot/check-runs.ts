@@ -1,0 +1,38 @@
+/**
+ * The check runs of one event, and their names. A check run this event started and did not
+ * finish is finished as failed if the event's work breaks (guarded.ts), so no check stays
+ * "in progress" on a PR forever.
+ */
+import type { RepoGitHub } from "./github";
+
+/** The check run of a cluster's plan, as users and branch protection rules see it. */
+export const planCheckName = (cluster: string) => `k3s plan · ${cluster}`;
+/** The check run of a cluster's apply. */
+export const applyCheckName = (cluster: string) => `k3s apply · ${cluster}`;
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+}
+
+export class OpenCheckRuns {
+  private readonly open = new Set<number>();
+
+  constructor(private readonly github: RepoGitHub) {}
+
+  async start(name: string, headSha: string, title: string): Promise<number> {
+    const id = await this.github.startCheckRun(name, headSha, title);
+    this.open.add(id);
+    return id;
+  }
+
+  async finish(id: number, conclusion: "success" | "failure", output: CheckOutput): Promise<void> {
+    await this.github.finishCheckRun(id, conclusion, output);
+    this.open.delete(id);
+  }
+
+  /** Started and not finished, oldest first. */
+  unfinished(): number[] {
+    return [...this.open];
+  }
+}
