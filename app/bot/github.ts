@@ -1,9 +1,11 @@
 /**
  * Every GitHub call the bot makes, for one repository, through the installation's Octokit.
  * The workflow steps talk to this class, never to Octokit directly, so what the bot does on
- * GitHub is listed in one place (and matches the permissions requested in app.yml).
+ * GitHub is listed in one place (and matches the permissions requested in app.yml). The Git
+ * data calls of the GitOps hand-off are in github-git.ts, which this class extends.
  */
 import type { ProbotOctokit } from "probot";
+import { RepoGitData } from "./github-git";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -70,18 +72,20 @@ function cap(text: string, limit = CHECK_TEXT_LIMIT): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 40)}\n\n… (cut at GitHub's limit)`;
 }
 
-export class RepoGitHub {
+export class RepoGitHub extends RepoGitData {
   constructor(
-    readonly octokit: Octokit,
-    readonly owner: string,
-    readonly repo: string,
+    octokit: Octokit,
+    owner: string,
+    repo: string,
     /**
      * The login this bot comments as (`<app slug>[bot]`, or `github-actions[bot]` in the Action).
      * Only comments by this login are ever edited: another App or workflow can post a comment
      * carrying the bot's marker, and adopting it would let its author rewrite a reviewed plan.
      */
     private readonly selfLogin?: () => Promise<string>,
-  ) {}
+  ) {
+    super(octokit, owner, repo);
+  }
 
   get fullName(): string {
     return `${this.owner}/${this.repo}`;
@@ -315,131 +319,6 @@ export class RepoGitHub {
       conclusion: r.conclusion,
       ...(r.app?.slug ? { appSlug: r.app.slug } : {}),
     }));
-  }
-
-  // Git data API: one atomic commit of several files (GITHUB.md). Branch names are given
-  // without "refs/heads/".
-
-  /** The commit a branch points at; null when the branch does not exist. */
-  async branchHead(branch: string): Promise<string | null> {
-    try {
-      const { data } = await this.octokit.rest.git.getRef({
-        owner: this.owner,
-        repo: this.repo,
-        ref: `heads/${branch}`,
-      });
-      return data.object.sha;
-    } catch (error) {
-      if ((error as { status?: number }).status === 404) return null;
-      throw error;
-    }
-  }
-
-  /** A commit's tree. */
-  async commitTree(sha: string): Promise<string> {
-    const { data } = await this.octokit.rest.git.getCommit({
-      owner: this.owner,
-      repo: this.repo,
-      commit_sha: sha,
-    });
-    return data.tree.sha;
-  }
-
-  /**
-   * Blob SHAs of the files in a tree, by path (recursive). `truncated` is true when GitHub cut
-   * the listing (very large trees): absent paths are then unknown, not missing.
-   */
-  async treeBlobs(treeSha: string): Promise<{ blobs: Map<string, string>; truncated: boolean }> {
-    const { data } = await this.octokit.rest.git.getTree({
-      owner: this.owner,
-      repo: this.repo,
-      tree_sha: treeSha,
-      recursive: "true",
-    });
-    const blobs = new Map<string, string>();
-    for (const entry of data.tree)
-      if (entry.type === "blob" && entry.path && entry.sha) blobs.set(entry.path, entry.sha);
-    return { blobs, truncated: data.truncated };
-  }
-
-  /** A new tree on top of `baseTree`: files written inline, `null` content deletes a path. */
-  async createTree(
-    baseTree: string,
-    files: ReadonlyArray<{ path: string; content: string | null }>,
-  ): Promise<string> {
-    const { data } = await this.octokit.rest.git.createTree({
-      owner: this.owner,
-      repo: this.repo,
-      base_tree: baseTree,
-      tree: files.map((f) =>
-        f.content === null
-          ? { path: f.path, mode: "100644" as const, type: "blob" as const, sha: null }
-          : { path: f.path, mode: "100644" as const, type: "blob" as const, content: f.content },
-      ),
-    });
-    return data.sha;
-  }
-
-  /** A commit with one parent. No author given: GitHub makes the App (bot) the author. */
-  async createCommit(message: string, tree: string, parent: string): Promise<string> {
-    const { data } = await this.octokit.rest.git.createCommit({
-      owner: this.owner,
-      repo: this.repo,
-      message,
-      tree,
-      parents: [parent],
-    });
-    return data.sha;
-  }
-
-  /**
-   * Moves a branch to `sha`, never forced: GitHub refuses (422) unless `sha` descends from the
-   * branch's current commit, so nobody's commit is overwritten.
-   */
-  async fastForward(branch: string, sha: string): Promise<"updated" | "not-fast-forward"> {
-    try {
-      await this.octokit.rest.git.updateRef({
-        owner: this.owner,
-        repo: this.repo,
-        ref: `heads/${branch}`,
-        sha,
-        force: false,
-      });
-      return "updated";
-    } catch (error) {
-      if ((error as { status?: number }).status === 422) return "not-fast-forward";
-      throw error;
-    }
-  }
-
-  /** Creates a branch at `sha`; "exists" when the name is taken. */
-  async createBranch(branch: string, sha: string): Promise<"created" | "exists"> {
-    try {
-      await this.octokit.rest.git.createRef({
-        owner: this.owner,
-        repo: this.repo,
-        ref: `refs/heads/${branch}`,
-        sha,
-      });
-      return "created";
-    } catch (error) {
-      if ((error as { status?: number }).status === 422) return "exists";
-      throw error;
-    }
-  }
-
-  async createPullRequest(pr: {
-    title: string;
-    head: string;
-    base: string;
-    body: string;
-  }): Promise<{ number: number; url: string }> {
-    const { data } = await this.octokit.rest.pulls.create({
-      owner: this.owner,
-      repo: this.repo,
-      ...pr,
-    });
-    return { number: data.number, url: data.html_url };
   }
 
   async defaultBranch(): Promise<string> {
