@@ -2,6 +2,7 @@
  * Step 2 of a command's life: may this person run it on this PR now?
  * Pure functions over what GitHub told us, so every rule has a table-driven test.
  */
+import { APPLY_CHECK_PREFIX, PLAN_CHECK_PREFIX } from "../check-names";
 import { type ApprovalState, approvalState } from "./approvals";
 import type { BotConfig } from "./config";
 import type { CheckRunInfo, Permission, PullRequestInfo, Review } from "./github";
@@ -11,7 +12,7 @@ import { canWrite } from "./permissions";
 export { canWrite };
 
 /** Names of the bot's own check runs; they never count against mergeability. */
-export const BOT_CHECK_PREFIXES = ["k3s plan", "k3s apply"];
+export const BOT_CHECK_PREFIXES = [PLAN_CHECK_PREFIX, APPLY_CHECK_PREFIX];
 
 export function isBotCheck(name: string): boolean {
   return BOT_CHECK_PREFIXES.some((prefix) => name.startsWith(prefix));

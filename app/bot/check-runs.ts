@@ -1,14 +1,11 @@
 /**
  * The check runs of one event, and their names. A check run this event started and did not
  * finish is finished as failed if the event's work breaks (guarded.ts), so no check stays
- * "in progress" on a PR forever.
+ * "in progress" on a PR forever. Their names are defined in app/check-names.ts.
  */
 import type { RepoGitHub } from "./github";
 
-/** The check run of a cluster's plan, as users and branch protection rules see it. */
-export const planCheckName = (cluster: string) => `k3s plan · ${cluster}`;
-/** The check run of a cluster's apply. */
-export const applyCheckName = (cluster: string) => `k3s apply · ${cluster}`;
+export { applyCheckName, planCheckName } from "../check-names";
 
 export interface CheckOutput {
   title: string;

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ClusterConfig } from "../../infra/definition/config";
+import { planCheckName } from "../check-names";
 import type { AwsClients, AwsEnvironment } from "./aws-environment";
 import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
@@ -243,7 +244,7 @@ export class ClusterRuns {
               definitionFile: source.file,
               headSha: pr.headSha,
               ...(accountId ? { accountId } : {}),
-              fullPlanLocation: `in the check run \`k3s plan · ${config.name}\` and in the saved plan (\`terraform show\`)`,
+              fullPlanLocation: `in the check run \`${planCheckName(config.name)}\` and in the saved plan (\`terraform show\`)`,
             },
           });
           const metadata: PlanMetadata = {
