@@ -1,6 +1,7 @@
 /**
  * The Probot app: webhooks in, workflow calls out. Handlers stay thin; everything they do is
- * in workflow.ts and testable without a server.
+ * in workflow.ts (which hands each event to its handler in commands/ or events/) and testable
+ * without a server.
  */
 import type { Context, Probot } from "probot";
 import type { ClusterRuns } from "../engine/cluster-runs";

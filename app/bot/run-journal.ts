@@ -93,12 +93,16 @@ export type GitHubFor = (installationId: number, repo: string) => Promise<RepoGi
 export class RunJournal {
   readonly replica: string;
   readonly heartbeatMs: number;
-  /** Set by stop(): the app takes no new work. */
-  stopping = false;
+  private stopRequested = false;
   private readonly active = new Map<string, { record: RunRecord; github: RepoGitHub }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly log: Logger;
   private readonly now: () => number;
+
+  /** True once stop() was called: the app takes no new work. Only stop() sets it. */
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
 
   constructor(private readonly options: RunJournalOptions = {}) {
     this.replica = options.replica ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -207,7 +211,7 @@ export class RunJournal {
     graceMs: number,
     options: { settleMs?: number; terminate?: () => number } = {},
   ): Promise<RunRecord[]> {
-    this.stopping = true;
+    this.stopRequested = true;
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     await this.settle(graceMs);
     const left = [...this.active.values()];
