@@ -93,6 +93,9 @@ export class Database extends Construct {
       multiAz: datastore.multiAz,
       backupRetentionPeriod: datastore.backupRetentionDays,
       copyTagsToSnapshot: true,
+      // The server's log (connections, errors, slow statements) and major-version upgrade logs
+      // in CloudWatch Logs, where they outlive the instance.
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
       deletionProtection: datastore.deletionProtection,
       skipFinalSnapshot: !datastore.finalSnapshot,
       // Required by the provider whenever a final snapshot is taken.

@@ -335,6 +335,37 @@ export function workerLifecyclePolicy(workerGroupArn: string): PolicyDocument {
   });
 }
 
+/**
+ * VPC flow logs deliver through a role only the flow-logs service may take (Amazon VPC User
+ * Guide, "IAM role for publishing flow logs to CloudWatch Logs"). No aws:SourceAccount
+ * condition: the stack makes no AWS call at synth time, so it does not know the account id.
+ */
+export function flowLogsAssumeRolePolicy(): PolicyDocument {
+  return document({
+    Effect: "Allow",
+    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+    Action: "sts:AssumeRole",
+  });
+}
+
+/**
+ * What the flow-logs service does with that role (same guide): create streams in and write to
+ * the cluster's flow-log group, nothing else.
+ */
+export function flowLogsDeliveryPolicy(logGroupArn: string): PolicyDocument {
+  return document({
+    Sid: "FlowLogDelivery",
+    Effect: "Allow",
+    Action: [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+    ],
+    Resource: [logGroupArn, `${logGroupArn}:*`],
+  });
+}
+
 /** Session Manager instead of SSH (no port 22, no key pairs): the AWS managed policy. */
 export function ssmManagedInstanceCoreArn(partition: string): string {
   return `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
