@@ -212,7 +212,7 @@ export function efsCsiNodePolicy(fileSystemArn: string): PolicyDocument {
 /**
  * cluster-autoscaler (scheduled on the servers): the "Full Cluster Autoscaler Features Policy"
  * of kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md (at
- * cluster-autoscaler-chart-9.56.0; infra/facts/iam/ holds it and a test keeps this document to
+ * cluster-autoscaler-chart-9.59.0, unchanged since 9.56.0; infra/facts/iam/ holds it and a test keeps this document to
  * it), without `eks:DescribeNodegroup` (not EKS), and with the write actions restricted, as the
  * README recommends, by the auto-discovery tags of this cluster's worker group. It also keeps
  * `autoscaling:DescribeTags`, which the README listed for auto-discovery until its 2024-05
