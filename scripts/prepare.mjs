@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeMissing, missingPrerequisites } from "./prerequisites.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -27,6 +28,13 @@ function run(command, args) {
     );
     process.exit(1);
   }
+}
+
+// Before installing anything: a missing tool is named with how to get it, not found half-way.
+const missing = missingPrerequisites();
+if (missing.length > 0) {
+  process.stderr.write(`prepare: ${describeMissing(missing)}\n`);
+  process.exit(1);
 }
 
 // npm ci writes node_modules/.package-lock.json; older than the lock file means stale.
