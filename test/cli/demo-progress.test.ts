@@ -77,10 +77,7 @@ describe("the heartbeat", () => {
 describe("prerequisites", () => {
   it("names each missing tool with how to install it", () => {
     const missing = missingPrerequisites((command: string) => command === "git");
-    expect(missing.map((p) => p.name)).toEqual([
-      "Terraform ≥ 1.11",
-      "Python 3 with venv",
-    ]);
+    expect(missing.map((p) => p.name)).toEqual(["Terraform ≥ 1.11", "Python 3 with venv"]);
     const text = describeMissing(missing);
     expect(text).toContain("developer.hashicorp.com/terraform/install");
     expect(text).toContain("python3-venv");
