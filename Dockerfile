@@ -3,16 +3,22 @@
 # container needs no Terraform registry at runtime, only GitHub and the AWS APIs.
 #
 #   docker build -t k3s-bot .
-#   docker run --rm -p 3000:3000 --env-file .env -v k3s-bot-work:/var/lib/k3s-bot k3s-bot
+#   docker run --rm -p 3000:3000 --env-file bot.env \
+#     -v "$PWD/k3s-bot.pem:/run/secrets/k3s-bot.pem:ro" -v k3s-bot-work:/var/lib/k3s-bot k3s-bot
+#
+# bot.env holds APP_ID, WEBHOOK_SECRET and PRIVATE_KEY_PATH=/run/secrets/k3s-bot.pem: not
+# Probot's .env, whose multi-line quoted PRIVATE_KEY `docker --env-file` cannot read (README).
+# The server speaks plain HTTP on 3000: put it behind a TLS-terminating proxy or load balancer,
+# since GitHub delivers webhooks only to an HTTPS URL you give it.
 #
 # Settings are environment variables (README, "Running the bot"): APP_ID, PRIVATE_KEY (or
 # PRIVATE_KEY_PATH to a mounted file), WEBHOOK_SECRET, AWS_REGION and AWS credentials (better: a
 # task/instance role), K3S_BOT_MAX_TERRAFORM, K3S_BOT_TIMEOUT_MINUTES, K3S_BOT_DELIVERY_TABLE.
 # None is baked in here.
 #
-# For reproducible builds pin the base image by digest too (node:20-bookworm-slim@sha256:…).
+# For reproducible builds pin the base image by digest too (node:24-bookworm-slim@sha256:…).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 # Terraform and the AWS provider, downloaded and verified: HashiCorp's signature on the
@@ -24,13 +30,17 @@ ARG TERRAFORM_VERSION=1.11.4
 ARG AWS_PROVIDER_VERSION=5.100.0
 # HashiCorp's release signing key (https://www.hashicorp.com/security).
 ARG HASHICORP_KEY_FINGERPRINT=C874011F0AB405110D02105534365D9472D7468F
-ARG TARGETARCH=amd64
+# Set by BuildKit (the default builder) from --platform. No default here: a declared default
+# replaces the automatic value, so an arm64 build would fetch amd64 binaries (docker/buildx
+# issue #510, read 2026-11-29). The legacy builder leaves it empty and the build stops.
+ARG TARGETARCH
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl gnupg unzip \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /downloads
 SHELL ["/bin/bash", "-euo", "pipefail", "-c"]
-RUN export GNUPGHOME="$(mktemp -d)" \
+RUN test -n "${TARGETARCH}" || { echo "TARGETARCH is empty: build with BuildKit (docker buildx build)" >&2; exit 1; } \
+ && export GNUPGHOME="$(mktemp -d)" \
  && curl -fsSL https://www.hashicorp.com/.well-known/pgp-key.txt | gpg --batch --import \
  && gpg --batch --with-colons --fingerprint | grep -q "^fpr:::::::::${HASHICORP_KEY_FINGERPRINT}:" \
  && fetch() { \
@@ -57,7 +67,10 @@ RUN export GNUPGHOME="$(mktemp -d)" \
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# The lock file also carries a Node 24 binary as an optional package, for developer machines
+# whose own Node is older (package.json, optionalDependencies); the image has its own Node 24.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+ && rm -rf node_modules/node-linux-* node_modules/.bin/node
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
@@ -84,5 +97,6 @@ VOLUME ["/var/lib/k3s-bot"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# probot run loads the TypeScript app through tsx (Node 20 does not run .ts files itself).
+# probot run loads the TypeScript app through tsx: Node 24 strips types, but our imports name
+# modules without their .ts extension, which only tsx's resolver accepts.
 CMD ["node", "--import", "tsx", "node_modules/probot/bin/probot.js", "run", "./app/index.ts"]

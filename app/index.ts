@@ -17,6 +17,7 @@ import { createK3sBot } from "./bot/app";
 import { DynamoDeliveryLog } from "./bot/deliveries";
 import { createGitopsHandoff, defaultRepoUrl } from "./bot/gitops-handoff";
 import { DynamoRunStore, RunJournal } from "./bot/run-journal";
+import { machineProbes, preflight, reportPreflight } from "./preflight";
 import { createClusterRuns, type Environment, shutdownGraceMs } from "./runtime";
 
 /** The delivery log the environment asks for, or undefined (with a warning) when it asks none. */
@@ -71,6 +72,12 @@ export function stopOnSignals(journal: RunJournal, graceMs: number, log: Probot[
 }
 
 export default function k3sBot(app: Probot): void {
+  // Checked in the background: Probot starts listening meanwhile, and a failed check is logged
+  // with its fix rather than stopping a replica that may only be waiting for its role.
+  void preflight(process.env, machineProbes(process.env)).then(
+    (results) => reportPreflight(results, app.log),
+    (error: unknown) => app.log.error(`start-up checks failed to run: ${String(error)}`),
+  );
   const deliveries = deliveryLogFrom(process.env, {
     warn: (message) => app.log.warn(message),
     error: (message) => app.log.error(message),

@@ -5,6 +5,7 @@
  *   K3S_BOT_WORK_DIR        Terraform working directories (default ./.work)
  *   K3S_BOT_MAX_TERRAFORM   concurrent terraform processes (default: from the number of cores)
  *   K3S_BOT_TIMEOUT_MINUTES limit for each terraform command (default 60)
+ *   K3S_BOT_REPOSITORY_BINDINGS  YAML file: what each repository may manage (unset: anything)
  *   K3S_BOT_SHUTDOWN_GRACE_SECONDS  on SIGTERM/SIGINT, how long runs in flight may finish before
  *                           terraform is stopped and they are reported as interrupted (default 30)
  */
@@ -12,6 +13,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { type AwsEnvironment, DefaultAwsEnvironment } from "./engine/aws-environment";
 import { ClusterRuns } from "./engine/cluster-runs";
+import { bindingsFromEnvironment } from "./engine/repository-bindings";
 import { defaultConcurrency, RunQueue } from "./engine/run-queue";
 
 export type Environment = Record<string, string | undefined>;
@@ -43,10 +45,17 @@ export function createClusterRuns(
     workRoot: resolve(env.K3S_BOT_WORK_DIR || ".work"),
     timeoutMs: positiveInt(env, "K3S_BOT_TIMEOUT_MINUTES", 60) * 60_000,
     gitopsRepoUrl: (repo) => `https://github.com/${repo}.git`,
+    ...withBindings(env),
   });
 }
 
 /** How long a stopping bot waits for its runs in flight (K3S_BOT_SHUTDOWN_GRACE_SECONDS). */
 export function shutdownGraceMs(env: Environment = process.env): number {
   return positiveInt(env, "K3S_BOT_SHUTDOWN_GRACE_SECONDS", 30) * 1000;
+}
+
+/** The operator's repository bindings, if K3S_BOT_REPOSITORY_BINDINGS names a file. */
+function withBindings(env: Environment) {
+  const bindings = bindingsFromEnvironment(env);
+  return bindings ? { bindings } : {};
 }

@@ -24,7 +24,7 @@ import { Fn, type ITerraformDependable, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type BootstrapParams, type NodeRole, renderUserData } from "./bootstrap/user-data";
 import type { Database } from "./database";
-import { DATASTORE_DB_NAME } from "./database";
+import { DATASTORE_DB_NAME, rdsCaBundleUrl } from "./database";
 import type { ClusterConfig } from "./definition/config";
 import { instanceArchitecture } from "./definition/instance-types";
 import {
@@ -40,9 +40,11 @@ import {
   ssmManagedInstanceCoreArn,
   workerLifecyclePolicy,
   workerSecretsPolicy,
+  workerSelfHealthPolicy,
 } from "./iam-policies";
 import type { LoadBalancing } from "./load-balancing";
 import {
+  CLUSTER_TAG_KEY,
   defaultTags,
   iamName,
   kubernetesClusterTag,
@@ -53,15 +55,36 @@ import {
 import type { Networking } from "./networking";
 import type { SharedStorage } from "./storage";
 
+/** The control-plane group's name, known before the group exists (servers look it up at boot). */
+function controlPlaneGroupName(config: ClusterConfig): string {
+  return `${config.name}-control-plane`;
+}
+
 /** Seconds a new server gets to install k3s and pass the API health check. */
 const SERVER_HEALTH_CHECK_GRACE_SECONDS = 600;
 const WORKER_HEALTH_CHECK_GRACE_SECONDS = 300;
 const INSTANCE_WARMUP_SECONDS = 300;
 
-/** Canonical's public parameter for the current Ubuntu 24.04 LTS image (gp3 root volume). */
+/**
+ * IMDS response hop limit per role. A packet from a pod on the pod network crosses one more hop
+ * (the CNI bridge) than one from the host, so with 1 only the host and host-network pods get an
+ * IMDS answer, and pods cannot take the instance role.
+ * - Servers: 2, for the add-ons that call AWS with the server role from the pod network: the EFS
+ *   CSI controller (chart aws-efs-csi-driver 3.1.4 and 4.4.1, templates/controller-deployment.yaml
+ *   sets hostNetwork only when controller.hostNetwork is given; we do not) and cluster-autoscaler
+ *   (kubernetes/autoscaler cluster-autoscaler-chart-9.59.0, values.yaml `hostNetwork: false`).
+ *   The cloud controller runs with `hostNetworking: true` and would do with 1. Servers carry the
+ *   CriticalAddonsOnly:NoExecute taint, so only add-ons that tolerate it run there.
+ * - Workers: 1. Their only AWS caller is the EFS CSI node plugin, which runs on the host network
+ *   (same charts, templates/node-daemonset.yaml: `hostNetwork: true`); kubelet and k3s are host
+ *   processes. Workload pods therefore never reach the worker role's credentials.
+ */
+export const IMDS_HOP_LIMIT: Readonly<Record<NodeRole, number>> = { server: 2, agent: 1 };
+
 /** Worst case from a worker entering Terminating:Wait to its drain starting, plus slack. */
 export const DRAIN_START_MARGIN_SECONDS = 60;
 
+/** Canonical's public parameter for the current Ubuntu 24.04 LTS image (gp3 root volume). */
 export function ubuntuImageParameter(instanceType: string): string {
   const arch = instanceArchitecture(instanceType);
   return `resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
@@ -236,6 +259,15 @@ export class Compute extends Construct {
     // Workers read the agent token only: with the join token a compromised worker could join as
     // a server and read the datastore.
     agents.addPolicy("agent-token", workerSecretsPolicy(this.agentTokenSecret.arn));
+    agents.addPolicy(
+      "bootstrap-failure",
+      workerSelfHealthPolicy({
+        partition: config.partition,
+        region: config.region,
+        name: workerNames.autoScalingGroup,
+        clusterTag: { [CLUSTER_TAG_KEY]: config.name },
+      }),
+    );
     if (storage) {
       servers.addPolicy("efs-csi-controller", efsCsiControllerPolicy());
       for (const identity of [servers, agents]) {
@@ -264,10 +296,12 @@ export class Compute extends Construct {
             port: database.port,
             dbName: DATASTORE_DB_NAME,
             masterSecretArn: database.masterSecretArn,
+            caBundleUrl: rdsCaBundleUrl(config.region, config.partition),
           }
         : { engine: "etcd" },
       ...(storage ? { efsFileSystemId: storage.fileSystem.id } : {}),
       addons: { ...config.addons },
+      controlPlaneGroupName: controlPlaneGroupName(config),
       workers: {
         autoScalingGroupName: workerNames.autoScalingGroup,
         scaling: config.workers.scaling,
@@ -301,8 +335,7 @@ export class Compute extends Construct {
           httpEndpoint: "enabled",
           // IMDSv2 only: a token is required, which blocks SSRF-style credential theft.
           httpTokens: "required",
-          // 2 hops: pods on the host network (cloud controller, CSI drivers) reach IMDS too.
-          httpPutResponseHopLimit: 2,
+          httpPutResponseHopLimit: IMDS_HOP_LIMIT[role],
         },
         blockDeviceMappings: [
           {
@@ -372,7 +405,7 @@ export class Compute extends Construct {
     // a refresh would replace it with an empty one. Replace such a server deliberately.
     const refreshServers = !(config.datastore.engine === "etcd" && controlPlane.count === 1);
     this.controlPlaneGroup = new AutoscalingGroup(this, "control-plane-group", {
-      name: `${config.name}-control-plane`,
+      name: controlPlaneGroupName(config),
       minSize: controlPlane.count,
       maxSize: controlPlane.count,
       desiredCapacity: controlPlane.count,

@@ -15,6 +15,21 @@ import type { ClusterConfig } from "./definition/config";
 import { nameTag } from "./naming";
 import { type Networking, PORTS } from "./networking";
 
+/**
+ * The RDS CA bundle of a region, which servers fetch at boot to verify the datastore's
+ * certificate (sslmode=verify-full). URLs of AWS' RDS trust store as the Amazon RDS User Guide
+ * lists them ("Certificate bundles by AWS Region"): one host for the commercial partition,
+ * its own for GovCloud and for China.
+ */
+export function rdsCaBundleUrl(region: string, partition: ClusterConfig["partition"]): string {
+  const host = {
+    aws: "https://truststore.pki.rds.amazonaws.com",
+    "aws-us-gov": "https://truststore.pki.us-gov-west-1.rds.amazonaws.com",
+    "aws-cn": "https://rds-truststore.s3.cn-north-1.amazonaws.com.cn",
+  }[partition];
+  return `${host}/${region}/${region}-bundle.pem`;
+}
+
 /** Database and user k3s connects as (kine creates its table in this database). */
 export const DATASTORE_DB_NAME = "k3s";
 export const DATASTORE_USERNAME = "k3s";
@@ -46,7 +61,7 @@ export class Database extends Construct {
       name: `${identifier}-postgres${datastore.postgresVersion}`,
       family: `postgres${datastore.postgresVersion}`,
       description: `k3s datastore of cluster ${config.name}: TLS required`,
-      // Refuse unencrypted connections; k3s connects with sslmode=require (or verify-full).
+      // Refuse unencrypted connections; k3s connects with sslmode=verify-full.
       parameter: [{ name: "rds.force_ssl", value: "1" }],
       // A parameter group in use cannot be deleted; a version change needs the new one first.
       lifecycle: { createBeforeDestroy: true },
@@ -78,6 +93,9 @@ export class Database extends Construct {
       multiAz: datastore.multiAz,
       backupRetentionPeriod: datastore.backupRetentionDays,
       copyTagsToSnapshot: true,
+      // The server's log (connections, errors, slow statements) and major-version upgrade logs
+      // in CloudWatch Logs, where they outlive the instance.
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
       deletionProtection: datastore.deletionProtection,
       skipFinalSnapshot: !datastore.finalSnapshot,
       // Required by the provider whenever a final snapshot is taken.

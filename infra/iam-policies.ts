@@ -41,7 +41,8 @@ export function ec2AssumeRolePolicy(): PolicyDocument {
 
 /**
  * aws-cloud-controller-manager on the servers: the "Control Plane Policy" of
- * kubernetes/cloud-provider-aws docs/prerequisites.md (the documented list, with its duplicate
+ * kubernetes/cloud-provider-aws docs/prerequisites.md at v1.34.0, kept in infra/facts/iam/
+ * (the documented list, with its duplicate
  * `elasticloadbalancing:AddTags` removed). It manages Service load balancers, routes and
  * volumes, hence the breadth; the document itself says to trim it to the features used.
  */
@@ -136,15 +137,24 @@ export function cloudProviderNodePolicy(): PolicyDocument {
 
 /**
  * The EFS CSI driver's controller (scheduled on the servers), which creates and deletes access
- * points: kubernetes-sigs/aws-efs-csi-driver docs/iam-policy-example.json, unchanged. The tag
- * conditions limit it to access points the driver itself tagged `efs.csi.aws.com/cluster`.
+ * points: kubernetes-sigs/aws-efs-csi-driver docs/iam-policy-example.json at v2.1.2 (the
+ * appVersion of chart 3.1.4), unchanged; the facts in infra/facts/iam/ hold it and a test keeps
+ * this document to them. The tag conditions limit it to access points the driver itself tagged
+ * `efs.csi.aws.com/cluster`. `TagResource`: the driver creates every access point with tags,
+ * and IAM authorizes tag-on-create as a separate `TagResource` action, so without it every
+ * CreateAccessPoint is denied.
  */
 export function efsCsiControllerPolicy(): PolicyDocument {
   return document(
     {
       Sid: "EfsCsiDescribe",
       Effect: "Allow",
-      Action: ["elasticfilesystem:DescribeAccessPoints", "elasticfilesystem:DescribeFileSystems"],
+      Action: [
+        "elasticfilesystem:DescribeAccessPoints",
+        "elasticfilesystem:DescribeFileSystems",
+        "elasticfilesystem:DescribeMountTargets",
+        "ec2:DescribeAvailabilityZones",
+      ],
       Resource: "*",
     },
     {
@@ -153,6 +163,13 @@ export function efsCsiControllerPolicy(): PolicyDocument {
       Action: ["elasticfilesystem:CreateAccessPoint"],
       Resource: "*",
       Condition: { StringLike: { "aws:RequestTag/efs.csi.aws.com/cluster": "true" } },
+    },
+    {
+      Sid: "EfsCsiTagAccessPoint",
+      Effect: "Allow",
+      Action: ["elasticfilesystem:TagResource"],
+      Resource: "*",
+      Condition: { StringLike: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" } },
     },
     {
       Sid: "EfsCsiDeleteTaggedAccessPoint",
@@ -194,10 +211,12 @@ export function efsCsiNodePolicy(fileSystemArn: string): PolicyDocument {
 
 /**
  * cluster-autoscaler (scheduled on the servers): the "Full Cluster Autoscaler Features Policy"
- * of kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md, with
- * `autoscaling:DescribeTags` that auto-discovery needs (same README), without
- * `eks:DescribeNodegroup` (not EKS), and with the write actions restricted, as the README
- * recommends, by the auto-discovery tags of this cluster's worker group.
+ * of kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md (at
+ * cluster-autoscaler-chart-9.59.0, unchanged since 9.56.0; infra/facts/iam/ holds it and a test keeps this document to
+ * it), without `eks:DescribeNodegroup` (not EKS), and with the write actions restricted, as the
+ * README recommends, by the auto-discovery tags of this cluster's worker group. It also keeps
+ * `autoscaling:DescribeTags`, which the README listed for auto-discovery until its 2024-05
+ * revision (commit 055e2bfc04) dropped it.
  */
 export function clusterAutoscalerPolicy(clusterName: string): PolicyDocument {
   return document(
@@ -276,6 +295,34 @@ export function workerSecretsPolicy(agentTokenArn: string): PolicyDocument {
 }
 
 /**
+ * A worker whose bootstrap failed marks itself Unhealthy so its group replaces it (k3s-agent.sh).
+ * Scoped to the worker group by name and by its tags, not by its ARN: the group depends on this
+ * role's policies (instances boot with them), so referring to the group here would be a cycle.
+ * Any worker can mark any worker of its own group, never an instance of another group.
+ */
+export function workerSelfHealthPolicy(group: {
+  partition: string;
+  region: string;
+  name: string;
+  clusterTag: Record<string, string>;
+}): PolicyDocument {
+  return document({
+    Sid: "WorkerMarksItselfUnhealthy",
+    Effect: "Allow",
+    Action: "autoscaling:SetInstanceHealth",
+    Resource: `arn:${group.partition}:autoscaling:${group.region}:*:autoScalingGroup:*:autoScalingGroupName/${group.name}`,
+    Condition: {
+      StringEquals: {
+        ...Object.fromEntries(
+          Object.entries(group.clusterTag).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
+        ),
+        "aws:ResourceTag/k3s-bot/role": "agent",
+      },
+    },
+  });
+}
+
+/**
  * Finishing the drain of a worker that scale-in terminates: heartbeat while pods move, then
  * complete the lifecycle action. Only on the worker group.
  */
@@ -285,6 +332,37 @@ export function workerLifecyclePolicy(workerGroupArn: string): PolicyDocument {
     Effect: "Allow",
     Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
     Resource: workerGroupArn,
+  });
+}
+
+/**
+ * VPC flow logs deliver through a role only the flow-logs service may take (Amazon VPC User
+ * Guide, "IAM role for publishing flow logs to CloudWatch Logs"). No aws:SourceAccount
+ * condition: the stack makes no AWS call at synth time, so it does not know the account id.
+ */
+export function flowLogsAssumeRolePolicy(): PolicyDocument {
+  return document({
+    Effect: "Allow",
+    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+    Action: "sts:AssumeRole",
+  });
+}
+
+/**
+ * What the flow-logs service does with that role (same guide): create streams in and write to
+ * the cluster's flow-log group, nothing else.
+ */
+export function flowLogsDeliveryPolicy(logGroupArn: string): PolicyDocument {
+  return document({
+    Sid: "FlowLogDelivery",
+    Effect: "Allow",
+    Action: [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+    ],
+    Resource: [logGroupArn, `${logGroupArn}:*`],
   });
 }
 

@@ -2,14 +2,23 @@
 // quick-start commands work on a fresh clone: installs the npm dependencies when
 // node_modules is missing or older than package-lock.json, then the pinned local tools (the
 // moto AWS emulator and shellcheck, scripts/setup-moto.sh; a no-op when already installed).
-// Node built-ins only: it runs before any dependency exists.
+// Node built-ins only, and no syntax newer than Node 18: it runs before any dependency exists,
+// on whatever Node the machine has.
+//
+// The project runs on Node 24. A machine whose own Node is older still works: the lock file
+// carries Node 24 as an optional package for Linux (package.json, optionalDependencies), npm
+// links it as node_modules/.bin/node, and npm puts that folder first on PATH for every script,
+// so `npm test` and `npm run demo` run on it. npm itself then runs on the older Node and warns
+// EBADENGINE for each package that asks for a newer one; those warnings are summed up here.
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeMissing, missingPrerequisites } from "./prerequisites.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const REQUIRED_MAJOR = 24;
+const machineMajor = Number(process.versions.node.split(".")[0]);
 
 function mtime(path) {
   try {
@@ -19,14 +28,35 @@ function mtime(path) {
   }
 }
 
-function run(command, args) {
+function fail(message) {
+  process.stderr.write(`prepare: ${message}\n`);
+  process.exit(1);
+}
+
+function run(command, args, { quietEngineWarnings = false } = {}) {
   process.stderr.write(`prepare: ${command} ${args.join(" ")}\n`);
-  const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
-  if (result.error || result.status !== 0) {
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: ["inherit", "inherit", quietEngineWarnings ? "pipe" : "inherit"],
+    encoding: "utf8",
+  });
+  if (quietEngineWarnings && typeof result.stderr === "string") {
+    const lines = result.stderr.split("\n");
+    const engine = lines.filter((line) => line.startsWith("npm warn EBADENGINE"));
+    const packages = engine.filter((line) => line.includes("package:")).length;
     process.stderr.write(
-      `prepare: \`${command} ${args.join(" ")}\` failed${result.error ? ` (${result.error.message})` : ""}; fix that and run the command again\n`,
+      lines.filter((line) => !line.startsWith("npm warn EBADENGINE")).join("\n"),
     );
-    process.exit(1);
+    if (packages > 0) {
+      process.stderr.write(
+        `prepare: npm runs on Node ${process.versions.node} here and warned that ${packages} package(s) ask for a newer Node; the project runs them on Node ${REQUIRED_MAJOR} (node_modules/.bin/node)\n`,
+      );
+    }
+  }
+  if (result.error || result.status !== 0) {
+    fail(
+      `\`${command} ${args.join(" ")}\` failed${result.error ? ` (${result.error.message})` : ""}; fix that and run the command again`,
+    );
   }
 }
 
@@ -41,6 +71,13 @@ if (missing.length > 0) {
 const installed = mtime(join(root, "node_modules", ".package-lock.json"));
 const locked = mtime(join(root, "package-lock.json"));
 if (installed === null || (locked !== null && locked > installed)) {
-  run("npm", ["ci", "--no-audit", "--no-fund"]);
+  run("npm", ["ci", "--no-audit", "--no-fund"], {
+    quietEngineWarnings: machineMajor < REQUIRED_MAJOR,
+  });
+}
+if (machineMajor < REQUIRED_MAJOR && !existsSync(join(root, "node_modules", ".bin", "node"))) {
+  fail(
+    `this project needs Node.js ${REQUIRED_MAJOR} or newer; this machine has ${process.versions.node} and npm installed no Node ${REQUIRED_MAJOR} for ${process.platform}-${process.arch} (the bundled one is for Linux x64 and arm64). Install Node.js ${REQUIRED_MAJOR} (https://nodejs.org, or nvm install ${REQUIRED_MAJOR}) and run the command again.`,
+  );
 }
 run("bash", [join("scripts", "setup-moto.sh")]);

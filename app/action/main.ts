@@ -102,6 +102,8 @@ export async function runAction(
       createK3sBot({
         runs: deps.runs ?? createClusterRuns(env),
         afterApply: deps.afterApply ?? createGitopsHandoff({ repoUrl: defaultRepoUrl }),
+        // The job token comments as GitHub Actions' bot (there is no App to ask GET /app).
+        botLogin: "github-actions[bot]",
       }),
     );
     // One delivery id per run attempt: a re-run of the job is a new delivery, as a redelivered

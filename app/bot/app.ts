@@ -34,6 +34,11 @@ export interface BotDependencies {
    * app takes no new work, and a run a restart or crash interrupted is reported on its PR.
    */
   journal?: RunJournal;
+  /**
+   * The login the bot comments as; only its own comments are ever edited. By default the App's
+   * (`<slug>[bot]`, from GET /app with the App's JWT); the Action passes `github-actions[bot]`.
+   */
+  botLogin?: string;
 }
 
 export function createK3sBot(deps: BotDependencies) {
@@ -41,10 +46,27 @@ export function createK3sBot(deps: BotDependencies) {
     const { journal } = deps;
     journal?.start(async (installationId, fullName) => {
       const [owner = "", repo = ""] = fullName.split("/");
-      return new RepoGitHub((await app.auth(installationId)) as never, owner, repo);
+      return new RepoGitHub((await app.auth(installationId)) as never, owner, repo, () =>
+        selfLogin(),
+      );
     });
+    // Asked once, on first need; a failure is retried at the next event.
+    let identity: Promise<string> | undefined;
+    const selfLogin = (): Promise<string> => {
+      if (deps.botLogin) return Promise.resolve(deps.botLogin);
+      identity ??= (async () => {
+        const octokit = (await app.auth()) as unknown as RepoGitHub["octokit"];
+        const { data } = await octokit.rest.apps.getAuthenticated();
+        if (!data?.slug) throw new Error("GitHub did not name this App (GET /app)");
+        return `${data.slug}[bot]`;
+      })().catch((error: unknown) => {
+        identity = undefined;
+        throw error;
+      });
+      return identity;
+    };
     const workflowFor = (context: Context, owner: string, repo: string) => {
-      const github = new RepoGitHub(context.octokit, owner, repo);
+      const github = new RepoGitHub(context.octokit, owner, repo, selfLogin);
       const installationId = (context.payload as { installation?: { id: number } }).installation
         ?.id;
       return new PullRequestWorkflow(
@@ -93,6 +115,10 @@ export function createK3sBot(deps: BotDependencies) {
       // Conversation is not recorded; only comments the bot would act on are claimed, by
       // delivery and by comment id (the same comment delivered twice runs once).
       if (parseComment(comment.body).type === "ignore") return;
+      // Operators see each command arrive (first line only, redacted, cut to 200 characters).
+      context.log.info(
+        `${repository.full_name}#${issue.number}: ${comment.user?.login ?? "?"} commented ${JSON.stringify(redactSecrets(comment.body.split("\n")[0] ?? "").slice(0, 200))}`,
+      );
       if (comment.user?.type !== "Bot" && issue.pull_request)
         if (
           await refusedWhileStopping(

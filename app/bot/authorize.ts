@@ -2,14 +2,13 @@
  * Step 2 of a command's life: may this person run it on this PR now?
  * Pure functions over what GitHub told us, so every rule has a table-driven test.
  */
+import { type ApprovalState, approvalState } from "./approvals";
 import type { BotConfig } from "./config";
 import type { CheckRunInfo, Permission, PullRequestInfo, Review } from "./github";
+import type { ReviewDecision } from "./github-rules";
+import { canWrite } from "./permissions";
 
-const WRITE_OR_MORE: readonly Permission[] = ["write", "maintain", "admin"];
-
-export function canWrite(permission: Permission): boolean {
-  return WRITE_OR_MORE.includes(permission);
-}
+export { canWrite };
 
 /** Names of the bot's own check runs; they never count against mergeability. */
 export const BOT_CHECK_PREFIXES = ["k3s plan", "k3s apply"];
@@ -18,43 +17,22 @@ export function isBotCheck(name: string): boolean {
   return BOT_CHECK_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
-export interface ApprovalState {
-  approved: boolean;
-  approvers: string[];
-  changesRequestedBy: string[];
-}
-
-/**
- * Each reviewer's latest decisive review counts (a later COMMENTED review does not undo an
- * approval; a later APPROVED undoes a change request). The author's own reviews never count
- * (Atlantis #2112 applied with an approval that should not have counted).
- */
-export function approvalState(reviews: readonly Review[], author: string): ApprovalState {
-  const latest = new Map<string, string>();
-  const ordered = [...reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
-  for (const review of ordered) {
-    if (review.user === author || review.user === "") continue;
-    if (["APPROVED", "CHANGES_REQUESTED", "DISMISSED"].includes(review.state))
-      latest.set(review.user, review.state);
-  }
-  const approvers = [...latest].filter(([, s]) => s === "APPROVED").map(([u]) => u);
-  const changesRequestedBy = [...latest]
-    .filter(([, s]) => s === "CHANGES_REQUESTED")
-    .map(([u]) => u);
-  return {
-    approved: approvers.length > 0 && changesRequestedBy.length === 0,
-    approvers,
-    changesRequestedBy,
-  };
-}
+export type { ApprovalState };
 
 /**
  * Why the PR is not mergeable, ignoring the bot's own checks (Atlantis #523: the bot's pending
  * check made the PR unmergeable, so apply could never run). Null when it is mergeable.
+ *
+ * `blocked` (REST `mergeable_state`) means the base branch's rules are not met: a required check,
+ * or required reviews / CODEOWNERS / approval of the latest push. Checks are judged here from the
+ * check runs (the bot's own excepted); reviews from GitHub's own `reviewDecision`, which applies
+ * the same rules: REVIEW_REQUIRED or CHANGES_REQUESTED refuses. A PR blocked with every other
+ * check green and its reviews approved is blocked by the bot's own required check, and may apply.
  */
 export function mergeBlocker(
   pr: PullRequestInfo,
   checkRuns: readonly CheckRunInfo[],
+  decision: ReviewDecision = null,
 ): string | null {
   if (pr.mergeable === false || pr.mergeableState === "dirty")
     return "the PR has merge conflicts with its base branch";
@@ -72,6 +50,10 @@ export function mergeBlocker(
     );
     if (failing.length > 0)
       return `required checks are not green: ${failing.map((r) => `\`${r.name}\``).join(", ")}`;
+    if (decision === "REVIEW_REQUIRED")
+      return `the base branch \`${pr.baseRef}\` requires reviews this PR does not have yet (GitHub: REVIEW_REQUIRED — required approvals, code owners, or approval of the latest push)`;
+    if (decision === "CHANGES_REQUESTED")
+      return "a reviewer requested changes (GitHub: CHANGES_REQUESTED)";
   }
   return null;
 }
@@ -81,7 +63,12 @@ export interface ApplyContext {
   permission: Permission;
   pr: PullRequestInfo;
   reviews: readonly Review[];
+  /** Each reviewer's permission. */
+  reviewerPermissions: ReadonlyMap<string, Permission>;
+  /** Logins GitHub attributes the head commit to: their approvals do not count. */
+  pushers: readonly string[];
   checkRuns: readonly CheckRunInfo[];
+  reviewDecision?: ReviewDecision;
   config: BotConfig;
 }
 
@@ -98,17 +85,26 @@ export function applyRefusals(context: ApplyContext): string[] {
   if (context.pr.state !== "open") refusals.push("the PR is not open");
   const requirements = context.config.apply.requirements;
   if (requirements.includes("approved")) {
-    const approval = approvalState(context.reviews, context.pr.author);
+    const approval = approvalState(context.reviews, {
+      author: context.pr.author,
+      headSha: context.pr.headSha,
+      pushers: context.pushers,
+      permissions: context.reviewerPermissions,
+    });
     if (approval.changesRequestedBy.length > 0) {
       refusals.push(
         `changes were requested by ${approval.changesRequestedBy.map((u) => `@${u}`).join(", ")}`,
       );
     } else if (!approval.approved) {
-      refusals.push("the PR needs an approval from someone other than its author");
+      const why =
+        approval.ignored.length > 0 ? ` (not counted: ${approval.ignored.join("; ")})` : "";
+      refusals.push(
+        `the head commit \`${context.pr.headSha.slice(0, 7)}\` needs an approval by someone with write access who is neither its author nor its last pusher${why}`,
+      );
     }
   }
   if (requirements.includes("mergeable")) {
-    const blocker = mergeBlocker(context.pr, context.checkRuns);
+    const blocker = mergeBlocker(context.pr, context.checkRuns, context.reviewDecision ?? null);
     if (blocker) refusals.push(blocker);
   }
   return refusals;

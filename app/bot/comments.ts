@@ -11,6 +11,14 @@ export function marker(kind: "plan" | "apply", cluster: string): string {
   return `<!-- k3s-bot:${kind}:${cluster} -->`;
 }
 
+/**
+ * A plan comment's marker: per cluster and head commit. A push gets a new plan comment and the
+ * one reviewers approved stays as it was (a re-plan of the same commit updates it in place).
+ */
+export function planMarker(cluster: string, headSha: string): string {
+  return `${marker("plan", cluster)}<!-- k3s-bot:head:${headSha} -->`;
+}
+
 const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 
@@ -219,6 +227,24 @@ export function unlocked(
   return ["### k3s unlock", "", ...(lines.length > 0 ? lines : ["This PR held no locks."])].join(
     "\n",
   );
+}
+
+/** More changed definitions than `plan.autoplanLimit`: none planned, each to be named. */
+export function tooManyToPlan(clusters: readonly string[], limit: number): string {
+  const shown = clusters.slice(0, 20).map(code).join(", ");
+  const more = clusters.length > 20 ? ` and ${clusters.length - 20} more` : "";
+  return [
+    "### k3s plan · too many clusters at once",
+    "",
+    `This PR changes ${clusters.length} cluster definitions (${shown}${more}); k3s-bot plans at most ${limit} without being asked by name (\`plan.autoplanLimit\` in \`.github/k3s-bot.yml\`). Nothing was planned and no lock was taken.`,
+    "",
+    `Plan the ones you mean by name, e.g. \`/k3s plan ${clusters.slice(0, Math.max(1, Math.min(limit, 3))).join(" ")}\`, or split the PR.`,
+  ].join("\n");
+}
+
+/** Unlock found no definition that loads at the PR's head or base, so no lock table to search. */
+export function unlockNowhere(definitionsPath: string): string {
+  return `### k3s unlock\n\nNo definition in \`${definitionsPath}/\` loads at this PR's head or base, so k3s-bot cannot tell which lock table to search; nothing was released. Push a definition that loads (or remove the broken one), then comment \`/k3s unlock\` again.`;
 }
 
 export function closedReleased(released: readonly string[]): string {

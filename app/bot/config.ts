@@ -34,13 +34,43 @@ export const BotConfigSchema = z
       .describe(
         "When a PR that changed definitions is merged, plan and apply them from the base branch.",
       ),
+    autoApplyBranches: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9._/-]+$/, "expected a branch name")
+          .refine((b) => !b.split("/").includes(".."), "a branch name cannot contain .."),
+      )
+      .default([])
+      .describe(
+        "Branches besides the default branch whose merges apply (autoApplyOnMerge). Each must have a ruleset that requires an approving review; a merge into any other branch applies nothing.",
+      ),
+    plan: z
+      .strictObject({
+        permission: z
+          .enum(["read", "triage", "write", "maintain", "admin"])
+          .default("write")
+          .describe(
+            "The least repository permission that may comment `/k3s plan` (a plan runs Terraform with the bot's AWS identity and takes the cluster's lock).",
+          ),
+        autoplanLimit: z
+          .number()
+          .int()
+          .min(0)
+          .max(20)
+          .default(5)
+          .describe(
+            "At most this many clusters are planned automatically for one push; more are listed on the PR and planned by name (`/k3s plan <name> …`).",
+          ),
+      })
+      .prefault({}),
     apply: z
       .strictObject({
         requirements: z
           .array(z.enum(["approved", "mergeable"]))
           .default(["approved", "mergeable"])
           .describe(
-            "What apply needs besides write access and a plan for the current commit: an approval by someone other than the author, and a mergeable PR (the bot's own checks excepted).",
+            "What apply needs besides write access and a plan for the current commit: an approval of that commit by a writer who is neither the author nor its last pusher (bots never count), and a mergeable PR (the bot's own checks excepted; reviews the branch rules require are honoured).",
           ),
       })
       .prefault({}),
@@ -52,7 +82,11 @@ export const BotConfigSchema = z
       .record(
         z.string().regex(CLUSTER_NAME_PATTERN, "expected a cluster name"),
         z.strictObject({
-          roleArn: roleArn.optional().describe("Role the bot assumes (STS) for this cluster."),
+          roleArn: roleArn
+            .optional()
+            .describe(
+              "Role the bot assumes (STS) for this cluster; wins over the definition's `aws.roleArn`.",
+            ),
         }),
       )
       .default({})

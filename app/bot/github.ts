@@ -27,6 +27,8 @@ export interface PullRequestInfo {
   mergeable: boolean | null;
   mergeableState: string;
   fromFork: boolean;
+  /** How many files GitHub counts as changed (`changed_files`); 0 when not reported. */
+  changedFileCount?: number;
 }
 
 export interface ChangedFile {
@@ -39,7 +41,20 @@ export interface Review {
   user: string;
   state: string;
   submittedAt: string;
+  /** The head commit the review was given on; null when GitHub no longer has that commit. */
+  commitId?: string | null;
+  /** "Bot" for Apps and github-actions; a bot's review never counts. */
+  userType?: string;
 }
+
+/**
+ * GitHub lists at most 3,000 files of a pull request (REST "List pull requests files": "Responses
+ * include a maximum of 3000 files"; docs.github.com/en/rest/pulls/pulls#list-pull-requests-files,
+ * read 2026-11-29). Beyond it the list is silently short, so the bot refuses instead of guessing.
+ */
+export const PULL_FILES_LIMIT = 3000;
+
+export class TooManyFilesError extends Error {}
 
 export interface CheckRunInfo {
   name: string;
@@ -60,6 +75,12 @@ export class RepoGitHub {
     readonly octokit: Octokit,
     readonly owner: string,
     readonly repo: string,
+    /**
+     * The login this bot comments as (`<app slug>[bot]`, or `github-actions[bot]` in the Action).
+     * Only comments by this login are ever edited: another App or workflow can post a comment
+     * carrying the bot's marker, and adopting it would let its author rewrite a reviewed plan.
+     */
+    private readonly selfLogin?: () => Promise<string>,
   ) {}
 
   get fullName(): string {
@@ -91,7 +112,15 @@ export class RepoGitHub {
       issue_number: issueNumber,
       per_page: 100,
     });
-    const mine = comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").includes(marker));
+    const self = this.selfLogin ? await this.selfLogin() : undefined;
+    const mine = [...comments]
+      .reverse()
+      .find(
+        (c) =>
+          c.user?.type === "Bot" &&
+          (self === undefined || c.user.login === self) &&
+          (c.body ?? "").includes(marker),
+      );
     if (mine) {
       await this.octokit.rest.issues.updateComment({
         owner: this.owner,
@@ -212,16 +241,25 @@ export class RepoGitHub {
       mergeable: data.mergeable ?? null,
       mergeableState: data.mergeable_state ?? "unknown",
       fromFork: headRepo !== this.fullName,
+      changedFileCount: data.changed_files ?? 0,
     };
   }
 
-  async changedFiles(number: number): Promise<ChangedFile[]> {
+  async changedFiles(number: number, expected = 0): Promise<ChangedFile[]> {
+    if (expected > PULL_FILES_LIMIT)
+      throw new TooManyFilesError(
+        `this PR changes ${expected} files; GitHub lists at most ${PULL_FILES_LIMIT} of a PR's files, so k3s-bot cannot tell which cluster definitions it changes. Split it into smaller PRs (definitions in their own PR).`,
+      );
     const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
       owner: this.owner,
       repo: this.repo,
       pull_number: number,
       per_page: 100,
     });
+    if (files.length >= PULL_FILES_LIMIT)
+      throw new TooManyFilesError(
+        `GitHub listed ${files.length} changed files, its limit of ${PULL_FILES_LIMIT}: the list may be cut, so k3s-bot cannot tell which cluster definitions this PR changes. Split it into smaller PRs (definitions in their own PR).`,
+      );
     return files.map((f) => ({
       filename: f.filename,
       status: f.status,
@@ -230,15 +268,22 @@ export class RepoGitHub {
   }
 
   async permission(user: string): Promise<Permission> {
-    const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({
-      owner: this.owner,
-      repo: this.repo,
-      username: user,
-    });
-    const role = (data as { role_name?: string }).role_name ?? data.permission;
-    return (
-      ["admin", "maintain", "write", "triage", "read"].includes(role) ? role : "none"
-    ) as Permission;
+    let data: { permission: string; role_name?: string };
+    try {
+      ({ data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({
+        owner: this.owner,
+        repo: this.repo,
+        username: user,
+      }));
+    } catch (error) {
+      // No such user (or none GitHub will describe): no permission at all.
+      if ((error as { status?: number }).status === 404) return "none";
+      throw error;
+    }
+    // A custom role's name says nothing here; its base permission (`permission`) does.
+    const known = ["admin", "maintain", "write", "triage", "read"];
+    const role = known.includes(data.role_name ?? "") ? data.role_name : data.permission;
+    return (known.includes(role ?? "") ? role : "none") as Permission;
   }
 
   async reviews(number: number): Promise<Review[]> {
@@ -252,6 +297,8 @@ export class RepoGitHub {
       user: r.user?.login ?? "",
       state: r.state,
       submittedAt: r.submitted_at ?? "",
+      commitId: r.commit_id ?? null,
+      userType: r.user?.type ?? "User",
     }));
   }
 

@@ -12,11 +12,16 @@ import {
   type PullRequestRef,
   withRole,
 } from "../engine/cluster-runs";
-import { applyRefusals, canWrite } from "./authorize";
+import { withPlacement } from "../engine/placement";
+import { applyGate } from "./apply-gate";
+import { canWrite } from "./authorize";
 import { type Command, helpText, parseComment } from "./commands";
 import * as text from "./comments";
 import { type BotConfig, CONFIG_PATH, parseBotConfig } from "./config";
-import type { PullRequestInfo, RepoGitHub } from "./github";
+import { type PullRequestInfo, type RepoGitHub, TooManyFilesError } from "./github";
+import { mergeApplyRefusal } from "./merge-apply";
+import { atLeast } from "./permissions";
+import { reviewedPlacement } from "./reviewed-placement";
 import type { RunStart } from "./run-journal";
 
 export interface Logger {
@@ -127,6 +132,12 @@ export class PullRequestWorkflow {
     try {
       await work();
     } catch (error) {
+      if (error instanceof TooManyFilesError) {
+        // Not a failure of the bot: the PR is beyond what GitHub lists. Say so plainly.
+        await this.github.comment(issueNumber, `k3s-bot cannot run on this PR: ${error.message}`);
+        if (commentId !== undefined) await this.github.react(commentId, "confused");
+        return;
+      }
       const message = describeError(error);
       this.log.error(`${what} failed: ${message}`);
       const unreported: string[] = [];
@@ -195,6 +206,18 @@ export class PullRequestWorkflow {
           );
           return false;
         }
+        {
+          // A plan runs Terraform with the bot's AWS identity and takes the cluster's lock: only
+          // people the repository trusts that far may ask for one (`plan.permission`).
+          const permission = await this.github.permission(event.user);
+          if (!atLeast(permission, config.plan.permission)) {
+            await this.github.comment(
+              pr.number,
+              `### k3s plan · refused\n\nNothing was planned and no lock was taken: @${event.user} needs ${config.plan.permission} access to this repository to plan (has: ${permission}). Someone with it can comment \`/k3s plan\`.`,
+            );
+            return false;
+          }
+        }
         return this.plan(pr, command.clusters, event.user, config);
       case "apply":
         return this.apply(pr, command.clusters, event.user, config);
@@ -233,7 +256,10 @@ export class PullRequestWorkflow {
       !pr.fromFork &&
       pr.mergeCommitSha
     ) {
-      await this.applyMerged(pr, user, config.config);
+      const refusal = await mergeApplyRefusal(this.github, pr, config.config);
+      if (!refusal) await this.applyMerged(pr, user, config.config);
+      else if (await this.changesDefinitions(pr, config.config))
+        await this.github.comment(pr.number, `### k3s apply · not after this merge\n\n${refusal}`);
     }
     let released: string[];
     try {
@@ -248,6 +274,14 @@ export class PullRequestWorkflow {
       await this.github.comment(pr.number, text.closedReleased(released));
   }
 
+  /** Whether the PR changes any file in the definitions folder. */
+  private async changesDefinitions(pr: PullRequestInfo, config: BotConfig): Promise<boolean> {
+    const changed = await this.github.changedFiles(pr.number, pr.changedFileCount ?? 0);
+    const inFolder = (path?: string) =>
+      path !== undefined && posix.dirname(path) === config.definitionsPath;
+    return changed.some((f) => inFolder(f.filename) || inFolder(f.previousFilename));
+  }
+
   private async targets(
     pr: PullRequestInfo,
     named: readonly string[],
@@ -256,7 +290,7 @@ export class PullRequestWorkflow {
   ): Promise<Target[]> {
     const dir = config.definitionsPath;
     const fileOf = (cluster: string) => posix.join(dir, `${cluster}.yaml`);
-    const changed = await this.github.changedFiles(pr.number);
+    const changed = await this.github.changedFiles(pr.number, pr.changedFileCount ?? 0);
     const isDefinition = (path: string) => posix.dirname(path) === dir && path.endsWith(".yaml");
     const deleted = new Set<string>();
     const touched = new Set<string>();
@@ -285,7 +319,12 @@ export class PullRequestWorkflow {
       const file = fileOf(cluster);
       const head = await this.github.fileAt(file, ref);
       if (head !== null) {
-        targets.push({ cluster, file, source: { file, text: head }, destroy: false });
+        targets.push({
+          cluster,
+          file,
+          source: { file, text: head, definitionsDir: dir },
+          destroy: false,
+        });
       } else if (deleted.has(file)) {
         // The definition as it was before the PR deleted it: at the base commit, because after a
         // merge the base branch no longer has it.
@@ -295,7 +334,7 @@ export class PullRequestWorkflow {
         targets.push({
           cluster,
           file,
-          source: base === null ? null : { file, text: base },
+          source: base === null ? null : { file, text: base, definitionsDir: dir },
           destroy: true,
         });
       } else {
@@ -316,6 +355,18 @@ export class PullRequestWorkflow {
     if (targets.length === 0) {
       if (!this.misnamedReported)
         await this.github.comment(pr.number, text.noClusters(config.definitionsPath));
+      return false;
+    }
+    // Each plan is a Terraform run, a lock and a comment: a PR touching many definitions gets
+    // them planned by name, on purpose, not all at once on every push.
+    if (named.length === 0 && targets.length > config.plan.autoplanLimit) {
+      await this.github.comment(
+        pr.number,
+        text.tooManyToPlan(
+          targets.map((t) => t.cluster),
+          config.plan.autoplanLimit,
+        ),
+      );
       return false;
     }
     const ref: PullRequestRef = {
@@ -344,7 +395,7 @@ export class PullRequestWorkflow {
     this.openChecks.add(checkId);
     if (!target.source) {
       const body = text.missingDefinition(target.cluster, target.file, pr.headSha);
-      await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+      await this.github.upsertComment(pr.number, text.planMarker(target.cluster, pr.headSha), body);
       await this.finishCheck(checkId, "failure", {
         title: "No definition",
         summary: body,
@@ -354,23 +405,50 @@ export class PullRequestWorkflow {
     this.log.info(`plan ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
     const roleArn = this.botConfig?.clusters[target.cluster]?.roleArn;
     const source = target.source;
+    // Where the state lives and who manages it: from the default branch (reviewed-placement.ts).
+    const reviewed = await this.reviewedPlacement(pr, target);
+    if (!reviewed.ok) {
+      const body = `### k3s plan · \`${target.cluster}\` · refused\n\nNothing was planned: ${reviewed.reason}`;
+      await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+      await this.finishCheck(checkId, "failure", { title: "Placement refused", summary: body });
+      return false;
+    }
+    const { placement, notice } = reviewed;
     const run = { pullRequest: pr.number, cluster: target.cluster, checkRunId: checkId };
     const outcome = await this.track({ ...run, kind: "plan" }, () =>
-      this.runs.plan(ref, source, { destroy: target.destroy, ...(roleArn ? { roleArn } : {}) }),
+      this.runs.plan(ref, source, {
+        destroy: target.destroy,
+        ...(roleArn ? { roleArn } : {}),
+        ...(placement ? { placement } : {}),
+      }),
     );
     switch (outcome.kind) {
       case "invalid": {
         const body = text.invalidDefinition(target.cluster, target.file, outcome.problems);
-        await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+        await this.github.upsertComment(
+          pr.number,
+          text.planMarker(target.cluster, pr.headSha),
+          body,
+        );
         await this.finishCheck(checkId, "failure", {
           title: `${outcome.problems.length} problem(s) in ${target.file}`,
           summary: body,
         });
         return false;
       }
-      case "locked": {
-        const body = text.lockedBy(target.cluster, outcome.heldBy, this.github.fullName);
+      case "refused": {
+        const body = `${notice}### k3s plan · \`${target.cluster}\` · refused\n\nNothing was planned: ${outcome.reason}`;
         await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+        await this.finishCheck(checkId, "failure", { title: "Refused", summary: body });
+        return false;
+      }
+      case "locked": {
+        const body = `${notice}${text.lockedBy(target.cluster, outcome.heldBy, this.github.fullName)}`;
+        await this.github.upsertComment(
+          pr.number,
+          text.planMarker(target.cluster, pr.headSha),
+          body,
+        );
         await this.finishCheck(checkId, "failure", {
           title: "Locked by another PR",
           summary: body,
@@ -380,7 +458,11 @@ export class PullRequestWorkflow {
       case "failed": {
         this.log.error(`plan ${target.cluster} failed: ${outcome.error}`);
         const body = text.planFailed(target.cluster, outcome.error);
-        await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+        await this.github.upsertComment(
+          pr.number,
+          text.planMarker(target.cluster, pr.headSha),
+          body,
+        );
         await this.finishCheck(checkId, "failure", {
           title: "terraform plan failed",
           summary: body,
@@ -388,8 +470,12 @@ export class PullRequestWorkflow {
         return false;
       }
       case "planned": {
-        const body = `${outcome.markdown}\n${text.planFooter(target.cluster, outcome.destroy)}`;
-        await this.github.upsertComment(pr.number, text.marker("plan", target.cluster), body);
+        const body = `${notice}${outcome.markdown}\n${text.planFooter(target.cluster, outcome.destroy)}`;
+        await this.github.upsertComment(
+          pr.number,
+          text.planMarker(target.cluster, pr.headSha),
+          body,
+        );
         const s = outcome.summary;
         await this.finishCheck(checkId, "success", {
           title: `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`,
@@ -406,18 +492,7 @@ export class PullRequestWorkflow {
     user: string,
     config: BotConfig,
   ): Promise<boolean> {
-    const permission = await this.github.permission(user);
-    const needsReviews = config.apply.requirements.includes("approved");
-    const needsChecks =
-      config.apply.requirements.includes("mergeable") && pr.mergeableState === "blocked";
-    const refusals = applyRefusals({
-      user,
-      permission,
-      pr,
-      reviews: needsReviews ? await this.github.reviews(pr.number) : [],
-      checkRuns: needsChecks ? await this.github.checkRuns(pr.headSha) : [],
-      config,
-    });
+    const refusals = await applyGate(this.github, pr, user, config);
     if (refusals.length > 0) {
       await this.github.comment(pr.number, text.applyRefused(refusals));
       return false;
@@ -464,12 +539,16 @@ export class PullRequestWorkflow {
     this.openChecks.add(checkId);
     this.log.info(`apply ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
     const run = { pullRequest: pr.number, cluster: target.cluster, checkRunId: checkId };
-    const outcome = await this.track({ ...run, kind: "apply" }, () =>
-      this.runs.apply(
-        ref,
-        withRole(loaded.config, this.botConfig?.clusters[target.cluster]?.roleArn),
-      ),
-    );
+    const reviewed = await this.reviewedPlacement(pr, target);
+    const placed =
+      reviewed.ok && reviewed.placement
+        ? withPlacement(loaded.config, reviewed.placement)
+        : loaded.config;
+    const outcome = reviewed.ok
+      ? await this.track({ ...run, kind: "apply" }, () =>
+          this.runs.apply(ref, withRole(placed, this.botConfig?.clusters[target.cluster]?.roleArn)),
+        )
+      : ({ kind: "refused", reason: reviewed.reason } as const);
     const finish = async (ok: boolean, title: string, body: string) => {
       await post(body);
       await this.finishCheck(checkId, ok ? "success" : "failure", {
@@ -491,6 +570,8 @@ export class PullRequestWorkflow {
           "No plan for this commit",
           text.noPlan(target.cluster, pr.headSha, outcome.plannedCommits),
         );
+      case "refused":
+        return finish(false, "Apply refused", text.applyRefused([outcome.reason]));
       case "already-applied":
         return finish(
           true,
@@ -564,6 +645,20 @@ export class PullRequestWorkflow {
     }
   }
 
+  private reviewedPlacement(pr: PullRequestInfo, target: Target) {
+    const roleArn = this.botConfig?.clusters[target.cluster]?.roleArn;
+    return reviewedPlacement({
+      github: this.github,
+      runs: this.runs,
+      cluster: target.cluster,
+      file: target.file,
+      definitionsPath: this.botConfig?.definitionsPath ?? "clusters",
+      proposed: target.source?.text ?? null,
+      fromFork: pr.fromFork,
+      ...(roleArn ? { configRoleArn: roleArn } : {}),
+    });
+  }
+
   private async unlock(
     pr: PullRequestInfo,
     named: readonly string[],
@@ -577,22 +672,25 @@ export class PullRequestWorkflow {
       );
       return false;
     }
-    const targets = await this.targets(pr, named, config);
-    const released: string[] = [];
+    const configs = await this.repositoryDefinitions(pr, config);
+    if (configs.length === 0) {
+      await this.github.comment(pr.number, text.unlockNowhere(config.definitionsPath));
+      return false;
+    }
+    const released = await this.runs.unlockPullRequest(
+      { repo: this.github.fullName, pullRequest: pr.number, user },
+      configs,
+      named,
+    );
+    // A named cluster this PR holds no lock on: say who does, when its definition tells where.
     const refused: Array<{ cluster: string; holder: string }> = [];
-    for (const target of targets) {
-      const config_ = target.source ? this.runs.load(target.source) : null;
-      if (!config_?.ok) continue;
-      const result = await this.runs.unlock(
-        { repo: this.github.fullName, pullRequest: pr.number, user },
-        config_.config,
-      );
-      if (result.released) released.push(target.cluster);
-      else
-        refused.push({
-          cluster: target.cluster,
-          holder: result.heldBy ? `${result.heldBy.repo}#${result.heldBy.pullRequest}` : "nobody",
-        });
+    for (const cluster of named.filter((c) => !released.includes(c))) {
+      const known = configs.find((c) => c.name === cluster);
+      const holder = known ? await this.runs.lockHolder(known) : null;
+      refused.push({
+        cluster,
+        holder: holder ? `${holder.repo}#${holder.pullRequest}` : "nobody",
+      });
     }
     await this.github.comment(pr.number, text.unlocked(released, refused));
     return refused.length === 0;
@@ -603,16 +701,26 @@ export class PullRequestWorkflow {
    * definitions name (at head and base): this also finds clusters planned by name.
    */
   private async releaseAll(pr: PullRequestInfo, config?: BotConfig): Promise<string[]> {
+    const configs = await this.repositoryDefinitions(pr, config);
+    return this.runs.releasePullRequest(this.github.fullName, pr.number, configs);
+  }
+
+  /** The definitions that load at the PR's head and base: they name the lock tables to search. */
+  private async repositoryDefinitions(
+    pr: PullRequestInfo,
+    config?: BotConfig,
+  ): Promise<ClusterConfig[]> {
     const dir = config?.definitionsPath ?? "clusters";
     const configs: ClusterConfig[] = [];
     for (const ref of new Set([pr.headSha, pr.baseSha ?? pr.baseRef, pr.baseRef])) {
       for (const file of await this.github.listFiles(dir, ref)) {
         if (!file.endsWith(".yaml")) continue;
         const source = await this.github.fileAt(file, ref);
-        const loaded = source === null ? null : this.runs.load({ file, text: source });
+        const loaded =
+          source === null ? null : this.runs.load({ file, text: source, definitionsDir: dir });
         if (loaded?.ok) configs.push(loaded.config);
       }
     }
-    return this.runs.releasePullRequest(this.github.fullName, pr.number, configs);
+    return configs;
   }
 }

@@ -19,10 +19,6 @@ import { EmulatorNotInstalledError, startEmulator } from "../local/emulator";
 import { EmulatorAwsEnvironment } from "../local/emulator-environment";
 import { ResourceCounter, startHeartbeat, startStep } from "./demo-progress";
 
-// The AWS SDK warns once per process that its releases after January 2027 need Node 22; the
-// lock file pins releases that support Node 20, and the warning would break the progress lines.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 const DEMO_PR = { repo: "local/demo", pullRequest: 1, user: "you", headSha: "0".repeat(40) };
 
 const write = (text: string) => {

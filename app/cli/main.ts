@@ -13,7 +13,8 @@ import type { ClusterConfig } from "../../infra/definition/config";
 import { countResources, synthesizeCluster } from "../../infra/synth";
 import packageJson from "../../package.json";
 import { loadDefinitionFile } from "../engine/definitions/load";
-import { formatProblems } from "../engine/definitions/problems";
+import { formatProblem, formatProblems } from "../engine/definitions/problems";
+import { definitionWarnings } from "../engine/definitions/warnings";
 import { renderClusterFiles } from "../engine/gitops/render";
 import { fetchKubeconfig, KubeconfigUnavailableError } from "../engine/kubeconfig";
 import { offlineStackOptions } from "../engine/plan/offline";
@@ -105,6 +106,9 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
         const loaded = loadDefinitionFile(file);
         if (loaded.ok) {
           io.out(`${file}: valid (cluster ${loaded.config.name} in ${loaded.config.region})\n`);
+          const text = readFileSync(file, "utf8");
+          for (const warning of definitionWarnings(text, file, loaded.config))
+            io.out(`warning: ${formatProblem(warning)}\n`);
         } else {
           invalid += 1;
           io.out(formatValidateProblems(loaded.problems, format));

@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR } from "../../infra/bootstrap/charts";
 import {
   DATASTORE_MIN_MEMORY_GIB,
   EC2_INSTANCE_TYPES_SOURCE,
@@ -76,6 +77,10 @@ export const CROSS_FIELD_RULES: Record<string, string[]> = {
   checkWorkers: [
     "`workers.min` ≤ `workers.max` (including when max is the default).",
     "`workers.cpuTarget` is not written with `workers.scaling: clusterAutoscaler`, which scales on pending pods and would ignore it.",
+    "`workers.min` is at least 1: the add-ons' helm-install Jobs cannot run on the servers (tainted `CriticalAddonsOnly`), so without a worker none of them installs, the cluster-autoscaler included.",
+  ],
+  checkK3sVersion: [
+    `\`k3s.version\` is a release of a Kubernetes minor with a pinned AWS cloud-controller-manager image (${Object.keys(CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR).join(", ")}): a controller newer than the API server is outside Kubernetes' version skew policy.`,
   ],
   checkDatastore: [
     `With \`datastore.engine: postgres\`: \`datastore.instanceClass\` is a known RDS class, not of a retired family (${RETIRED_DB_FAMILIES.map((f) => `db.${f}`).join(", ")}), with at least ${DATASTORE_MIN_MEMORY_GIB} GiB memory (k3s' floor for an external datastore: db.t4g.micro is too small).`,

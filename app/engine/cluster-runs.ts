@@ -15,12 +15,17 @@ import type { ClusterConfig } from "../../infra/definition/config";
 import type { AwsClients, AwsEnvironment } from "./aws-environment";
 import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
+import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
+import { claimState } from "./ownership";
+import { type Placement, withPlacement } from "./placement";
 import { planCluster } from "./plan/plan-cluster";
 import type { PlanSummary } from "./plan/summary";
 import { SynthCache } from "./plan/synth-cache";
-import { PLAN_FILES, type PlanMetadata, PlanStore } from "./plan-store";
+import { digestMismatch, PlanDigests, planDigest } from "./plan-digest";
+import { PLAN_FILES, type PlanMetadata, PlanStore, planPrefix } from "./plan-store";
 import { redactSecrets } from "./redact";
+import { bindingRefusal, type RepositoryBindings } from "./repository-bindings";
 import type { RunQueue } from "./run-queue";
 import { ensureStateBackend } from "./state-backend";
 import { TerraformError, TerraformRunner } from "./terraform/runner";
@@ -34,6 +39,8 @@ export interface ClusterRunsOptions {
   timeoutMs?: number;
   /** Repository URL Argo CD should follow, given the repo's full name. */
   gitopsRepoUrl?: (repo: string) => string;
+  /** What each repository may manage (the operator's K3S_BOT_REPOSITORY_BINDINGS). */
+  bindings?: RepositoryBindings;
   /** Terraform's output as it comes, for progress on a terminal (the demo). */
   onTerraformOutput?: (chunk: string) => void;
 }
@@ -46,10 +53,14 @@ export interface DefinitionSource {
   /** Path in the repository, e.g. clusters/dev.yaml. */
   file: string;
   text: string;
+  /** The repository's definitions folder (bot config `definitionsPath`), for the name check. */
+  definitionsDir?: string;
 }
 
 export type PlanOutcome =
   | { kind: "invalid"; problems: DefinitionProblem[] }
+  /** This repository may not manage that state or role (bindings, ownership). */
+  | { kind: "refused"; reason: string; config: ClusterConfig }
   | { kind: "locked"; heldBy: LockRecord; config: ClusterConfig }
   | { kind: "failed"; error: string; config: ClusterConfig }
   | {
@@ -65,6 +76,8 @@ export type ApplyOutcome =
   | { kind: "not-locked"; heldBy: LockRecord | null }
   | { kind: "no-plan"; plannedCommits: string[] }
   | { kind: "already-applied"; metadata: PlanMetadata }
+  /** Not applied, for a reason that is not Terraform's (e.g. the saved plan was changed). */
+  | { kind: "refused"; reason: string }
   | {
       kind: "failed";
       error: string;
@@ -128,6 +141,7 @@ export class ClusterRuns {
     return {
       clients,
       locks: new ClusterLocks(clients.dynamodb, config.state.lockTable),
+      digests: new PlanDigests(clients.dynamodb, config.state.lockTable),
       plans: new PlanStore(clients.s3, config.state.bucket, config.state.kmsKeyId),
     };
   }
@@ -155,7 +169,11 @@ export class ClusterRuns {
   load(
     source: DefinitionSource,
   ): { ok: true; config: ClusterConfig } | { ok: false; problems: DefinitionProblem[] } {
-    const loaded = loadDefinition(source.text, source.file);
+    const loaded = loadDefinition(
+      source.text,
+      source.file,
+      source.definitionsDir ? { definitionsDir: source.definitionsDir } : {},
+    );
     return loaded.ok
       ? { ok: true, config: loaded.config }
       : { ok: false, problems: loaded.problems };
@@ -168,16 +186,31 @@ export class ClusterRuns {
       destroy?: boolean;
       /** The role the repository's bot config names for this cluster (see withRole). */
       roleArn?: string;
+      /** The reviewed placement (default branch) to use instead of the definition's own. */
+      placement?: Placement;
     } = {},
   ): Promise<PlanOutcome> {
     const loaded = this.load(source);
     if (!loaded.ok) return { kind: "invalid", problems: loaded.problems };
-    const config = withRole(loaded.config, options.roleArn);
+    const placed = options.placement
+      ? withPlacement(loaded.config, options.placement)
+      : loaded.config;
+    const config = withRole(placed, options.roleArn);
     const protectedDatabase = options.destroy ? destroyBlockedBy(config) : null;
     if (protectedDatabase) return { kind: "failed", error: protectedDatabase, config };
-    const { clients, locks, plans } = this.services(config);
+    const bound = bindingRefusal(this.options.bindings, pr.repo, config);
+    if (bound) return { kind: "refused", reason: bound, config };
+    const { clients, locks, plans, digests } = this.services(config);
     try {
       await this.ensureBackend(config, clients);
+      const owned = await claimState(
+        clients.s3,
+        config,
+        pr.repo,
+        pr.pullRequest,
+        config.state.kmsKeyId,
+      );
+      if (owned) return { kind: "refused", reason: owned, config };
       // A lock failure is a failure (Digger #1366), reported with the holder's name.
       const lock = await locks.acquire(clusterRef(config), pr);
       if (!lock.acquired) return { kind: "locked", heldBy: lock.heldBy, config };
@@ -238,11 +271,14 @@ export class ClusterRuns {
             hasChanges: result.summary.hasChanges,
           };
           await plans.save(workDir, metadata);
+          // Where only the bot writes: apply checks the restored plan against it (plan-digest.ts).
+          await digests.record(clusterRef(config), pr, pr.headSha, planDigest(workDir));
           return {
             kind: "planned",
             config,
             summary: result.summary,
-            markdown: result.markdown,
+            // Allowed but risky settings, said above the plan (definitions/warnings.ts).
+            markdown: `${warningsMarkdown(definitionWarnings(source.text, source.file, config))}${result.markdown}`,
             metadata,
             destroy: options.destroy ?? false,
           } satisfies PlanOutcome;
@@ -266,7 +302,17 @@ export class ClusterRuns {
   }
 
   private async applyLocked(pr: PullRequestRef, config: ClusterConfig): Promise<ApplyOutcome> {
-    const { locks, plans } = this.services(config);
+    const bound = bindingRefusal(this.options.bindings, pr.repo, config);
+    if (bound) return { kind: "refused", reason: bound };
+    const { clients, locks, plans, digests } = this.services(config);
+    const owned = await claimState(
+      clients.s3,
+      config,
+      pr.repo,
+      pr.pullRequest,
+      config.state.kmsKeyId,
+    );
+    if (owned) return { kind: "refused", reason: owned };
     const holder = await locks.get(clusterRef(config));
     if (!holder || holder.repo !== pr.repo || holder.pullRequest !== pr.pullRequest) {
       return { kind: "not-locked", heldBy: holder };
@@ -297,6 +343,17 @@ export class ClusterRuns {
           kind: "no-plan",
           plannedCommits: await plans.plannedCommits(pr.repo, pr.pullRequest, config.name),
         };
+      const tampered = digestMismatch(
+        config.name,
+        config.state.bucket,
+        planPrefix(key),
+        await digests.expected(clusterRef(config), pr.headSha),
+        planDigest(workDir),
+      );
+      if (tampered) {
+        rmSync(workDir, { recursive: true, force: true });
+        return { kind: "refused", reason: tampered };
+      }
       const runner = this.runner(workDir);
       try {
         await runner.init();
@@ -349,6 +406,39 @@ export class ClusterRuns {
     return [...new Set(released)].sort();
   }
 
+  /**
+   * `/k3s unlock`: releases the locks this PR holds, found from the lock records themselves (in
+   * each lock table the given definitions name), not from the definitions at the PR's head: a
+   * definition that no longer loads, or was renamed, must not keep its cluster locked. `clusters`
+   * empty: every lock the PR holds. Discards the PR's plans of each released cluster.
+   */
+  async unlockPullRequest(
+    holder: LockHolder,
+    configs: readonly ClusterConfig[],
+    clusters: readonly string[],
+  ): Promise<string[]> {
+    const released = new Set<string>();
+    const seen = new Set<string>();
+    for (const config of configs) {
+      if (seen.has(storeKey(config))) continue;
+      seen.add(storeKey(config));
+      const { locks, plans } = this.services(config);
+      for (const ref of await locks.heldBy(holder.repo, holder.pullRequest)) {
+        if (clusters.length > 0 && !clusters.includes(ref.cluster)) continue;
+        const result = await locks.release(ref, holder);
+        if (!result.released) continue;
+        released.add(ref.cluster);
+        await plans.deleteForCluster(holder.repo, holder.pullRequest, ref.cluster);
+      }
+    }
+    return [...released].sort();
+  }
+
+  /** Who holds a cluster's lock, if anyone. */
+  lockHolder(config: ClusterConfig) {
+    return this.services(config).locks.get(clusterRef(config));
+  }
+
   /** Releases this PR's lock on a cluster and discards its saved plans there. */
   async unlock(pr: LockHolder, config: ClusterConfig) {
     const { locks, plans } = this.services(config);
@@ -359,11 +449,12 @@ export class ClusterRuns {
 }
 
 /**
- * The role the repository's bot config names for a cluster; the definition's own
- * `aws.roleArn` wins when both are set (it was reviewed together with the cluster).
+ * The role the repository's bot config names for a cluster. It wins over the definition's own
+ * `aws.roleArn`: the config is read from the default branch, and a definition in a PR is not
+ * reviewed yet (placement.ts).
  */
 export function withRole(config: ClusterConfig, roleArn: string | undefined): ClusterConfig {
-  if (!roleArn || config.aws.roleArn) return config;
+  if (!roleArn) return config;
   return { ...config, aws: { ...config.aws, roleArn } };
 }
 

@@ -172,7 +172,14 @@ export class PlanStore {
   }
 
   private async deleteUnder(prefix: string): Promise<number> {
-    const keys = await this.keysUnder(prefix);
+    let keys: string[];
+    try {
+      keys = await this.keysUnder(prefix);
+    } catch (error) {
+      // The bucket is created by the first plan: before it exists there is nothing to delete.
+      if ((error as { name?: string }).name === "NoSuchBucket") return 0;
+      throw error;
+    }
     for (let i = 0; i < keys.length; i += 1000) {
       await this.s3.send(
         new DeleteObjectsCommand({

@@ -14,6 +14,8 @@ interface SecretPattern {
   replacement: string;
   /** 2 for the key = value pattern, whose values (old and new) stay when harmless. */
   valueGroup?: 2;
+  /** A match for which this is true is not a secret after all, and stays. */
+  keep?: (match: string) => boolean;
 }
 
 /** A value next to a secret-sounding key: quoted, or bare up to a separator. */
@@ -47,6 +49,20 @@ const PATTERNS: SecretPattern[] = [
     name: "AWS session token (STS), wherever it stands",
     pattern: /\b(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE)[A-Za-z0-9/+=]{20,}/g,
     replacement: REDACTED,
+  },
+  {
+    name: "kubeconfig client key (base64 of a PEM private key)",
+    // kubectl's kubeconfig carries the admin's key as `client-key-data: <base64>`.
+    pattern: /(\bclient-key-data["']?\s*[:=]\s*["']?)[A-Za-z0-9+/=]+/g,
+    replacement: `$1${REDACTED}`,
+  },
+  {
+    name: "base64 of a PEM private key, wherever it stands",
+    // "LS0tLS1CRUdJTi" is base64 of "-----BEGIN"; a certificate (not secret) stays.
+    pattern: /\bLS0tLS1CRUdJTi[A-Za-z0-9+/]{16,}={0,2}/g,
+    replacement: REDACTED,
+    keep: (match) =>
+      !Buffer.from(match.slice(0, 80), "base64").toString("latin1").includes("PRIVATE KEY"),
   },
   {
     name: "GitHub token",
@@ -97,6 +113,13 @@ const PATTERNS: SecretPattern[] = [
     pattern: /(\bAuthorization:\s*(?:Bearer|token|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi,
     replacement: `$1${REDACTED}`,
   },
+  {
+    name: "64 or more hex digits standing alone (k3s and random tokens, `openssl rand -hex 32`)",
+    // An image digest (`sha256:<hex>`) names content, not a secret, and stays; a 40-digit commit
+    // SHA is shorter and never matches. Last: the k3s join token (K10<hex>::…) goes whole first.
+    pattern: /(?<![0-9A-Fa-f])(?<!sha256:)[0-9A-Fa-f]{64,}(?![0-9A-Fa-f])/g,
+    replacement: REDACTED,
+  },
 ];
 
 /** Values that must never appear, whatever their shape (e.g. credentials the bot holds). */
@@ -105,9 +128,10 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
   for (const secret of knownSecrets) {
     if (secret.length >= 6) result = result.split(secret).join(REDACTED);
   }
-  for (const { pattern, replacement, valueGroup } of PATTERNS) {
+  for (const { pattern, replacement, valueGroup, keep } of PATTERNS) {
     result = result.replace(pattern, (...match) => {
       const groups = match.slice(0, -2) as (string | undefined)[];
+      if (keep?.(String(groups[0]))) return String(groups[0]);
       const unquote = (value: string | undefined) =>
         String(value ?? "").replace(/^["']|["']$/g, "");
       if (valueGroup === 2) {

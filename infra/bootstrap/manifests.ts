@@ -5,7 +5,12 @@
  * which Terraform, JCasC and Helm would all read as their own syntax).
  */
 import { readFileSync } from "node:fs";
-import { CHARTS, type ChartPin, CLUSTER_AUTOSCALER_IMAGE_BY_MINOR } from "./charts";
+import {
+  CHARTS,
+  type ChartPin,
+  CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR,
+  CLUSTER_AUTOSCALER_IMAGE_BY_MINOR,
+} from "./charts";
 import type { BootstrapParams } from "./user-data";
 
 export interface RenderedManifest {
@@ -20,7 +25,10 @@ const TEMPLATE_DIR = new URL("./manifests/", import.meta.url);
 export function renderManifests(params: BootstrapParams): RenderedManifest[] {
   const common = { CLUSTER_NAME: params.clusterName, REGION: params.region };
   const out: RenderedManifest[] = [
-    render("aws-cloud-controller-manager", CHARTS.awsCloudControllerManager, common),
+    render("aws-cloud-controller-manager", CHARTS.awsCloudControllerManager, {
+      ...common,
+      CCM_IMAGE_TAG: cloudControllerManagerImageTag(params.k3sVersion),
+    }),
   ];
   if (params.efsFileSystemId) {
     out.push(
@@ -44,22 +52,18 @@ export function renderManifests(params: BootstrapParams): RenderedManifest[] {
     out.push(render("nginx-ingress", CHARTS.nginxIngress, common));
   }
   if (params.addons.argocd) {
-    const gitops = params.gitops ?? { repoUrl: "", path: "", revision: "" };
-    const manifest = render("argo-cd", CHARTS.argoCd, {
-      ...common,
-      ARGOCD_REPO_URL: gitops.repoUrl,
-      ARGOCD_PATH: gitops.path,
-      ARGOCD_REVISION: gitops.revision,
-    });
-    // Without a repository (the bot not configured with one) Argo CD is installed without the
-    // root Application; the template keeps extraObjects last so it can be cut off here.
-    if (!params.gitops) {
-      manifest.content = manifest.content.slice(
-        0,
-        manifest.content.indexOf("\n    extraObjects:\n") + 1,
+    out.push(render("argo-cd", CHARTS.argoCd, common));
+    // Without a repository (the bot not configured with one) Argo CD is installed alone.
+    if (params.gitops) {
+      out.push(
+        render("argocd-root", CHARTS.argoCdApps, {
+          ...common,
+          ARGOCD_REPO_URL: params.gitops.repoUrl,
+          ARGOCD_PATH: params.gitops.path,
+          ARGOCD_REVISION: params.gitops.revision,
+        }),
       );
     }
-    out.push(manifest);
   }
   if (params.addons.jenkins) {
     out.push(
@@ -76,8 +80,25 @@ export function renderManifests(params: BootstrapParams): RenderedManifest[] {
 
 /** The image matching the cluster's minor, or "" (empty keeps the chart's default). */
 export function autoscalerImageTag(k3sVersion: string): string {
-  const minor = /^v(\d+\.\d+)\./.exec(k3sVersion)?.[1];
+  const minor = k3sMinor(k3sVersion);
   return (minor && CLUSTER_AUTOSCALER_IMAGE_BY_MINOR[minor]) || "";
+}
+
+/**
+ * The cloud-controller-manager image for the cluster's minor. Kubernetes' version skew policy
+ * forbids a controller manager newer than the API server, so there is no fallback to the
+ * chart's default (the newest Kubernetes); the definition rules refuse such a k3s version first.
+ */
+export function cloudControllerManagerImageTag(k3sVersion: string): string {
+  const minor = k3sMinor(k3sVersion);
+  const tag = minor ? CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR[minor] : undefined;
+  if (!tag) throw new Error(`no cloud-controller-manager image pinned for k3s ${k3sVersion}`);
+  return tag;
+}
+
+/** "v1.33.5+k3s1" -> "1.33". */
+export function k3sMinor(k3sVersion: string): string | undefined {
+  return /^v(\d+\.\d+)\./.exec(k3sVersion)?.[1];
 }
 
 function render(name: string, pin: ChartPin, values: Record<string, string>): RenderedManifest {

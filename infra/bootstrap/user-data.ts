@@ -39,11 +39,15 @@ export interface BootstrapParams {
         dbName: string;
         /** RDS-managed master user secret (a Terraform token). */
         masterSecretArn: string;
+        /** HTTPS URL of the RDS CA bundle of the region (sslmode=verify-full). */
+        caBundleUrl: string;
       }
     | { engine: "etcd" };
   /** EFS file system id, when shared storage is on. */
   efsFileSystemId?: string;
   addons: { ingress: "nginx" | "none"; jenkins: boolean; argocd: boolean };
+  /** Name of the control-plane Auto Scaling group (its oldest live server initialises etcd). */
+  controlPlaneGroupName: string;
   workers: {
     autoScalingGroupName: string;
     scaling: "cpu" | "clusterAutoscaler";
@@ -86,26 +90,43 @@ export function renderUserData(role: NodeRole, params: BootstrapParams): string 
     files.push(
       { path: "/opt/k3s-bot/k3s-server.sh", mode: "0755", content: script("k3s-server.sh") },
       {
-        path: "/opt/k3s-bot/datastore-endpoint.py",
+        path: "/opt/k3s-bot/cluster-formation.sh",
         mode: "0644",
-        content: script("datastore-endpoint.py"),
+        content: script("cluster-formation.sh"),
       },
       {
         path: "/opt/k3s-bot/drain-on-terminate.sh",
         mode: "0755",
         content: script("drain-on-terminate.sh"),
       },
-      ...["k3s-bot-drain.service", "k3s-bot-drain.timer"].map((unit) => ({
-        path: `/etc/systemd/system/${unit}`,
-        mode: "0644",
-        content: readFileSync(new URL(unit, UNIT_DIR), "utf8"),
-      })),
+      ...["k3s-bot-drain.service", "k3s-bot-drain.timer"].map(unitFile),
       ...renderManifests(params).map((manifest) => ({
         path: `/var/lib/rancher/k3s/server/manifests/${manifest.fileName}`,
         mode: "0600",
         content: manifest.content,
       })),
     );
+    if (params.datastore.engine === "postgres") {
+      // The datastore password is read again before every k3s start and after each rotation.
+      files.push(
+        {
+          path: "/opt/k3s-bot/datastore-endpoint.py",
+          mode: "0644",
+          content: script("datastore-endpoint.py"),
+        },
+        {
+          path: "/opt/k3s-bot/datastore-config.sh",
+          mode: "0755",
+          content: script("datastore-config.sh"),
+        },
+        {
+          path: "/etc/systemd/system/k3s.service.d/k3s-bot-datastore.conf",
+          mode: "0644",
+          content: readFileSync(new URL("k3s-datastore-drop-in.conf", UNIT_DIR), "utf8"),
+        },
+        ...["k3s-bot-datastore.service", "k3s-bot-datastore.timer"].map(unitFile),
+      );
+    }
   } else {
     files.push({
       path: "/opt/k3s-bot/k3s-agent.sh",
@@ -139,8 +160,31 @@ export function renderUserData(role: NodeRole, params: BootstrapParams): string 
   return escapeTerraformTemplate(lines.join("\n"));
 }
 
+function unitFile(unit: string): { path: string; mode: string; content: string } {
+  return {
+    path: `/etc/systemd/system/${unit}`,
+    mode: "0644",
+    content: readFileSync(new URL(unit, UNIT_DIR), "utf8"),
+  };
+}
+
+/**
+ * A bootstrap script as shipped. Shell scripts lose their whole-line comments (the rationale
+ * stays in the repository; user data must fit EC2's 16 KB), except the shebang and shellcheck
+ * directives. The scripts have no heredocs, so no such line is data.
+ */
 function script(name: string): string {
-  return readFileSync(new URL(name, SCRIPT_DIR), "utf8");
+  const text = readFileSync(new URL(name, SCRIPT_DIR), "utf8");
+  if (!name.endsWith(".sh")) return text;
+  if (/<<-?\s*['"]?\w/.test(text)) throw new Error(`${name}: a heredoc would lose its # lines`);
+  return text
+    .split("\n")
+    .filter((line, index) => {
+      const trimmed = line.trimStart();
+      if (!trimmed.startsWith("#")) return true;
+      return (index === 0 && trimmed.startsWith("#!")) || trimmed.startsWith("# shellcheck ");
+    })
+    .join("\n");
 }
 
 /** Shell-sourceable parameters; every value single-quoted, so nothing in them is expanded. */
@@ -161,6 +205,7 @@ function paramsEnv(role: NodeRole, params: BootstrapParams): string {
       K3S_BOT_CLUSTER_CIDR: params.clusterCidr,
       K3S_BOT_SERVICE_CIDR: params.serviceCidr,
       K3S_BOT_DATASTORE: params.datastore.engine,
+      K3S_BOT_CONTROL_PLANE_ASG: params.controlPlaneGroupName,
       K3S_BOT_WORKER_ASG: params.workers.autoScalingGroupName,
       K3S_BOT_LIFECYCLE_HOOK: params.workers.lifecycleHookName,
       K3S_BOT_DRAIN_TIMEOUT_SECONDS: params.workers.drainTimeoutSeconds,
@@ -171,6 +216,7 @@ function paramsEnv(role: NodeRole, params: BootstrapParams): string {
         K3S_BOT_DB_PORT: params.datastore.port,
         K3S_BOT_DB_NAME: params.datastore.dbName,
         K3S_BOT_DB_SECRET_ARN: params.datastore.masterSecretArn,
+        K3S_BOT_DB_CA_BUNDLE_URL: params.datastore.caBundleUrl,
       });
     }
   }

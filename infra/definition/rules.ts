@@ -4,6 +4,7 @@
  * zod schema, so types are right and defaults are applied; each problem names the path of
  * the field to fix, so the loader can point at the line that holds it.
  */
+import { CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR } from "../bootstrap/charts";
 import { type Cidr, cidrContains, cidrOverlaps, cidrProblem, formatCidr, parseCidr } from "./cidr";
 import {
   DATASTORE_MIN_MEMORY_GIB,
@@ -134,6 +135,7 @@ export function checkClusterRules(
   checkNetwork(list, definition, zones, isWritten);
   checkControlPlane(list, definition);
   checkWorkers(list, definition, isWritten);
+  checkK3sVersion(list, definition);
   checkDatastore(list, definition);
   checkState(list, definition);
   checkTags(list, definition);
@@ -421,6 +423,34 @@ function checkWorkers(
       "has no effect with workers.scaling: clusterAutoscaler, which scales on pending pods, not CPU; remove cpuTarget or set scaling: cpu",
       { expected: "no cpuTarget with clusterAutoscaler", found: String(workers.cpuTarget) },
       [["workers", "scaling"]],
+    );
+  }
+  // The servers carry CriticalAddonsOnly=true:NoExecute, and k3s' helm-controller gives the
+  // helm-install Job of a HelmChart tolerations only when spec.bootstrap is true (k3s-io/
+  // helm-controller v0.16.x, pkg/controllers/chart/chart.go; infra/facts/helm-controller.json).
+  // Every add-on but the cloud controller is installed by such a Job, so with no worker none of
+  // them installs, the cluster-autoscaler that would add the first worker included.
+  if (workers.min < 1) {
+    list.add(
+      ["workers", "min"],
+      "must be at least 1: the add-ons (cluster-autoscaler, ingress, EFS driver, Argo CD, Jenkins) are installed by helm-install Jobs that cannot run on the tainted servers, so with no worker none of them installs and nothing ever adds the first worker",
+      { expected: "≥ 1", found: String(workers.min) },
+    );
+  }
+}
+
+/**
+ * The cloud-controller-manager must not be newer than the API server (Kubernetes' version skew
+ * policy), and the stack pins its image per Kubernetes minor (infra/bootstrap/charts.ts).
+ */
+function checkK3sVersion(list: ProblemList, { k3s }: ClusterDefinition) {
+  const minor = /^v(\d+\.\d+)\./.exec(k3s.version)?.[1] ?? "";
+  const pinned = Object.keys(CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR);
+  if (!pinned.includes(minor)) {
+    list.add(
+      ["k3s", "version"],
+      `Kubernetes ${minor} has no pinned AWS cloud-controller-manager image, and running one of another minor breaks Kubernetes' version skew policy; use a k3s release of ${pinned.join(", ")}`,
+      { expected: `a k3s release of Kubernetes ${pinned.join(", ")}`, found: k3s.version },
     );
   }
 }

@@ -123,7 +123,15 @@ export const ControlPlaneSchema = z
 
 export const WorkersSchema = z
   .strictObject({
-    min: z.number().int().min(0).max(500).default(1).describe("Smallest number of worker nodes."),
+    min: z
+      .number()
+      .int()
+      .min(0)
+      .max(500)
+      .default(1)
+      .describe(
+        "Smallest number of worker nodes; at least 1, since the add-ons are installed from a worker.",
+      ),
     max: z.number().int().min(1).max(500).default(3).describe("Largest number of worker nodes."),
     instanceType: instanceType("t3.large")
       .default("t3.large")
@@ -304,7 +312,9 @@ export const StateSchema = z
       .optional()
       .describe("KMS key for state encryption. Defaults to the bucket's default encryption."),
   })
-  .describe("Where Terraform state lives.");
+  .describe(
+    "Where Terraform state lives. A PR's change here is used once merged: until then its plans, locks and applies use the default branch's values (docs/security.md).",
+  );
 
 export const AwsSchema = z
   .strictObject({
@@ -317,9 +327,13 @@ export const AwsSchema = z
       .string()
       .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, "expected an IAM role ARN")
       .optional()
-      .describe("Role the bot assumes to manage this cluster."),
+      .describe(
+        "Role the bot assumes to manage this cluster. The repository config's `clusters.<name>.roleArn` wins over it.",
+      ),
   })
-  .describe("The AWS account the cluster lives in.");
+  .describe(
+    "The AWS account the cluster lives in. Like `state`, a change here is used from the default branch on: a PR's plan uses the default branch's values (docs/security.md).",
+  );
 
 export const ClusterDefinitionSchema = z
   .strictObject({

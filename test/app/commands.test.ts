@@ -113,7 +113,7 @@ describe("apply refusals", () => {
       ?.reviews.push({ user: "alice", state: "APPROVED", submitted_at: "2026-11-25T12:00:00Z" });
     await comment("/k3s apply", "bob");
     expect(bot.github.commentsOn(5).at(-1)?.body).toContain(
-      "needs an approval from someone other than its author",
+      "needs an approval by someone with write access who is neither its author nor its last pusher",
     );
   });
 

@@ -623,6 +623,7 @@ describe("through the real bot: /k3s apply, then the hand-off", () => {
         reviews: [{ user: "bob", state: "APPROVED", submitted_at: "2026-11-25T12:00:00Z" }],
       });
       fake.permissions.set("alice", "write");
+      fake.permissions.set("bob", "write");
       const metadata: PlanMetadata = {
         repo: REPO,
         pullRequest: 7,

@@ -125,6 +125,13 @@ describe("a pull request's life", () => {
     if (!pr) throw new Error("no PR 10");
     pr.headSha = D;
     bot.github.setFile(D, "clusters/dev.yaml", smallCluster("dev").replace("max: 2", "max: 3"));
+    // An approval counts only for the commit it was given on: bob approves the new head too.
+    pr.reviews.push({
+      user: "bob",
+      state: "APPROVED",
+      submitted_at: "2026-11-25T13:00:00Z",
+      commit_id: D,
+    });
     await comment(10, "/k3s apply");
     const body = bot.github.markedComment(10, APPLY)?.body ?? "";
     expect(body).toContain("no plan for `ddddddd`");

@@ -5,7 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CHARTS } from "../../infra/bootstrap/charts";
-import { autoscalerImageTag, renderManifests } from "../../infra/bootstrap/manifests";
+import {
+  autoscalerImageTag,
+  cloudControllerManagerImageTag,
+  renderManifests,
+} from "../../infra/bootstrap/manifests";
 import { haParams } from "./world";
 
 interface HelmChart {
@@ -46,6 +50,7 @@ describe("HelmChart manifests", () => {
     const all = charts();
     expect([...all.keys()].sort()).toEqual([
       "argo-cd",
+      "argocd-root",
       "aws-cloud-controller-manager",
       "aws-efs-csi-driver",
       "cluster-autoscaler",
@@ -75,9 +80,16 @@ describe("HelmChart manifests", () => {
     expect([...charts(minimal).keys()]).toEqual(["aws-cloud-controller-manager"]);
   });
 
-  // cloud-provider-aws chart values: args, nodeSelector, tolerations, hostNetworking.
+  // cloud-provider-aws chart values: args, image.tag, nodeSelector, tolerations, hostNetworking.
   it("aws-cloud-controller-manager: AWS provider, no cloud routes, on k3s' control-plane label", () => {
     const { chart, values } = get("aws-cloud-controller-manager");
+    // Never newer than the API server (Kubernetes' version skew policy): the image of the
+    // cluster's minor, not the chart's default (v1.35.0 at 0.0.11).
+    expect(values.image).toEqual({ tag: "v1.33.4" });
+    expect(
+      get("aws-cloud-controller-manager", haParams({ k3sVersion: "v1.31.2+k3s1" })).values.image,
+    ).toEqual({ tag: "v1.31.9" });
+    expect(() => cloudControllerManagerImageTag("v1.99.0+k3s1")).toThrow(/no cloud-controller/);
     expect(chart.spec.bootstrap).toBe(true);
     expect(chart.spec.targetNamespace).toBe("kube-system");
     expect(values.args).toEqual(
@@ -133,8 +145,9 @@ describe("HelmChart manifests", () => {
     expect(values.tolerations).toEqual([{ key: "CriticalAddonsOnly", operator: "Exists" }]);
     expect(values.image).toEqual({ tag: "v1.33.1" });
     expect(autoscalerImageTag("v1.99.0+k3s1")).toBe("");
-    const future = get("cluster-autoscaler", haParams({ k3sVersion: "v1.99.0+k3s1" })).values;
-    expect(future.image).toBeUndefined();
+    // 1.35: the chart's own default (appVersion 1.35.0 at 9.59.0) already matches.
+    const newest = get("cluster-autoscaler", haParams({ k3sVersion: "v1.35.2+k3s1" })).values;
+    expect(newest.image).toBeUndefined();
   });
 
   // nginx-ingress (F5) chart values: controller.service.type, controller.service.httpPort.nodePort,
@@ -151,22 +164,40 @@ describe("HelmChart manifests", () => {
     expect(values.controller.ingressClass).toEqual({ name: "nginx", setAsDefaultIngress: true });
   });
 
-  // argo-cd chart values: configs.params, extraObjects (rendered as-is by the chart).
-  it("argo-cd: a root Application on this cluster's folder in the repository", () => {
+  // argo-cd chart values: configs.params. argocd-apps chart values: applications.<name>.
+  it("argo-cd: the release holds no Argo CD custom resource; the root Application has its own", () => {
     const { chart, values } = get("argo-cd");
     expect(chart.spec.targetNamespace).toBe("argocd");
-    const root = values.extraObjects[0];
-    expect(root.kind).toBe("Application");
-    expect(root.spec.source).toEqual({
+    expect(values.configs.params["server.insecure"]).toBe(true);
+    // The argo-cd chart creates Application/AppProject CRDs from templates: an Application in
+    // the same release cannot be built, and the whole install fails on every retry.
+    expect(values.extraObjects).toBeUndefined();
+
+    const root = get("argocd-root");
+    expect(root.chart.spec.chart).toBe("argocd-apps");
+    expect(root.chart.spec.targetNamespace).toBe("argocd");
+    expect(Object.keys(root.values).sort()).toEqual(["applications", "projects"]);
+    const app = root.values.applications.root;
+    expect(app.namespace).toBe("argocd");
+    // Its own project, not `default` (any repository, any destination, every kind).
+    expect(app.project).toBe("k3s-bot-root");
+    expect(root.values.projects["k3s-bot-root"].sourceRepos).toEqual([
+      "https://github.com/acme/clusters.git",
+    ]);
+    expect(app.source).toEqual({
       repoURL: "https://github.com/acme/clusters.git",
       targetRevision: "main",
       path: "clusters/prod/argocd",
     });
-    expect(root.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(app.destination).toEqual({
+      server: "https://kubernetes.default.svc",
+      namespace: "argocd",
+    });
+    expect(app.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
     // Without a repository: Argo CD alone, no root Application.
-    const alone = get("argo-cd", haParams({ gitops: undefined })).values;
-    expect(alone.extraObjects).toBeUndefined();
-    expect(alone.configs.params["server.insecure"]).toBe(true);
+    const alone = charts(haParams({ gitops: undefined }));
+    expect(alone.has("argo-cd")).toBe(true);
+    expect(alone.has("argocd-root")).toBe(false);
   });
 
   // jenkins chart values: controller.JCasC.defaultConfig, controller.JCasC.configScripts,

@@ -12,8 +12,10 @@ import {
   type Call,
   DB_PASSWORD,
   deliveredUserData,
+  type FakeNode,
   FakeWorld,
   haParams,
+  RDS_CA_BUNDLE_URL,
 } from "./world";
 
 const DB_SECRET = JSON.stringify({ username: "k3sadmin", password: DB_PASSWORD });
@@ -112,6 +114,7 @@ describe("first server (PostgreSQL datastore)", () => {
         "--service-cidr 10.43.0.0/16",
         "--node-taint CriticalAddonsOnly=true:NoExecute",
         "--write-kubeconfig-mode 0600",
+        "--secrets-encryption",
       ].join(" "),
     );
 
@@ -152,7 +155,14 @@ describe("first server (PostgreSQL datastore)", () => {
     expect(decodeURIComponent(url.password)).toBe(DB_PASSWORD);
     expect(url.host).toBe("prod-k3s.abcdefghij.eu-central-1.rds.amazonaws.com:5432");
     expect(url.pathname).toBe("/k3s");
-    expect(url.searchParams.get("sslmode")).toBe("require");
+    // The server's certificate is verified against the RDS CA bundle of the region.
+    expect(url.searchParams.get("sslmode")).toBe("verify-full");
+    expect(config).toContain('datastore-cafile: "/etc/rancher/k3s/rds-ca-bundle.pem"');
+    expect(world.read(node, "etc/rancher/k3s/rds-ca-bundle.pem")).toContain("BEGIN CERTIFICATE");
+    const caDownload = argvOf(calls, "curl").find((a) => a.includes(RDS_CA_BUNDLE_URL));
+    expect(caDownload).toEqual(expect.arrayContaining(["--proto", "=https", "--tlsv1.2"]));
+    // k3s started (by the installer, through systemd) with exactly this config.
+    expect(world.k3sStarts(node)).toEqual([{ started: true, config }]);
     expect(config).not.toContain(DB_PASSWORD);
 
     // The password and the token never appear on a command line, in an environment or in user data.
@@ -180,6 +190,7 @@ describe("first server (PostgreSQL datastore)", () => {
     expect(argvOf(calls, "systemctl")).toEqual([
       ["daemon-reload"],
       ["enable", "--now", "k3s-bot-drain.timer"],
+      ["enable", "--now", "k3s-bot-datastore.timer"],
     ]);
 
     // The add-on manifests are where k3s picks them up.
@@ -227,6 +238,7 @@ describe("first server (PostgreSQL datastore)", () => {
     world.createSecret(ARN.db, DB_SECRET);
     world.createSecret(ARN.join, "K10cafe::server:0123456789abcdef");
     world.createSecret(ARN.agent, "K10cafe::node:fedcba9876543210");
+    world.createSecret(ARN.kubeconfig, "apiVersion: v1\n");
     const node = world.node();
     const result = await world.run(node, deliveredUserData("server", haParams()));
     expect(result.code, result.stderr).toBe(0);
@@ -239,11 +251,20 @@ describe("first server (PostgreSQL datastore)", () => {
 });
 
 describe("three servers booting at the same moment (embedded etcd)", () => {
-  it("lets exactly one join token and one agent token win; one server runs --cluster-init, the others join through the NLB, all with the same tokens", async () => {
+  it("lets exactly one join token and one agent token win; the oldest server runs --cluster-init, the others join through the NLB, all with the same tokens", async () => {
     const nodes = [world.node(), world.node(), world.node()];
     const userData = deliveredUserData("server", etcdParams());
+    // The API answers only once a server runs k3s; node2 launched first.
+    world.setApi("down");
+    const instances = world.controlPlane([nodes[1], nodes[0], nodes[2]] as FakeNode[]);
     // All three read the empty secret before anyone writes: a real race on put-secret-value.
-    const env = { STUB_BARRIER_ARN: `${ARN.join} ${ARN.agent}`, STUB_BARRIER_N: "3" };
+    const env = {
+      STUB_BARRIER_ARN: `${ARN.join} ${ARN.agent}`,
+      STUB_BARRIER_N: "3",
+      STUB_CP_INSTANCES: instances,
+      K3S_BOT_WAIT_ATTEMPTS: "400",
+      K3S_BOT_WAIT_SECONDS: "0.05",
+    };
     const results = await Promise.all(nodes.map((node) => world.run(node, userData, env)));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
 
@@ -275,6 +296,9 @@ describe("three servers booting at the same moment (embedded etcd)", () => {
     );
     expect(initialisers).toHaveLength(1);
     expect(joiners).toHaveLength(2);
+    expect(installerCall(results[1]?.calls ?? []).env.INSTALL_K3S_EXEC).toMatch(
+      /^server --cluster-init /,
+    );
 
     // Everyone uses the winner's token (joiners may already see its CA-pinned K10 form).
     for (const node of nodes) {
@@ -285,13 +309,8 @@ describe("three servers booting at the same moment (embedded etcd)", () => {
     }
     // The CA-pinned agent token is the winning one.
     expect(world.secretCurrent(ARN.agent)).toBe(`K10cafe::node:${winnerAgentToken}\n`);
-    // Only the winner publishes the kubeconfig.
-    const kubeconfigPuts = results.flatMap((r) =>
-      argvOf(r.calls, "aws").filter(
-        (a) => a.includes("put-secret-value") && a.includes(ARN.kubeconfig),
-      ),
-    );
-    expect(kubeconfigPuts).toHaveLength(1);
+    // The kubeconfig is published (by whichever server found the secret empty).
+    expect(world.secretCurrent(ARN.kubeconfig)).toContain(`server: ${API_URL}`);
     for (const r of results) expectNoSecretInCalls(r.calls, [winnerToken, winnerAgentToken]);
   });
 });

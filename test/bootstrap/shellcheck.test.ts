@@ -34,7 +34,9 @@ describe("shellcheck", () => {
 
   it("finds the scripts", () => {
     expect(scripts.sort()).toEqual([
+      "cluster-formation.sh",
       "common.sh",
+      "datastore-config.sh",
       "drain-on-terminate.sh",
       "k3s-agent.sh",
       "k3s-server.sh",

@@ -1,4 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell and Terraform text, not JS templates.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,6 +11,8 @@ import {
 } from "../../infra/bootstrap/terraform-escape";
 import { renderUserData } from "../../infra/bootstrap/user-data";
 import { ARN, DB_PASSWORD, deliveredUserData, haParams } from "./world";
+
+const SCRIPT_DIR = fileURLToPath(new URL("../../infra/bootstrap/scripts/", import.meta.url));
 
 /** EC2 rejects user data over 16 KB once base64-encoded (what base64gzip produces). */
 const EC2_USER_DATA_LIMIT = 16384;
@@ -35,6 +40,28 @@ describe("Terraform escaping", () => {
 });
 
 describe("renderUserData", () => {
+  it("ships shell scripts without their comment lines, keeping shebangs and shellcheck directives", () => {
+    const delivered = new Set(
+      (["server", "agent"] as const).flatMap((role) =>
+        deliveredUserData(role, haParams()).split("\n"),
+      ),
+    );
+    const scripts = readdirSync(SCRIPT_DIR).filter((name) => name.endsWith(".sh"));
+    expect(scripts).toContain("k3s-server.sh");
+    for (const name of scripts) {
+      const lines = readFileSync(join(SCRIPT_DIR, name), "utf8").split("\n");
+      const comments = lines.filter((line) => line.trimStart().startsWith("#"));
+      const kept = comments.filter((line) => /^(#!|\s*# shellcheck )/.test(line));
+      expect(comments.length, name).toBeGreaterThan(kept.length);
+      for (const line of comments)
+        expect(delivered.has(line), `${name}: ${line}`).toBe(kept.includes(line));
+      // Every other line is shipped.
+      for (const line of lines.filter((l) => !comments.includes(l) && l.trim() !== "")) {
+        expect(delivered.has(line), `${name}: ${line}`).toBe(true);
+      }
+    }
+  });
+
   for (const role of ["server", "agent"] as const) {
     it(`${role}: contains no unescaped \${ or %{ other than cdktf tokens`, () => {
       const text = renderUserData(role, haParams());

@@ -17,6 +17,8 @@ const STUB = fileURLToPath(new URL("./stubs/stub.mjs", import.meta.url));
 const STUBBED = ["curl", "aws", "kubectl", "snap", "systemctl", "k3s-install"];
 
 export const DB_PASSWORD = "p@ss:w/rd?#%&=+ üñí";
+export const RDS_CA_BUNDLE_URL =
+  "https://truststore.pki.rds.amazonaws.com/eu-central-1/eu-central-1-bundle.pem";
 export const API_DNS = "prod-api-0123456789.elb.eu-central-1.amazonaws.com";
 export const ARN = {
   join: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod-join-token-AbCdEf",
@@ -51,9 +53,11 @@ export function haParams(overrides: Partial<BootstrapParams> = {}): BootstrapPar
       port: "5432",
       dbName: "k3s",
       masterSecretArn: tfToken(ARN.db),
+      caBundleUrl: RDS_CA_BUNDLE_URL,
     },
     efsFileSystemId: tfToken("fs-0123456789abcdef0"),
     addons: { ingress: "nginx", jenkins: true, argocd: true },
+    controlPlaneGroupName: "prod-control-plane",
     workers: {
       autoScalingGroupName: "prod-workers",
       scaling: "clusterAutoscaler",
@@ -136,6 +140,38 @@ export class FakeWorld {
       fs.writeFileSync(path.join(dir, "versions", "v1"), value);
       fs.writeFileSync(path.join(dir, "AWSCURRENT"), "v1");
     }
+  }
+
+  /**
+   * The live instances of the control-plane group, oldest first (what EC2 lists as pending or
+   * running): a file the ec2 stub answers from, so a test can let one die by rewriting it.
+   */
+  controlPlane(nodes: FakeNode[]): string {
+    const file = path.join(this.dir, "control-plane-instances");
+    fs.writeFileSync(
+      file,
+      nodes.map((node, index) => `2026-11-29T06:0${index}:00+00:00 ${node.instanceId}\n`).join(""),
+    );
+    return file;
+  }
+
+  /** A new AWSCURRENT version of a secret, as an RDS-managed rotation leaves it. */
+  rotateSecret(arn: string, value: string): void {
+    const dir = path.join(this.aws, arn.replaceAll(/[^A-Za-z0-9-]/g, "_"));
+    const version = `v${fs.readdirSync(path.join(dir, "versions")).length + 1}`;
+    fs.writeFileSync(path.join(dir, "versions", version), value);
+    fs.writeFileSync(path.join(dir, "AWSCURRENT"), version);
+  }
+
+  /** Every k3s start on a node (by the installer or systemd), with the config it read. */
+  k3sStarts(node: FakeNode): { started: boolean; config?: string }[] {
+    const file = path.join(this.dir, node.name, "k3s-starts.jsonl");
+    if (!fs.existsSync(file)) return [];
+    return fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { started: boolean; config?: string });
   }
 
   secretVersions(arn: string): Record<string, string> {

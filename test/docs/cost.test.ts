@@ -30,6 +30,21 @@ describe("docs/cost.md", () => {
     expect(readFileSync(join(ROOT, COST_DOC_PATH), "utf8")).toBe(costDocument(ROOT));
   });
 
+  it("README's figures are the generator's (monthly, at max, EKS, and dev's per day)", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const usd = (n: number) =>
+      `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    for (const cost of [clusterCost(dev()), clusterCost(ha())]) {
+      const row = readme.split("\n").find((line) => line.startsWith(`| \`${cost.config.name}\``));
+      expect(row, cost.config.name).toContain(usd(cost.total));
+      expect(row, cost.config.name).toContain(usd(cost.totalAtMax));
+      expect(row, cost.config.name).toContain(usd(cost.eksTotal));
+    }
+    const devCost = clusterCost(dev());
+    const perDay = (devCost.total * 12) / 365;
+    expect(readme).toContain(`about ${usd(perDay)} a day (${usd(devCost.total)} a month`);
+  });
+
   it("changes when an example changes", () => {
     const config = dev();
     const before = clusterCost(config).total;

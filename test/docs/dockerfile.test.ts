@@ -42,10 +42,26 @@ const argDefault = (name: string) =>
 const runs = instructions.filter((i) => i.keyword === "RUN").map((i) => i.args);
 
 describe("Dockerfile", () => {
-  it("builds on Node 20 slim", () => {
-    expect(argDefault("NODE_IMAGE")).toMatch(/^node:20[\w.-]*-slim(@sha256:[0-9a-f]{64})?$/);
+  it("builds on Node 24 slim", () => {
+    expect(argDefault("NODE_IMAGE")).toMatch(/^node:24[\w.-]*-slim(@sha256:[0-9a-f]{64})?$/);
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) expect(stage[0]?.args).toMatch(/^\$\{NODE_IMAGE\}/);
+  });
+
+  it("takes the target architecture from BuildKit: TARGETARCH declared without a default", () => {
+    // A default would replace BuildKit's automatic value (an arm64 build fetching amd64 files).
+    const declared = instructions.filter(
+      (i) => i.keyword === "ARG" && /^TARGETARCH\b/.test(i.args),
+    );
+    expect(declared.map((i) => i.args)).toEqual(["TARGETARCH"]);
+    expect(runs.find((run) => run.includes("releases.hashicorp.com"))).toMatch(
+      /^test -n "\$\{TARGETARCH\}" \|\|/,
+    );
+  });
+
+  it("shows a usage line that passes the key as a file, never Probot's .env", () => {
+    expect(dockerfile).not.toMatch(/--env-file \.env/);
+    expect(dockerfile).toMatch(/PRIVATE_KEY_PATH=\/run\/secrets\/k3s-bot\.pem/);
   });
 
   it("pins Terraform 1.11.4 and the AWS provider 5.100.0", () => {

@@ -18,12 +18,20 @@ interface Step {
   with?: Record<string, unknown>;
   "working-directory"?: string;
 }
+interface Concurrency {
+  group: string;
+  "cancel-in-progress": boolean;
+  queue?: "single" | "max";
+}
 interface Workflow {
   name?: string;
   on: Record<string, { types?: string[]; paths?: string[] } | null>;
   permissions?: Record<string, string>;
-  concurrency?: { group: string; "cancel-in-progress": boolean };
-  jobs: Record<string, { "runs-on": string; steps: Step[]; if?: string }>;
+  concurrency?: Concurrency;
+  jobs: Record<
+    string,
+    { "runs-on": string; steps: Step[]; if?: string; concurrency?: Concurrency }
+  >;
 }
 
 function load(file: string): Workflow {
@@ -108,13 +116,16 @@ describe("workflows/", () => {
         .map(([name, level]) => [name.replace("_", "-"), level]),
     );
     expect(workflow.permissions).toEqual({ ...fromApp, "id-token": "write" });
-    expect(workflow.concurrency?.group).toMatch(/pull_request\.number/);
-    expect(workflow.concurrency?.["cancel-in-progress"]).toBe(false);
+    const job = workflow.jobs["k3s-bot"];
+    expect(workflow.concurrency).toBeUndefined();
+    expect(job?.concurrency?.group).toMatch(/pull_request\.number/);
+    expect(job?.concurrency?.["cancel-in-progress"]).toBe(false);
+    expect(job?.concurrency?.queue).toBe("max");
 
     const all = steps(workflow);
     // The PR's code is never checked out under pull_request_target: only k3s-bot's own repo.
     for (const checkout of all.filter((s) => s.uses?.startsWith("actions/checkout@")))
-      expect(checkout.with?.repository).toBe("k3s-bot/k3s-bot");
+      expect(checkout.with?.repository).toBe("${{ vars.K3S_BOT_SOURCE }}");
     const terraform = all.find((s) => s.uses?.startsWith("hashicorp/setup-terraform@"));
     expect(terraform?.with).toMatchObject({
       terraform_version: "1.11.4",
@@ -124,5 +135,174 @@ describe("workflows/", () => {
     expect(aws?.with?.["role-to-assume"]).toMatch(/vars\./);
     expect(JSON.stringify(aws?.with)).not.toMatch(/secret-access-key|access-key-id/);
     expect(all.some((s) => s.run?.includes("app/action/main.ts"))).toBe(true);
+    // A new IAM role allows one-hour sessions; asking for more fails the job.
+    expect(Number(aws?.with?.["role-duration-seconds"])).toBeLessThanOrEqual(3600);
+  });
+
+  it("k3s-bot.yml: every action at a full commit SHA (the job holds an AWS role)", () => {
+    for (const step of steps(load("k3s-bot.yml")).filter((s) => s.uses))
+      expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
+  });
+
+  it("k3s-bot.yml: the provider cache is the bot's own plugin cache", () => {
+    const all = steps(load("k3s-bot.yml"));
+    const cache = all.find((s) => s.uses?.startsWith("actions/cache@"));
+    const run = all.find((s) => s.run?.includes("app/action/main.ts")) as
+      | (Step & { env?: Record<string, string> })
+      | undefined;
+    expect(cache?.with?.path).toBe(`${run?.env?.K3S_BOT_CACHE_DIR}/terraform-plugins`);
+    expect(String(cache?.with?.key)).toContain("5.100.0");
+  });
+
+  describe("k3s-bot.yml under GitHub's concurrency rules: no command is dropped", () => {
+    const workflow = load("k3s-bot.yml");
+    const job = workflow.jobs["k3s-bot"];
+    const event = (name: string, more: Record<string, unknown>) => ({
+      event_name: name,
+      event: { repository: { default_branch: "main" }, ...more },
+    });
+    const command = (body: string) =>
+      event("issue_comment", { issue: { number: 7, pull_request: {} }, comment: { body } });
+    const pullRequest = (base: string) =>
+      event("pull_request_target", { pull_request: { number: 7, base: { ref: base } } });
+
+    it("the job's if: lets commands and default-branch PR events in, nothing else", () => {
+      const runs = (e: ReturnType<typeof event>) => evaluate(job?.if ?? "true", e);
+      expect(runs(command("/k3s apply"))).toBe(true);
+      // The bot's parser trims leading blank lines and spaces; the filter must let them through.
+      expect(runs(command("\n  /k3s apply"))).toBe(true);
+      expect(runs(command("LGTM, thanks"))).toBe(false);
+      expect(runs(pullRequest("main"))).toBe(true);
+      expect(runs(pullRequest("mallory-staging"))).toBe(false);
+      expect(
+        runs(event("issue_comment", { issue: { number: 7 }, comment: { body: "/k3s plan" } })),
+      ).toBe(false);
+    });
+
+    it("a queued /k3s apply survives a later comment and a push (it was cancelled before)", () => {
+      const sequence = [
+        command("/k3s plan"),
+        command("/k3s apply"),
+        command("LGTM"),
+        pullRequest("main"),
+      ];
+      const ran = simulate(workflow, sequence);
+      expect(ran).toContain(1);
+      expect(ran).toEqual([0, 1, 3]);
+    });
   });
 });
+
+/**
+ * GitHub's concurrency rules as documented (docs.github.com/en/actions/how-tos/write-workflows/
+ * choose-when-workflows-run/control-workflow-concurrency, read 2026-11-29): one running per
+ * group; `queue: single` (default) keeps one pending and a newer arrival cancels it; `max` keeps
+ * up to 100 in order. A workflow-level group takes every run of the workflow, whatever its jobs'
+ * `if:`; a job-level group only jobs whose `if:` passed. Returns the indexes of runs that ran,
+ * with every run arriving while the first is still running.
+ */
+function simulate(workflow: Workflow, events: Array<Record<string, unknown>>): number[] {
+  const job = Object.values(workflow.jobs)[0];
+  const atJob = job?.concurrency !== undefined;
+  const concurrency = job?.concurrency ?? workflow.concurrency;
+  const depth = concurrency?.queue === "max" ? 100 : 1;
+  let running: number | undefined;
+  const pending: number[] = [];
+  const finished: number[] = [];
+  events.forEach((e, index) => {
+    const passes = evaluate(job?.if ?? "true", e);
+    const enters = atJob ? passes : true;
+    if (!enters) return;
+    if (running === undefined) running = index;
+    else {
+      pending.push(index);
+      if (pending.length > depth) pending.shift();
+    }
+  });
+  for (const index of [running, ...pending]) {
+    if (index === undefined) continue;
+    if (evaluate(job?.if ?? "true", events[index] ?? {})) finished.push(index);
+  }
+  return finished;
+}
+
+/**
+ * A small evaluator for the expressions this workflow's `if:` uses: `github.*` paths, string
+ * literals, ==, !=, &&, ||, parentheses, contains and startsWith (GitHub's own semantics: a missing
+ * property is null, && and || return an operand, a non-empty object is truthy).
+ */
+function evaluate(expression: string, github: Record<string, unknown>): boolean {
+  const tokens = expression.match(/'[^']*'|&&|\|\||==|!=|[(),!]|[\w.-]+/g) ?? [];
+  let at = 0;
+  const peek = () => tokens[at];
+  const next = () => tokens[at++];
+  const truthy = (v: unknown) =>
+    v !== null && v !== undefined && v !== false && v !== "" && v !== 0;
+  const primary = (): unknown => {
+    const token = next() ?? "";
+    if (token === "(") {
+      const value = or();
+      next();
+      return value;
+    }
+    if (token === "!") return !truthy(primary());
+    if (token.startsWith("'")) return token.slice(1, -1);
+    if (token === "true" || token === "false") return token === "true";
+    if (token === "contains") {
+      next();
+      const text = or();
+      next();
+      const part = or();
+      next();
+      return String(text ?? "")
+        .toLowerCase()
+        .includes(String(part ?? "").toLowerCase());
+    }
+    if (token === "startsWith") {
+      next();
+      const text = or();
+      next();
+      const prefix = or();
+      next();
+      return String(text ?? "")
+        .toLowerCase()
+        .startsWith(String(prefix ?? "").toLowerCase());
+    }
+    const [root, ...path] = token.split(".");
+    if (root !== "github") throw new Error(`unsupported context ${token}`);
+    return path.reduce<unknown>(
+      (value, key) =>
+        (value && typeof value === "object" ? (value as Record<string, unknown>)[key] : null) ??
+        null,
+      github,
+    );
+  };
+  const comparison = (): unknown => {
+    const left = primary();
+    if (peek() === "==" || peek() === "!=") {
+      const op = next();
+      const right = primary();
+      return op === "==" ? left === right : left !== right;
+    }
+    return left;
+  };
+  const and = (): unknown => {
+    let value = comparison();
+    while (peek() === "&&") {
+      next();
+      const right = comparison();
+      value = truthy(value) ? right : value;
+    }
+    return value;
+  };
+  const or = (): unknown => {
+    let value = and();
+    while (peek() === "||") {
+      next();
+      const right = and();
+      value = truthy(value) ? value : right;
+    }
+    return value;
+  };
+  return truthy(or());
+}

@@ -99,6 +99,7 @@ beforeEach(async () => {
     reviews: [{ user: "bob", state: "APPROVED", submitted_at: "2026-11-25T12:00:00Z" }],
   });
   bot.github.permissions.set("alice", "write");
+  bot.github.permissions.set("bob", "write");
 });
 afterEach(() => bot.close());
 

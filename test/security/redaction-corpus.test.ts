@@ -193,6 +193,23 @@ function buildCorpus(): Secret[] {
         pem("PRIVATE KEY").split("-----END")[0] ?? "",
         ["{}"],
       ),
+      secret(
+        "kubeconfig client key (base64 of a PEM private key)",
+        Buffer.from(pem("RSA PRIVATE KEY")).toString("base64"),
+        [
+          "    client-key-data: {}",
+          '{"users":[{"name":"admin","user":{"client-key-data":"{}"}}]}',
+          "kubeconfig:\n  users:\n  - user:\n      client-certificate-data: LS0tLS1CRUdJTiBDRVJU\n      client-key-data: {}\n",
+          "{}",
+        ],
+      ),
+      secret("plain 64-hex token (openssl rand -hex 32)", pick(HEX, 64), [
+        "{}",
+        "K3S_TOKEN={}",
+        "server token is {} (keep it)",
+        '      + value = "{}"',
+        '{"agentToken":"{}"}',
+      ]),
       secret("Slack token", `xoxb-${pick("0123456789", 12)}-${pick(ALNUM, 24)}`, ["{}"]),
       secret("bearer token", pick(BASE64URL, 40), [
         "Authorization: Bearer {}",
@@ -221,7 +238,10 @@ function fragments(value: string): string[] {
   const core = value
     .replace(/^-----BEGIN [A-Z ]+-----/, "")
     .replace(/-----END [A-Z ]+-----$/, "")
-    .replace(/^(?:AKIA|ASIA|gh[pousr]_|github_pat_|xoxb-|IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE|K10)/, "");
+    .replace(
+      /^(?:AKIA|ASIA|gh[pousr]_|github_pat_|xoxb-|IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE|K10|LS0tLS1CRUdJTi)/,
+      "",
+    );
   const windows: string[] = [];
   // 12 characters of a long secret; half of a short one (a 16-character password cut at an
   // @ it contains must not leave its second half behind).

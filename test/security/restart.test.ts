@@ -115,6 +115,7 @@ beforeEach(async () => {
     reviews: [{ user: "bob", state: "APPROVED", submitted_at: "2026-11-25T12:00:00Z" }],
   });
   bot.github.permissions.set("alice", "write");
+  bot.github.permissions.set("bob", "write");
 });
 afterEach(async () => {
   for (const journal of journals.splice(0)) await journal.stop(0);

@@ -47,15 +47,19 @@ const resourcesOfStatement = (statement: PolicyStatement): string[] =>
 describe("launch templates", () => {
   const templates = listOf(dev, "aws_launch_template");
 
-  it("require IMDSv2 with a hop limit of 2 on servers and workers", () => {
+  it("require IMDSv2, with a hop limit of 2 on servers and 1 on workers (no pod takes the worker role)", () => {
     expect(templates).toHaveLength(2);
-    for (const template of templates) {
-      expect(template.metadata_options).toEqual({
-        http_endpoint: "enabled",
-        http_tokens: "required",
-        http_put_response_hop_limit: 2,
-      });
-    }
+    const hopLimits = Object.fromEntries(
+      templates.map((template) => {
+        expect(template.metadata_options).toMatchObject({
+          http_endpoint: "enabled",
+          http_tokens: "required",
+        });
+        const options = template.metadata_options as Record<string, unknown>;
+        return [String(template.name), options.http_put_response_hop_limit];
+      }),
+    );
+    expect(hopLimits).toEqual({ "dev-control-plane": 2, "dev-worker": 1 });
   });
 
   it("encrypt a gp3 root volume of the configured size", () => {
@@ -245,7 +249,11 @@ describe("IAM", () => {
   });
 
   it("lets only EC2 assume the node roles", () => {
-    for (const role of listOf(dev, "aws_iam_role")) {
+    const nodeRoles = listOf(dev, "aws_iam_role").filter((role) =>
+      /-(control-plane|worker)$/.test(String(role.name)),
+    );
+    expect(nodeRoles).toHaveLength(2);
+    for (const role of nodeRoles) {
       expect(JSON.parse(String(role.assume_role_policy))).toEqual({
         Version: "2012-10-17",
         Statement: [
@@ -331,6 +339,31 @@ describe("IAM", () => {
     expect(workerActions.some((action) => action.includes("LifecycleAction"))).toBe(false);
   });
 
+  it("lets a worker mark instances Unhealthy in its own group only (bootstrap failure)", () => {
+    const worker = policiesOf(dev, "worker")["bootstrap-failure"];
+    expect(worker?.Statement).toEqual([
+      {
+        Sid: "WorkerMarksItselfUnhealthy",
+        Effect: "Allow",
+        Action: "autoscaling:SetInstanceHealth",
+        Resource:
+          "arn:aws:autoscaling:eu-central-1:*:autoScalingGroup:*:autoScalingGroupName/dev-workers",
+        Condition: {
+          StringEquals: {
+            "aws:ResourceTag/k3s-bot/cluster": "dev",
+            "aws:ResourceTag/k3s-bot/role": "agent",
+          },
+        },
+      },
+    ]);
+    // The worker group carries exactly those tags and that name.
+    const group = workerGroup(dev);
+    expect(group.name).toBe("dev-workers");
+    expect(tagsOf(group)).toMatchObject({ "k3s-bot/cluster": "dev", "k3s-bot/role": "agent" });
+    const serverActions = statements(policiesOf(dev, "control-plane")).flatMap(actionsOf);
+    expect(serverActions).not.toContain("autoscaling:SetInstanceHealth");
+  });
+
   it("gives the EFS CSI controller's tag-conditioned policy to servers only", () => {
     const server = policiesOf(dev, "control-plane")["efs-csi-controller"];
     const create = server?.Statement.find((s) =>
@@ -344,6 +377,13 @@ describe("IAM", () => {
     );
     expect(remove?.Condition).toEqual({
       StringEquals: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" },
+    });
+    // Tag-on-create: IAM authorizes the tags of CreateAccessPoint as TagResource.
+    const tag = server?.Statement.find((s) =>
+      actionsOf(s).includes("elasticfilesystem:TagResource"),
+    );
+    expect(tag?.Condition).toEqual({
+      StringLike: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" },
     });
     expect(policiesOf(dev, "worker")["efs-csi-controller"]).toBeUndefined();
     expect(policiesOf(dev, "worker")["efs-csi-node"]).toBeDefined();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rdsCaBundleUrl } from "../../infra/database";
 import { exampleConfig, listOf, oneOf, referencedName, synthesize } from "./helpers";
 
 /** Name of the HA example cluster. */
@@ -78,5 +79,27 @@ describe("RDS datastore", () => {
     expect(listOf(etcd, "aws_db_subnet_group")).toEqual([]);
     expect(listOf(etcd, "aws_db_parameter_group")).toEqual([]);
     expect(etcd.output?.db_endpoint).toBeUndefined();
+  });
+});
+
+describe("RDS CA bundle (sslmode=verify-full)", () => {
+  it("is the regional bundle of AWS' RDS trust store, per partition", () => {
+    expect(rdsCaBundleUrl("eu-central-1", "aws")).toBe(
+      "https://truststore.pki.rds.amazonaws.com/eu-central-1/eu-central-1-bundle.pem",
+    );
+    expect(rdsCaBundleUrl("us-gov-east-1", "aws-us-gov")).toBe(
+      "https://truststore.pki.us-gov-west-1.rds.amazonaws.com/us-gov-east-1/us-gov-east-1-bundle.pem",
+    );
+    expect(rdsCaBundleUrl("cn-northwest-1", "aws-cn")).toBe(
+      "https://rds-truststore.s3.cn-north-1.amazonaws.com.cn/cn-northwest-1/cn-northwest-1-bundle.pem",
+    );
+  });
+
+  it("reaches the servers' parameters in the launch template's user data", () => {
+    const config = exampleConfig("ha");
+    const { text } = synthesize(config);
+    expect(text).toContain(
+      `K3S_BOT_DB_CA_BUNDLE_URL='${rdsCaBundleUrl(config.region, config.partition)}'`,
+    );
   });
 });

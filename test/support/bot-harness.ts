@@ -11,6 +11,7 @@ import { createK3sBot } from "../../app/bot/app";
 import type { AfterApply } from "../../app/bot/workflow";
 import type { AwsEnvironment } from "../../app/engine/aws-environment";
 import { ClusterRuns } from "../../app/engine/cluster-runs";
+import type { RepositoryBindings } from "../../app/engine/repository-bindings";
 import { RunQueue } from "../../app/engine/run-queue";
 import { EmulatorAwsEnvironment } from "../../app/local/emulator-environment";
 import { FakeGitHub } from "./fake-github";
@@ -34,12 +35,16 @@ export function startBot(
     wrapAws?: (aws: AwsEnvironment) => AwsEnvironment;
     /** The after-apply hook (e.g. the GitOps hand-off); none by default. */
     afterApply?: AfterApply;
+    /** The operator's repository bindings (K3S_BOT_REPOSITORY_BINDINGS); none by default. */
+    bindings?: RepositoryBindings;
+    /** The repository the App sees events from (another installation's repository). */
+    repo?: string;
   } = {},
 ): BotHarness {
   nock.disableNetConnect();
   // The emulator runs on loopback: let those requests through, nothing else.
   nock.enableNetConnect((host) => host.startsWith("127.0.0.1"));
-  const github = new FakeGitHub(REPO);
+  const github = new FakeGitHub(options.repo ?? REPO);
   github.install();
   const aws = new EmulatorAwsEnvironment(emulatorUrl);
   const queue = new RunQueue(2);
@@ -50,6 +55,7 @@ export function startBot(
     workRoot,
     timeoutMs: 10 * 60_000,
     gitopsRepoUrl: (repo) => `https://github.com/${repo}.git`,
+    ...(options.bindings ? { bindings: options.bindings } : {}),
   });
   const probot = new Probot({
     githubToken: "test-token",

@@ -39,7 +39,19 @@ export interface FakePull {
   mergeable: boolean | null;
   mergeableState: string;
   files: Array<{ filename: string; status: string; previous_filename?: string }>;
-  reviews: Array<{ user: string; state: string; submitted_at: string }>;
+  reviews: Array<{
+    user: string;
+    state: string;
+    submitted_at: string;
+    /** The head the review was given on; addPull fills in the PR's head. */
+    commit_id?: string | null;
+    /** "Bot" for Apps and github-actions. */
+    type?: string;
+  }>;
+  /** GraphQL `reviewDecision` (null: no review required). */
+  reviewDecision?: "APPROVED" | "CHANGES_REQUESTED" | "REVIEW_REQUIRED" | null;
+  /** `changed_files` as GitHub counts it; the length of `files` when unset. */
+  changedFiles?: number;
 }
 
 export const BOT_LOGIN = "k3s-bot[bot]";
@@ -78,6 +90,12 @@ export class FakeGitHub {
   readonly files = new Map<string, Map<string, string>>();
   readonly pulls = new Map<number, FakePull>();
   readonly permissions = new Map<string, string>();
+  /** Who GitHub says authored / committed a commit (GET /commits/:sha); default: the PR's author. */
+  readonly commitPeople = new Map<string, { author: string | null; committer: string | null }>();
+  /** Active rules per branch (GET /rules/branches/:branch). */
+  readonly branchRules = new Map<string, Array<{ type: string; parameters?: unknown }>>();
+  /** The App's slug (GET /app); the bot comments as `<slug>[bot]`. */
+  appSlug = "k3s-bot";
   readonly comments: FakeComment[] = [];
   readonly checkRuns: FakeCheckRun[] = [];
   readonly reactions: Array<{ commentId: number; content: string }> = [];
@@ -140,6 +158,7 @@ export class FakeGitHub {
       reviews: [],
       ...pull,
     };
+    full.reviews = full.reviews.map((r) => ({ commit_id: full.headSha, ...r }));
     this.pulls.set(pull.number, full);
     return full;
   }
@@ -150,9 +169,10 @@ export class FakeGitHub {
 
   /** The bot's comment carrying a marker, e.g. <!-- k3s-bot:plan:dev --> */
   markedComment(issue: number, marker: string): FakeComment | undefined {
-    return this.commentsOn(issue).find(
-      (c) => c.user.login === BOT_LOGIN && c.body.includes(marker),
-    );
+    // The latest: plan comments are one per head commit.
+    return [...this.commentsOn(issue)]
+      .reverse()
+      .find((c) => c.user.login === BOT_LOGIN && c.body.includes(marker));
   }
 
   latestCheck(name: string): FakeCheckRun | undefined {
@@ -240,21 +260,22 @@ export class FakeGitHub {
     ) => {
       const matches = (uri: string) =>
         pattern.test(new URL(uri, "https://api.github.com").pathname);
-      const handler = function (
-        this: unknown,
-        uri: string,
-        body: unknown,
-      ): [number, unknown] | [number, unknown, Record<string, string>] {
-        const url = new URL(uri, "https://api.github.com");
-        self.calls.push(`${method} ${url.pathname}${url.search}`);
-        const parsed = typeof body === "string" && body ? JSON.parse(body) : body;
-        self.requests.push({ method, path: url.pathname, body: parsed || null });
+      // nock 15 hands a full-reply function the fetch Request itself (a function of two
+      // parameters would be taken for the callback style).
+      const handler = async (
+        request: Request,
+      ): Promise<[number, unknown] | [number, unknown, Record<string, string>]> => {
+        const url = new URL(request.url);
+        this.calls.push(`${method} ${url.pathname}${url.search}`);
+        const body = await request.text();
+        const parsed = body ? JSON.parse(body) : null;
+        this.requests.push({ method, path: url.pathname, body: parsed || null });
         if (process.env.FAKE_GITHUB_TRACE) console.log(Date.now() % 100000, method, url.pathname);
-        const hook = self.beforeCall.findIndex(
+        const hook = this.beforeCall.findIndex(
           (h) => h.method === method && h.path.test(url.pathname),
         );
-        if (hook >= 0) self.beforeCall.splice(hook, 1)[0]?.run();
-        const failure = self.failures.find(
+        if (hook >= 0) this.beforeCall.splice(hook, 1)[0]?.run();
+        const failure = this.failures.find(
           (f) => f.method === method && f.path.test(url.pathname) && f.times > 0,
         );
         if (failure) {
@@ -273,7 +294,6 @@ export class FakeGitHub {
               : scope.delete(matches);
       interceptor.reply(handler);
     };
-    const self = this;
     const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     const repoPath = `^${esc(base)}`;
 
@@ -322,6 +342,7 @@ export class FakeGitHub {
           merge_commit_sha: pull.mergeCommitSha,
           mergeable: pull.mergeable,
           mergeable_state: pull.mergeableState,
+          changed_files: pull.changedFiles ?? pull.files.length,
           user: { login: pull.author },
           head: {
             sha: pull.headSha,
@@ -344,11 +365,45 @@ export class FakeGitHub {
       200,
       (this.pulls.get(Number(m[1]))?.reviews ?? []).map((r, i) => ({
         id: i + 1,
-        user: { login: r.user },
+        user: { login: r.user, type: r.type ?? "User" },
         state: r.state,
         submitted_at: r.submitted_at,
+        commit_id: r.commit_id === undefined ? this.pulls.get(Number(m[1]))?.headSha : r.commit_id,
       })),
     ]);
+    route("GET", new RegExp(`${repoPath}/commits/([0-9a-f]{40})$`), (m) => {
+      const sha = m[1] ?? "";
+      const people = this.commitPeople.get(sha) ?? {
+        author: [...this.pulls.values()].find((p) => p.headSha === sha)?.author ?? null,
+        committer: null,
+      };
+      const user = (login: string | null) => (login ? { login, type: "User" } : null);
+      return [
+        200,
+        { sha, author: user(people.author), committer: user(people.committer), files: [] },
+      ];
+    });
+    route("GET", new RegExp(`${repoPath}/rules/branches/(.+)$`), (m) => [
+      200,
+      this.branchRules.get(decodeURIComponent(m[1] ?? "")) ?? [],
+    ]);
+    route("GET", /^\/app$/, () => [200, { id: 1, slug: this.appSlug, name: this.appSlug }]);
+    route("POST", /^\/graphql$/, (_m, body) => {
+      const b = body as { query: string; variables?: { number?: number } };
+      const number = b.variables?.number ?? 0;
+      if (!/reviewDecision/.test(b.query)) return [400, { message: "query not modelled" }];
+      const pull = this.pulls.get(number);
+      return [
+        200,
+        {
+          data: {
+            repository: {
+              pullRequest: pull ? { reviewDecision: pull.reviewDecision ?? null } : null,
+            },
+          },
+        },
+      ];
+    });
     route("GET", new RegExp(`${repoPath}/collaborators/([^/]+)/permission$`), (m) => {
       const role = this.permissions.get(decodeURIComponent(m[1] ?? "")) ?? "read";
       const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;

@@ -34,7 +34,13 @@ export interface FakeTerraform {
   restore(): void;
 }
 
-const SETTINGS = ["K3S_BOT_TERRAFORM", "FAKE_TF_LOG", "FAKE_TF_PLAN_MS", "FAKE_TF_APPLY"];
+const SETTINGS = [
+  "K3S_BOT_TERRAFORM",
+  "K3S_BOT_TERRAFORM_ENV",
+  "FAKE_TF_LOG",
+  "FAKE_TF_PLAN_MS",
+  "FAKE_TF_APPLY",
+];
 
 export function useFakeTerraform(): FakeTerraform {
   const saved = Object.fromEntries(SETTINGS.map((name) => [name, process.env[name]]));
@@ -42,6 +48,9 @@ export function useFakeTerraform(): FakeTerraform {
   const log = join(dir, "terraform.jsonl");
   process.env.K3S_BOT_TERRAFORM = FAKE_TERRAFORM;
   process.env.FAKE_TF_LOG = log;
+  // Terraform gets an allow-list of the bot's environment; the fake's settings are let through
+  // the way an operator adds a variable (child-env.ts).
+  process.env.K3S_BOT_TERRAFORM_ENV = "FAKE_TF_LOG,FAKE_TF_PLAN_MS,FAKE_TF_APPLY";
   const events = (): FakeTerraformEvent[] =>
     existsSync(log)
       ? readFileSync(log, "utf8")

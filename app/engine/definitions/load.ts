@@ -73,10 +73,21 @@ export function loadDefinitionFile(path: string): LoadResult {
   return loadDefinition(text, path);
 }
 
+/** Where a repository keeps its definitions, unless its bot config says otherwise. */
+export const DEFAULT_DEFINITIONS_DIR = "clusters";
+
+export interface LoadOptions {
+  /**
+   * The repository's definitions folder (the bot config's `definitionsPath`): a file directly in
+   * it must define the cluster its file name names. Default `clusters`.
+   */
+  definitionsDir?: string;
+}
+
 /** Parses, validates and resolves one definition; `file` is used in problems and the name check. */
-export function loadDefinition(text: string, file: string): LoadResult {
+export function loadDefinition(text: string, file: string, options: LoadOptions = {}): LoadResult {
   try {
-    return loadUnchecked(text, file);
+    return loadUnchecked(text, file, options.definitionsDir ?? DEFAULT_DEFINITIONS_DIR);
   } catch (error) {
     // A bug of ours, not the user's: still a problem report, never a stack trace in a PR.
     const reason = error instanceof Error ? error.message : String(error);
@@ -100,7 +111,7 @@ function fileProblem(file: string, message: string): DefinitionProblem {
   return { file, line: 1, column: 1, field: "", message, sourceLine: undefined };
 }
 
-function loadUnchecked(text: string, file: string): LoadResult {
+function loadUnchecked(text: string, file: string, definitionsDir: string): LoadResult {
   const fail = (problems: DefinitionProblem[]): LoadResult => ({
     ok: false,
     problems: sortProblems(problems).map((problem) => withSourceLine(problem, text)),
@@ -191,7 +202,10 @@ function loadUnchecked(text: string, file: string): LoadResult {
   // objects, and the schema's message for the same field is dropped (one mistake, one problem).
   const { problems: hostile, paths: hostilePaths } = source.hostileStringProblems();
   const hostileFields = new Set(hostile.map((problem) => problem.field));
-  const problems = [...hostile, ...source.nameProblems(data as Record<string, unknown>)];
+  const problems = [
+    ...hostile,
+    ...source.nameProblems(data as Record<string, unknown>, definitionsDir),
+  ];
   const parsed = ClusterDefinitionSchema.safeParse(data, { error: schemaMessage });
   if (!parsed.success) {
     problems.push(
@@ -818,12 +832,16 @@ class SourceMap {
 
   /**
    * `clusters/dev.yaml` must define `name: dev`: the bot finds a cluster's state by its name, so
-   * a copied file with the old name inside would plan changes to the other cluster.
+   * a copied file with the old name inside would plan changes to the other cluster. The folder is
+   * the repository's (`definitionsPath`): with `infra/clusters`, `infra/clusters/evil.yaml` saying
+   * `name: prod` would otherwise plan prod under the name evil (and evil's settings).
    */
-  nameProblems(data: Record<string, unknown>): DefinitionProblem[] {
-    const fileName = /^(?:\.\/)?clusters\/([^/]+)\.ya?ml$/.exec(
-      this.file.replaceAll("\\", "/"),
-    )?.[1];
+  nameProblems(data: Record<string, unknown>, definitionsDir: string): DefinitionProblem[] {
+    const path = this.file.replaceAll("\\", "/").replace(/^\.\//, "");
+    const dir = definitionsDir.replace(/^\.\//, "").replace(/\/+$/, "");
+    const fileName = path.startsWith(`${dir}/`)
+      ? /^([^/]+)\.ya?ml$/.exec(path.slice(dir.length + 1))?.[1]
+      : undefined;
     const name = data.name;
     // An invalid name gets the schema's message alone; one mistake, one problem.
     const comparable = typeof name === "string" && CLUSTER_NAME_PATTERN.test(name);

@@ -38,7 +38,21 @@ const IN_CLUSTER = "https://kubernetes.default.svc";
 const TEMPLATES = new URL("../../../templates/", import.meta.url);
 
 /** Namespaces no team Application may deploy to. */
-const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "argocd"];
+/**
+ * The root Application's project, created by the bootstrap with Argo CD
+ * (infra/bootstrap/manifests/argo-cd.yaml): Applications and AppProjects in argocd only.
+ */
+export const ROOT_PROJECT = "k3s-bot-root";
+/** The only namespace the team's project deploys to. */
+const WORKLOADS_NAMESPACE = "apps";
+/**
+ * Pod Security admission for the workloads namespace: `baseline` refuses privileged
+ * containers, host namespaces, hostPath volumes and added capabilities beyond the default set.
+ * The admission controller is built into the API server, on by default since Kubernetes 1.23
+ * and GA since 1.25 (kubernetes.io, "Enforce Pod Security Standards by Configuring the Built-in
+ * Admission Controller"), so in every k3s release this bot installs (v1.33 by default).
+ */
+const WORKLOADS_POD_SECURITY = { "pod-security.kubernetes.io/enforce": "baseline" };
 
 /** Jenkins agents per worker at the group's largest size (the default pod requests 0.5 CPU). */
 const AGENTS_PER_WORKER = 2;
@@ -76,7 +90,7 @@ export function renderClusterFiles(
         header: `${header}\nThe root Application (app of apps). The bootstrap installs it with the cluster; this copy\nrecreates it: kubectl apply -f ${dir}/argocd/root.yaml`,
         cluster: name,
         name: "root",
-        project: "default",
+        project: ROOT_PROJECT,
         repoUrl: repo.url,
         path: appsPath(name),
         namespace: "argocd",
@@ -88,28 +102,37 @@ export function renderClusterFiles(
         ],
       }),
     });
-    const destinations = [
-      { server: IN_CLUSTER, namespace: "*" },
-      ...SYSTEM_NAMESPACES.map((ns) => ({ server: IN_CLUSTER, namespace: `!${ns}` })),
-    ];
-    files.push({
-      path: `${appsPath(name)}/project.yaml`,
-      content: render("argocd/project.yaml", header, (doc) => {
-        set(doc, ["metadata", "name"], project);
-        set(doc, ["metadata", "labels", "k3s-bot.io/cluster"], name);
-        set(doc, ["spec", "description"], `Applications of k3s cluster ${name}, from ${repo.url}`);
-        set(doc, ["spec", "sourceRepos"], doc.createNode([repo.url]));
-        set(doc, ["spec", "destinations"], doc.createNode(destinations));
-      }),
-    });
+    // The team's project: the workloads namespace only (not jenkins, not the system ones).
+    files.push(
+      appProject(
+        header,
+        name,
+        project,
+        repo.url,
+        `Applications of k3s cluster ${name}, from ${repo.url}`,
+        WORKLOADS_NAMESPACE,
+      ),
+    );
     if (config.addons.jenkins) {
+      files.push(
+        appProject(
+          header,
+          name,
+          `${project}-jenkins`,
+          repo.url,
+          `The Jenkins configuration (JCasC ConfigMaps) of k3s cluster ${name}`,
+          "jenkins",
+          [{ group: "", kind: "ConfigMap" }],
+          "jenkins-project.yaml",
+        ),
+      );
       files.push({
         path: `${appsPath(name)}/jenkins-config.yaml`,
         content: application({
           header: `${header}\nSyncs the Jenkins configuration (JCasC ConfigMaps) of ${dir}/jenkins/.`,
           cluster: name,
           name: `${name}-jenkins-config`,
-          project,
+          project: `${project}-jenkins`,
           repoUrl: repo.url,
           path: `${dir}/jenkins`,
           namespace: "jenkins",
@@ -125,6 +148,7 @@ export function renderClusterFiles(
         cluster: name,
         name: `${name}-apps`,
         project,
+        namespaceLabels: WORKLOADS_POD_SECURITY,
         repoUrl: repo.url,
         path: `${dir}/apps`,
         namespace: "apps",
@@ -215,6 +239,8 @@ interface ApplicationFields {
   namespace: string;
   recurse: boolean;
   info: Array<[string, string]>;
+  /** Labels of the namespace Argo CD creates (syncPolicy.managedNamespaceMetadata). */
+  namespaceLabels?: Record<string, string>;
 }
 
 function application(app: ApplicationFields): string {
@@ -226,9 +252,38 @@ function application(app: ApplicationFields): string {
     set(doc, ["spec", "source", "path"], app.path);
     set(doc, ["spec", "source", "directory", "recurse"], app.recurse);
     set(doc, ["spec", "destination", "namespace"], app.namespace);
+    if (app.namespaceLabels)
+      doc.setIn(
+        ["spec", "syncPolicy", "managedNamespaceMetadata"],
+        doc.createNode({ labels: app.namespaceLabels }),
+      );
     const info = doc.getIn(["spec", "info"]) as { items: unknown[] };
     for (const [name, value] of app.info) info.items.push(doc.createNode({ name, value }));
   });
+}
+
+/** An AppProject: this repository, one namespace of this cluster, optionally only some kinds. */
+function appProject(
+  header: string,
+  cluster: string,
+  name: string,
+  repoUrl: string,
+  description: string,
+  namespace: string,
+  kinds?: Array<{ group: string; kind: string }>,
+  file = "project.yaml",
+): RenderedFile {
+  return {
+    path: `${appsPath(cluster)}/${file}`,
+    content: render("argocd/project.yaml", header, (doc) => {
+      set(doc, ["metadata", "name"], name);
+      set(doc, ["metadata", "labels", "k3s-bot.io/cluster"], cluster);
+      set(doc, ["spec", "description"], description);
+      set(doc, ["spec", "sourceRepos"], doc.createNode([repoUrl]));
+      set(doc, ["spec", "destinations"], doc.createNode([{ server: IN_CLUSTER, namespace }]));
+      if (kinds) doc.setIn(["spec", "namespaceResourceWhitelist"], doc.createNode(kinds));
+    }),
+  };
 }
 
 function render(template: string, header: string | null, fill: (doc: Document) => void): string {
@@ -265,8 +320,9 @@ function appsReadme(cluster: string): string {
     "Put Kubernetes manifests (`.yaml`, `.yml`, `.json`) in this folder or its subfolders. The",
     `Argo CD Application \`${cluster}-apps\` (project \`k3s-${cluster}\`) syncs them to the cluster once`,
     "they are on the default branch: it prunes what you delete and reverts changes made by hand.",
-    "Resources without a namespace land in `apps`; the system namespaces",
-    `(${SYSTEM_NAMESPACES.map((n) => `\`${n}\``).join(", ")}) are refused.`,
+    `Resources without a namespace land in \`${WORKLOADS_NAMESPACE}\`, the only namespace the project`,
+    "allows; it enforces the Pod Security `baseline` standard (no privileged pods, host",
+    "namespaces or hostPath volumes).",
     "",
   ].join("\n");
 }

@@ -7,6 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import { dirname } from "node:path";
 import { $ } from "zx";
 import { redactSecrets } from "../redact";
+import { terraformChildEnv } from "./child-env";
 import { type TerraformEnvironment, terraformEnvironment } from "./cli-config";
 
 /** Colour codes, in case a wrapper forces colour despite -no-color. */
@@ -91,7 +92,12 @@ export class TerraformRunner {
 
   async run(args: string[], allowedExitCodes: number[] = [0]): Promise<RunResult> {
     const started = Date.now();
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.environment.env, ...this.options.env };
+    // Only what Terraform needs of ours (child-env.ts): never the App's key or webhook secret.
+    const env: NodeJS.ProcessEnv = {
+      ...terraformChildEnv(),
+      ...this.environment.env,
+      ...this.options.env,
+    };
     const process_ = $({
       cwd: this.workDir,
       env,

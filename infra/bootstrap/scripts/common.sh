@@ -193,7 +193,10 @@ install_k3s() {
       die "k3s installer checksum mismatch"
   fi
   log "installing k3s ${K3S_BOT_K3S_VERSION}: ${exec_line}"
-  # SELinux: Amazon Linux 2023 runs permissive and rpm.rancher.io has no k3s-selinux build for it.
+  # SELinux: the stack's image is Ubuntu 24.04, which confines with AppArmor and has no SELinux.
+  # install.sh's setup_selinux returns at once when INSTALL_K3S_SKIP_SELINUX_RPM=true (so
+  # INSTALL_K3S_SELINUX_WARN changes nothing), and its RPM step only acts on RPM-based systems;
+  # skipping is explicit so an image that ships /usr/share/selinux never reaches for an RPM repo.
   INSTALL_K3S_VERSION="$K3S_BOT_K3S_VERSION" INSTALL_K3S_EXEC="$exec_line" \
     INSTALL_K3S_SKIP_SELINUX_RPM=true INSTALL_K3S_SELINUX_WARN=true \
     sh "$installer" || die "k3s installer failed"

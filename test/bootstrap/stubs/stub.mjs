@@ -9,7 +9,14 @@
 //                    put-secret-value
 //   STUB_TERMINATING instance ids in Terminating:Wait; STUB_NODES "name providerID" lines
 //   STUB_DRAIN_EXIT  exit code of kubectl drain (e.g. 1 for a drain that timed out)
+//   STUB_CA_BUNDLE   "down": the RDS trust store does not answer
+//   STUB_CP_INSTANCES file of "launch-time instance-id" lines: the live control-plane instances
+//   STUB_CP_DIES     "<instance-id> <n>": listed n times, then gone (a server that died)
+// Starting k3s (the installer on a server, `systemctl restart k3s.service`) runs the
+// ExecStartPre lines of the k3s.service drop-ins under $K3S_BOT_ROOT as systemd would, then
+// records what k3s would start with in <node dir>/k3s-starts.jsonl.
 // Usage: node stub.mjs <command> [argv...]
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,6 +26,7 @@ const env = process.env;
 fs.appendFileSync(env.STUB_LOG, `${JSON.stringify({ cmd, argv, env })}\n`);
 
 const IMDS_TOKEN = "imds-session-token";
+const RDS_CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIfakeRdsRootCa\n-----END CERTIFICATE-----";
 
 function option(name, args = argv) {
   const i = args.indexOf(name);
@@ -60,6 +68,14 @@ function curl() {
   }
   if (url && /^https:\/\/raw\.githubusercontent\.com\/k3s-io\/k3s\/[^/]+\/install\.sh$/.test(url)) {
     fs.writeFileSync(option("-o"), `#!/bin/sh\nexec k3s-install "$@"\n`);
+    return;
+  }
+  if (
+    url &&
+    /^https:\/\/truststore\.pki\.rds\.amazonaws\.com\/[a-z0-9-]+\/[a-z0-9-]+-bundle\.pem$/.test(url)
+  ) {
+    if (env.STUB_CA_BUNDLE === "down") fail(7, "curl: (7) Failed to connect");
+    fs.writeFileSync(option("-o"), `${RDS_CA_PEM}\n`);
     return;
   }
   if (url?.endsWith(":6443/ping")) {
@@ -153,7 +169,28 @@ function aws() {
     );
     return;
   }
+  if (service === "ec2" && op === "describe-instances") {
+    // The live control-plane instances, "launch-time instance-id" per line, as --output text.
+    const file = env.STUB_CP_INSTANCES;
+    let rows = file && fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    // STUB_CP_DIES "<instance-id> <n>": that instance is listed n times, then it is gone.
+    const [dying, times] = (env.STUB_CP_DIES ?? "").split(" ");
+    if (dying) {
+      const counter = `${file}.listed`;
+      const listed = fs.existsSync(counter) ? Number(fs.readFileSync(counter, "utf8")) : 0;
+      fs.writeFileSync(counter, String(listed + 1));
+      if (listed >= Number(times)) {
+        rows = rows
+          .split("\n")
+          .filter((row) => !row.endsWith(` ${dying}`))
+          .join("\n");
+      }
+    }
+    process.stdout.write(rows.replaceAll(" ", "\t"));
+    return;
+  }
   if (service === "autoscaling" && op === "complete-lifecycle-action") return;
+  if (service === "autoscaling" && op === "set-instance-health") return;
   fail(2, `aws stub: unsupported call ${args.join(" ")}`);
 }
 
@@ -187,6 +224,9 @@ function kubectl() {
 function k3sInstall() {
   const root = env.K3S_BOT_ROOT;
   if (!env.INSTALL_K3S_EXEC?.startsWith("server")) return;
+  startK3s();
+  // A running server answers /ping through the NLB.
+  fs.writeFileSync(env.STUB_API_STATE, "0");
   const config = fs.readFileSync(path.join(root, "etc/rancher/k3s/config.yaml"), "utf8");
   const token = /^token: "(.*)"$/m.exec(config)?.[1];
   fs.writeFileSync(
@@ -197,6 +237,37 @@ function k3sInstall() {
   fs.mkdirSync(serverDir, { recursive: true });
   if (!token?.startsWith("K10"))
     fs.writeFileSync(path.join(serverDir, "token"), `K10cafe::server:${token}\n`);
+}
+
+// systemd starting k3s.service: its drop-ins' ExecStartPre lines first (a failing one without
+// "-" fails the start), then k3s reads its config file.
+function startK3s() {
+  const root = env.K3S_BOT_ROOT;
+  const dropIns = path.join(root, "etc/systemd/system/k3s.service.d");
+  const pre = fs.existsSync(dropIns)
+    ? fs
+        .readdirSync(dropIns)
+        .sort()
+        .flatMap((file) => fs.readFileSync(path.join(dropIns, file), "utf8").split("\n"))
+        .filter((line) => line.startsWith("ExecStartPre="))
+        .map((line) => line.slice("ExecStartPre=".length))
+    : [];
+  const starts = path.join(root, "..", "k3s-starts.jsonl");
+  for (const line of pre) {
+    const optional = line.startsWith("-");
+    const [exe, ...args] = (optional ? line.slice(1) : line).split(" ");
+    const run = spawnSync(path.join(root, exe), args, { env, stdio: ["ignore", 2, 2] });
+    if (run.status !== 0 && !optional) {
+      fs.appendFileSync(starts, `${JSON.stringify({ started: false })}\n`);
+      fail(1, `k3s.service: ExecStartPre ${exe} failed`);
+    }
+  }
+  const config = fs.readFileSync(path.join(root, "etc/rancher/k3s/config.yaml"), "utf8");
+  fs.appendFileSync(starts, `${JSON.stringify({ started: true, config })}\n`);
+}
+
+function systemctl() {
+  if (argv[0] === "restart" && argv[1] === "k3s.service") startK3s();
 }
 
 // `snap install aws-cli --classic` puts the CLI where snaps live ($K3S_BOT_ROOT/snap/bin here).
@@ -212,7 +283,7 @@ function snap() {
   fs.chmodSync(path.join(bin, "aws"), 0o755);
 }
 
-const handlers = { curl, aws, kubectl, snap, systemctl: () => {}, "k3s-install": k3sInstall };
+const handlers = { curl, aws, kubectl, snap, systemctl, "k3s-install": k3sInstall };
 const handler = handlers[cmd];
 if (!handler) fail(2, `no stub for ${cmd}`);
 handler();

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  type ApplyContext,
-  applyRefusals,
-  approvalState,
-  mergeBlocker,
-} from "../../../app/bot/authorize";
+import { type ApprovalFacts, approvalState } from "../../../app/bot/approvals";
+import { type ApplyContext, applyRefusals, mergeBlocker } from "../../../app/bot/authorize";
 import { BotConfigSchema } from "../../../app/bot/config";
-import type { PullRequestInfo, Review } from "../../../app/bot/github";
+import type { Permission, PullRequestInfo, Review } from "../../../app/bot/github";
 
 const pr: PullRequestInfo = {
   number: 7,
@@ -22,11 +18,28 @@ const pr: PullRequestInfo = {
   mergeableState: "clean",
   fromFork: false,
 };
-const review = (user: string, state: string, minute: number): Review => ({
+const review = (
+  user: string,
+  state: string,
+  minute: number,
+  more: Partial<Review> = {},
+): Review => ({
   user,
   state,
   submittedAt: `2026-11-25T12:${String(minute).padStart(2, "0")}:00Z`,
+  commitId: pr.headSha,
+  userType: "User",
+  ...more,
 });
+const writers = new Map<string, Permission>(
+  ["alice", "bob", "carol", "dave"].map((u) => [u, "write"]),
+);
+const facts: ApprovalFacts = {
+  author: "alice",
+  headSha: pr.headSha,
+  pushers: [],
+  permissions: writers,
+};
 
 describe("approvalState", () => {
   it.each<[string, Review[], boolean]>([
@@ -64,7 +77,41 @@ describe("approvalState", () => {
       false,
     ],
   ])("%s", (_name, reviews, approved) => {
-    expect(approvalState(reviews, "alice").approved).toBe(approved);
+    expect(approvalState(reviews, facts).approved).toBe(approved);
+  });
+
+  it.each<[string, Review[], Partial<ApprovalFacts>, RegExp]>([
+    [
+      "an approval of an earlier commit",
+      [review("bob", "APPROVED", 1, { commitId: "b".repeat(40) })],
+      {},
+      /@bob approved `bbbbbbb`, not the head `aaaaaaa`/,
+    ],
+    ["a reviewer without write access", [review("mallory", "APPROVED", 1)], {}, /no write access/],
+    [
+      "a bot",
+      [review("github-actions[bot]", "APPROVED", 1, { userType: "Bot" })],
+      { permissions: new Map([["github-actions[bot]", "write"]]) },
+      /is a bot/,
+    ],
+    [
+      "the last pusher of someone else's PR",
+      [review("bob", "APPROVED", 1)],
+      { pushers: ["bob"] },
+      /@bob made the head commit/,
+    ],
+  ])("does not count %s", (_name, reviews, overrides, reason) => {
+    const state = approvalState(reviews, { ...facts, ...overrides });
+    expect(state.approved).toBe(false);
+    expect(state.ignored.join("; ")).toMatch(reason);
+  });
+
+  it("a change request by someone without write access does not block", () => {
+    const state = approvalState(
+      [review("bob", "APPROVED", 1), review("mallory", "CHANGES_REQUESTED", 2)],
+      facts,
+    );
+    expect(state.approved).toBe(true);
   });
 });
 
@@ -72,7 +119,13 @@ describe("mergeBlocker", () => {
   const botPending = { name: "k3s plan · dev", status: "in_progress", conclusion: null };
   const ciFailed = { name: "ci / test", status: "completed", conclusion: "failure" };
   it.each<
-    [string, Partial<PullRequestInfo>, Array<typeof botPending | typeof ciFailed>, RegExp | null]
+    [
+      string,
+      Partial<PullRequestInfo>,
+      Array<typeof botPending | typeof ciFailed>,
+      RegExp | null,
+      ("APPROVED" | "REVIEW_REQUIRED" | "CHANGES_REQUESTED" | null)?,
+    ]
   >([
     ["clean", {}, [], null],
     ["conflicts", { mergeable: false, mergeableState: "dirty" }, [], /merge conflicts/],
@@ -85,8 +138,22 @@ describe("mergeBlocker", () => {
       [botPending, ciFailed],
       /`ci \/ test`/,
     ],
-  ])("%s", (_name, overrides, runs, expected) => {
-    const blocker = mergeBlocker({ ...pr, ...overrides }, runs);
+    [
+      "blocked by required reviews (CODEOWNERS, approval count)",
+      { mergeableState: "blocked" },
+      [botPending],
+      /requires reviews/,
+      "REVIEW_REQUIRED",
+    ],
+    [
+      "blocked with the reviews approved: the bot's own required check",
+      { mergeableState: "blocked" },
+      [botPending],
+      null,
+      "APPROVED",
+    ],
+  ])("%s", (_name, overrides, runs, expected, decision = null) => {
+    const blocker = mergeBlocker({ ...pr, ...overrides }, runs, decision);
     if (expected === null) expect(blocker).toBeNull();
     else expect(blocker).toMatch(expected);
   });
@@ -99,6 +166,8 @@ describe("applyRefusals", () => {
     permission: "write",
     pr,
     reviews: [review("carol", "APPROVED", 1)],
+    reviewerPermissions: writers,
+    pushers: [],
     checkRuns: [],
     config,
   };

@@ -958,6 +958,30 @@ describe("formatProblems", () => {
     );
   });
 
+  it("refuses workers.min: 0 at its line, with the reason (the add-ons need a worker)", () => {
+    const problems = problemsOf(
+      minimal(`
+        workers:
+          min: 0
+      `),
+    );
+    expect(formatProblems(problems).split("\n")[0]).toMatch(
+      /^clusters\/dev\.yaml:7:8 workers\.min: must be at least 1: the add-ons .* helm-install Jobs that cannot run on the tainted servers.*; found 0$/,
+    );
+  });
+
+  it("refuses a k3s release whose Kubernetes minor has no pinned cloud-controller-manager", () => {
+    const problems = problemsOf(
+      minimal(`
+        k3s:
+          version: v1.36.1+k3s1
+      `),
+    );
+    expect(formatProblems(problems).split("\n")[0]).toMatch(
+      /^clusters\/dev\.yaml:7:12 k3s\.version: Kubernetes 1\.36 has no pinned AWS cloud-controller-manager image, .* version skew policy; use a k3s release of 1\.31, 1\.32, 1\.33, 1\.34, 1\.35; found v1\.36\.1\+k3s1$/,
+    );
+  });
+
   it("shows the line a syntax error points at, with a caret under the column", () => {
     const problems = problemsOf("name: dev\nworkers:\n  max: 3\n    spot: true\n");
     expect(formatProblems(problems)).toBe(
@@ -1013,6 +1037,21 @@ describe("the name check", () => {
       expect(loadDefinition(MINIMAL.replace("name: dev", "name: prod"), file).ok).toBe(true);
     },
   );
+});
+
+describe("the name check in a repository's own definitions folder", () => {
+  const prod = MINIMAL.replace("name: dev", "name: prod");
+  it("applies to infra/clusters/dev.yaml when the folder is infra/clusters", () => {
+    const loaded = loadDefinition(prod, "infra/clusters/dev.yaml", {
+      definitionsDir: "infra/clusters",
+    });
+    expect(loaded.ok ? [] : loaded.problems.map((problem) => problem.field)).toEqual(["name"]);
+  });
+
+  it("does not apply to files outside it, nor in a folder below it", () => {
+    for (const file of ["clusters/dev.yaml", "infra/clusters/sub/dev.yaml"])
+      expect(loadDefinition(prod, file, { definitionsDir: "infra/clusters" }).ok).toBe(true);
+  });
 });
 
 describe("loadDefinitionFile", () => {

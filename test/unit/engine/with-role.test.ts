@@ -13,9 +13,9 @@ describe("withRole", () => {
     expect(dev.aws.roleArn).toBeUndefined(); // the loaded config is not mutated
   });
 
-  it("keeps the definition's own role, reviewed with the cluster", () => {
+  it("puts the repository config's role (default branch) over the definition's own", () => {
     const own = { ...dev, aws: { ...dev.aws, roleArn: "arn:aws:iam::111111111111:role/own" } };
-    expect(withRole(own, role).aws.roleArn).toBe("arn:aws:iam::111111111111:role/own");
+    expect(withRole(own, role).aws.roleArn).toBe(role);
   });
 
   it("changes nothing without a role", () => {

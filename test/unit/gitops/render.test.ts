@@ -15,7 +15,12 @@ import { parse, parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { runCli } from "../../../app/cli/main";
 import { loadDefinition, loadDefinitionFile } from "../../../app/engine/definitions/load";
-import { appsPath, renderClusterFiles, UNKNOWN_OUTPUT } from "../../../app/engine/gitops/render";
+import {
+  appsPath,
+  ROOT_PROJECT,
+  renderClusterFiles,
+  UNKNOWN_OUTPUT,
+} from "../../../app/engine/gitops/render";
 import type { ClusterConfig } from "../../../infra/definition/config";
 
 const REPO_URL = "https://github.com/acme/platform.git";
@@ -90,6 +95,9 @@ const ApplicationSchema = z.strictObject({
     }),
     destination: z.strictObject({ server: z.literal(IN_CLUSTER), namespace: k8sName }),
     syncPolicy: z.strictObject({
+      managedNamespaceMetadata: z
+        .strictObject({ labels: z.record(z.string(), z.string()) })
+        .optional(),
       automated: z.strictObject({ prune: z.literal(true), selfHeal: z.literal(true) }),
       syncOptions: z.array(z.string().regex(/^[A-Za-z]+=(true|false)$/)),
       retry: z.strictObject({
@@ -117,6 +125,9 @@ const AppProjectSchema = z.strictObject({
       .array(z.strictObject({ server: z.literal(IN_CLUSTER), namespace: z.string().min(1) }))
       .min(1),
     clusterResourceWhitelist: z.array(z.strictObject({ group: z.string(), kind: z.string() })),
+    namespaceResourceWhitelist: z
+      .array(z.strictObject({ group: z.string(), kind: z.string() }))
+      .optional(),
   }),
 });
 
@@ -260,6 +271,7 @@ describe.each(["dev", "ha"])("rendered files of examples/clusters/%s.yaml", (nam
     }
     expect(kinds.sort()).toEqual([
       "AppProject",
+      "AppProject",
       "Application",
       "Application",
       "Application",
@@ -274,20 +286,32 @@ describe.each(["dev", "ha"])("rendered files of examples/clusters/%s.yaml", (nam
     const spec = (n: string) => byName.get(n)?.spec as z.infer<typeof ApplicationSchema>["spec"];
     expect(spec("root").source.path).toBe(`clusters/${name}/argocd/apps`);
     expect(spec("root").source.path).toBe(appsPath(name));
-    expect(spec("root").project).toBe("default");
-    const project = byName.get(`k3s-${name}`)?.spec as z.infer<typeof AppProjectSchema>["spec"];
-    expect(project.sourceRepos).toEqual([REPO_URL]);
-    expect(project.destinations.map((d) => d.namespace)).toContain("!kube-system");
+    // Not `default` (any source, any destination): the bootstrap's root project.
+    expect(spec("root").project).toBe(ROOT_PROJECT);
+    const projectOf = (n: string) =>
+      byName.get(n)?.spec as z.infer<typeof AppProjectSchema>["spec"];
+    const team = projectOf(`k3s-${name}`);
+    expect(team.sourceRepos).toEqual([REPO_URL]);
+    // The team deploys to apps only: not jenkins, not a system namespace.
+    expect(team.destinations).toEqual([{ server: IN_CLUSTER, namespace: "apps" }]);
+    expect(spec(`${name}-apps`).project).toBe(`k3s-${name}`);
+    expect(spec(`${name}-apps`).syncPolicy.managedNamespaceMetadata?.labels).toEqual({
+      "pod-security.kubernetes.io/enforce": "baseline",
+    });
+    const jenkins = projectOf(`k3s-${name}-jenkins`);
+    expect(jenkins.destinations).toEqual([{ server: IN_CLUSTER, namespace: "jenkins" }]);
+    expect(jenkins.namespaceResourceWhitelist).toEqual([{ group: "", kind: "ConfigMap" }]);
+    expect(spec(`${name}-jenkins-config`).project).toBe(`k3s-${name}-jenkins`);
     for (const child of [`${name}-jenkins-config`, `${name}-apps`]) {
-      expect(spec(child).project).toBe(`k3s-${name}`);
       expect(spec(child).source.repoURL).toBe(REPO_URL);
       // Argo CD fails an Application whose path does not exist: each has a file there.
       expect(files.some((f) => f.path.startsWith(`${spec(child).source.path}/`))).toBe(true);
     }
-    // The root's own folder holds exactly the children and the project.
+    // The root's own folder holds exactly the children and their projects.
     const inApps = files.filter((f) => dirname(f.path) === appsPath(name)).map((f) => f.path);
     expect(inApps.map((p) => p.split("/").pop())).toEqual([
       "jenkins-config.yaml",
+      "jenkins-project.yaml",
       "project.yaml",
       "workloads.yaml",
     ]);
@@ -320,17 +344,72 @@ describe("rendering against the bootstrap", () => {
   });
 
   it("puts the root Application where the bootstrap's Argo CD installs its own", () => {
-    const helmChart = readFileSync("infra/bootstrap/manifests/argo-cd.yaml", "utf8");
-    const bootstrapped = (
+    // The bootstrap installs it as applications.<name> of argo-helm's argocd-apps chart.
+    const helmChart = readFileSync("infra/bootstrap/manifests/argocd-root.yaml", "utf8");
+    const applications = (
       parse((parse(helmChart) as { spec: { valuesContent: string } }).spec.valuesContent) as {
-        extraObjects: Array<{ metadata: { name: string; namespace: string } }>;
+        applications: Record<string, { namespace: string; project: string }>;
       }
-    ).extraObjects[0];
+    ).applications;
+    const [name, bootstrapped] = Object.entries(applications)[0] ?? [];
     const root = manifests(files).find(
       (m) => (m.object.metadata as { name: string }).name === "root",
-    )?.object as { metadata: { name: string; namespace: string } };
-    expect(root.metadata.name).toBe(bootstrapped?.metadata.name);
-    expect(root.metadata.namespace).toBe(bootstrapped?.metadata.namespace);
+    )?.object as { metadata: { name: string; namespace: string }; spec: { project: string } };
+    expect(root.metadata.name).toBe(name);
+    expect(root.metadata.namespace).toBe(bootstrapped?.namespace);
+    expect(root.spec.project).toBe(bootstrapped?.project);
+  });
+
+  it("gives the root Application the bootstrap's own project: Applications and AppProjects in argocd only", () => {
+    // The root Application and its project are one release of their own (argocd-apps:
+    // applications.<name> and projects.<name> become an Application and an AppProject).
+    const values = parse(
+      (
+        parse(readFileSync("infra/bootstrap/manifests/argocd-root.yaml", "utf8")) as {
+          spec: { valuesContent: string };
+        }
+      ).spec.valuesContent,
+    ) as {
+      applications: Record<string, { project: string }>;
+      projects: Record<string, Record<string, unknown>>;
+    };
+    const rootApp = { spec: values.applications.root ?? { project: "" } };
+    const projectValues = values.projects[ROOT_PROJECT] ?? {};
+    const { namespace, ...projectSpec } = projectValues;
+    const project = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "AppProject",
+      metadata: { name: ROOT_PROJECT, namespace },
+      spec: projectSpec as Record<string, unknown>,
+    };
+    expect(rootApp?.spec.project).toBe(ROOT_PROJECT);
+    expect(project?.kind).toBe("AppProject");
+    expect(project?.metadata.name).toBe(ROOT_PROJECT);
+    expect(
+      AppProjectSchema.safeParse({
+        ...project,
+        // The chart leaves an empty whitelist out; the schema wants the field: same meaning.
+        spec: {
+          ...project?.spec,
+          sourceRepos: [REPO_URL],
+          clusterResourceWhitelist: project?.spec.clusterResourceWhitelist ?? [],
+        },
+      }).success,
+    ).toBe(true);
+    expect(project?.spec.destinations).toEqual([{ server: IN_CLUSTER, namespace: "argocd" }]);
+    // No clusterResourceWhitelist: the chart leaves the field out, and an AppProject without it
+    // allows no cluster-scoped kind (argoproj/argo-cd, pkg/apis/application/v1alpha1/
+    // app_project_types.go, IsGroupKindPermitted: an empty cluster whitelist permits nothing;
+    // read in the v2 line's stored copy, 2026-11-29).
+    expect(project?.spec.clusterResourceWhitelist).toBeUndefined();
+    expect(project?.spec.namespaceResourceWhitelist).toEqual([
+      { group: "argoproj.io", kind: "Application" },
+      { group: "argoproj.io", kind: "AppProject" },
+    ]);
+    const rendered = manifests(files).find(
+      (m) => (m.object.metadata as { name: string }).name === "root",
+    )?.object as { spec: { project: string } };
+    expect(rendered.spec.project).toBe(ROOT_PROJECT);
   });
 });
 

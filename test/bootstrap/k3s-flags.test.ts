@@ -1,0 +1,96 @@
+/**
+ * Every k3s flag the bootstrap passes, and every key it writes to /etc/rancher/k3s/config.yaml,
+ * exists for that k3s command (infra/facts/k3s-flags.json, from k3s' pkg/cli/cmds/*.go). Taken
+ * from real runs of the user data against the fake world, so a flag added on any path (first
+ * server, joining etcd server, worker) is checked.
+ */
+import { readFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  ARN,
+  type Call,
+  DB_PASSWORD,
+  deliveredUserData,
+  type FakeNode,
+  FakeWorld,
+  haParams,
+} from "./world";
+
+const k3sFlags = JSON.parse(
+  readFileSync(new URL("../../infra/facts/k3s-flags.json", import.meta.url), "utf8"),
+) as { server: string[]; agent: string[] };
+
+let world: FakeWorld;
+beforeEach(() => {
+  world = new FakeWorld();
+  world.createSecret(ARN.join);
+  world.createSecret(ARN.agent);
+  world.createSecret(ARN.kubeconfig);
+});
+afterEach(() => world.cleanup());
+
+/** The command (server/agent) and the long flag names of INSTALL_K3S_EXEC. */
+function execOf(calls: Call[]): { command: string; flags: string[] } {
+  const install = calls.find((c) => c.cmd === "k3s-install");
+  const words = String(install?.env.INSTALL_K3S_EXEC ?? "").split(/\s+/);
+  const flags = words.filter((w) => w.startsWith("--")).map((w) => w.slice(2).split("=")[0] ?? "");
+  return { command: words[0] ?? "", flags };
+}
+
+/** Flags and config keys the known set lacks, as "<command> --flag" / "<command> config key". */
+function unknown(command: string, flags: string[], configKeys: string[]): string[] {
+  const known = command === "server" ? k3sFlags.server : command === "agent" ? k3sFlags.agent : [];
+  return [
+    ...flags.filter((f) => !known.includes(f)).map((f) => `${command} --${f}`),
+    ...configKeys.filter((k) => !known.includes(k)).map((k) => `${command} config ${k}`),
+  ];
+}
+
+async function boot(
+  role: "server" | "agent",
+  params = haParams(),
+  prepare: (node: FakeNode) => Record<string, string> = () => ({}),
+) {
+  const node = world.node();
+  const result = await world.run(node, deliveredUserData(role, params), prepare(node));
+  expect(result.code, result.stderr).toBe(0);
+  const { command, flags } = execOf(result.calls);
+  const config = parse(world.read(node, "etc/rancher/k3s/config.yaml")) as Record<string, unknown>;
+  return { command, flags, configKeys: Object.keys(config) };
+}
+
+describe("k3s flags and config keys", () => {
+  it("exist in k3s for every bootstrap path", async () => {
+    world.createSecret(ARN.db, JSON.stringify({ username: "k3sadmin", password: DB_PASSWORD }));
+    const etcd = haParams({ datastore: { engine: "etcd" } });
+    const runs = [
+      // The first: no API yet and the oldest control-plane instance, so --cluster-init.
+      await boot("server", etcd, (node) => {
+        world.setApi("down");
+        return { STUB_CP_INSTANCES: world.controlPlane([node]) };
+      }),
+      // The API answers now: joins with --server.
+      await boot("server", etcd, () => {
+        world.setApi(0);
+        return {};
+      }),
+      await boot("server"), // PostgreSQL datastore: datastore-endpoint
+      await boot("agent"),
+    ];
+    expect(runs.map((r) => r.command)).toEqual(["server", "server", "server", "agent"]);
+    const used = new Set(runs.flatMap((r) => [...r.flags, ...r.configKeys]));
+    // The paths above do reach the flags that differ between them.
+    for (const flag of ["cluster-init", "server", "node-taint", "datastore-endpoint"]) {
+      expect(used.has(flag), flag).toBe(true);
+    }
+    expect(runs.flatMap((r) => unknown(r.command, r.flags, r.configKeys))).toEqual([]);
+  });
+
+  it("the check names a flag k3s does not have", () => {
+    expect(unknown("agent", ["node-name", "node-taints"], ["token", "agent-token"])).toEqual([
+      "agent --node-taints",
+      "agent config agent-token",
+    ]);
+  });
+});
