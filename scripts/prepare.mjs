@@ -14,6 +14,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeMissing, missingPrerequisites } from "./prerequisites.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const REQUIRED_MAJOR = 24;
@@ -57,6 +58,13 @@ function run(command, args, { quietEngineWarnings = false } = {}) {
       `\`${command} ${args.join(" ")}\` failed${result.error ? ` (${result.error.message})` : ""}; fix that and run the command again`,
     );
   }
+}
+
+// Before installing anything: a missing tool is named with how to get it, not found half-way.
+const missing = missingPrerequisites();
+if (missing.length > 0) {
+  process.stderr.write(`prepare: ${describeMissing(missing)}\n`);
+  process.exit(1);
 }
 
 // npm ci writes node_modules/.package-lock.json; older than the lock file means stale.

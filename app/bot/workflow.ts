@@ -597,7 +597,7 @@ export class PullRequestWorkflow {
         const ok = await finish(
           true,
           "Applied",
-          text.applied(target.cluster, outcome.metadata, outcome.outputs),
+          text.applied(target.cluster, outcome.metadata, outcome.outputs, outcome.durationMs),
         );
         if (this.afterApply) {
           // The apply stands whatever happens here; a failed hand-off is reported, not hidden.
