@@ -1,7 +1,8 @@
 // Runs before `npm test` and `npm run demo` (npm's pretest/predemo), so that the README's two
 // quick-start commands work on a fresh clone: installs the npm dependencies when
 // node_modules is missing or older than package-lock.json, then the pinned local tools (the
-// moto AWS emulator and shellcheck, scripts/setup-moto.sh; a no-op when already installed).
+// moto AWS emulator and shellcheck, scripts/setup-moto.sh; checkov, scripts/setup-checkov.sh;
+// each a no-op when already installed).
 // Node built-ins only, and no syntax newer than Node 18: it runs before any dependency exists,
 // on whatever Node the machine has.
 //
@@ -81,3 +82,5 @@ if (machineMajor < REQUIRED_MAJOR && !existsSync(join(root, "node_modules", ".bi
   );
 }
 run("bash", [join("scripts", "setup-moto.sh")]);
+// checkov only for the tests (`prepare.mjs test`): the demo does not need it.
+if (process.argv.includes("test")) run("bash", [join("scripts", "setup-checkov.sh")]);
