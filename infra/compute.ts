@@ -1,5 +1,5 @@
 /**
- * The nodes (DESIGN §3, compute): IAM roles and instance profiles, the cluster's secrets,
+ * The nodes (docs/architecture.md, "infra/"): IAM roles and instance profiles, the cluster's secrets,
  * launch templates, the fixed-size control-plane group and the scaling worker group.
  *
  * Nodes have no SSH key and no port 22: operators use SSM Session Manager. Their AMI is the

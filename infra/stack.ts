@@ -1,5 +1,5 @@
 /**
- * One k3s cluster on AWS as a Terraform stack (DESIGN §3). It reads only the resolved
+ * One k3s cluster on AWS as a Terraform stack (docs/architecture.md, "infra/"). It reads only the resolved
  * `ClusterConfig` and makes no AWS call at synth or plan time: no data sources, zones from the
  * config, the AMI resolved by EC2 at launch, and ARNs taken from resource attributes.
  *

@@ -317,8 +317,11 @@ export class RepoGitHub {
     }));
   }
 
-  // Git data API: one atomic commit of several files (GITHUB.md). Branch names are given
-  // without "refs/heads/".
+  // Git data API: one atomic commit of several files (getRef, createTree on the base tree,
+  // createCommit, then updateRef without force: GitHub's REST description of "Update a
+  // reference" (github/rest-api-description, `force`) says that leaving force false makes the
+  // update a fast-forward only, so a branch that moved meanwhile is not overwritten). Branch
+  // names are given without "refs/heads/".
 
   /** The commit a branch points at; null when the branch does not exist. */
   async branchHead(branch: string): Promise<string | null> {
