@@ -1,5 +1,5 @@
 /**
- * The nodes (DESIGN §3, compute): IAM roles and instance profiles, the cluster's secrets,
+ * The nodes (docs/architecture.md, "infra/"): IAM roles and instance profiles, the cluster's secrets,
  * launch templates, the fixed-size control-plane group and the scaling worker group.
  *
  * Nodes have no SSH key and no port 22: operators use SSM Session Manager. Their AMI is the
@@ -72,7 +72,7 @@ const INSTANCE_WARMUP_SECONDS = 300;
  * - Servers: 2, for the add-ons that call AWS with the server role from the pod network: the EFS
  *   CSI controller (chart aws-efs-csi-driver 3.1.4 and 4.4.1, templates/controller-deployment.yaml
  *   sets hostNetwork only when controller.hostNetwork is given; we do not) and cluster-autoscaler
- *   (kubernetes/autoscaler cluster-autoscaler-chart-9.56.0, values.yaml `hostNetwork: false`).
+ *   (kubernetes/autoscaler cluster-autoscaler-chart-9.59.0, values.yaml `hostNetwork: false`).
  *   The cloud controller runs with `hostNetworking: true` and would do with 1. Servers carry the
  *   CriticalAddonsOnly:NoExecute taint, so only add-ons that tolerate it run there.
  * - Workers: 1. Their only AWS caller is the EFS CSI node plugin, which runs on the host network

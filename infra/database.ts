@@ -1,5 +1,5 @@
 /**
- * The k3s datastore on RDS PostgreSQL (DESIGN §3, database): in the database subnets, reachable
+ * The k3s datastore on RDS PostgreSQL: in the database subnets, reachable
  * only from the k3s servers, encrypted, TLS enforced, backed up, and with a master password
  * that RDS generates and keeps in Secrets Manager, so it is never in Terraform state, plan
  * output or user data. Servers read it at boot with their instance role.
@@ -93,6 +93,9 @@ export class Database extends Construct {
       multiAz: datastore.multiAz,
       backupRetentionPeriod: datastore.backupRetentionDays,
       copyTagsToSnapshot: true,
+      // The server's log (connections, errors, slow statements) and major-version upgrade logs
+      // in CloudWatch Logs, where they outlive the instance.
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
       deletionProtection: datastore.deletionProtection,
       skipFinalSnapshot: !datastore.finalSnapshot,
       // Required by the provider whenever a final snapshot is taken.

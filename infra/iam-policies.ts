@@ -212,7 +212,7 @@ export function efsCsiNodePolicy(fileSystemArn: string): PolicyDocument {
 /**
  * cluster-autoscaler (scheduled on the servers): the "Full Cluster Autoscaler Features Policy"
  * of kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md (at
- * cluster-autoscaler-chart-9.56.0; infra/facts/iam/ holds it and a test keeps this document to
+ * cluster-autoscaler-chart-9.59.0, unchanged since 9.56.0; infra/facts/iam/ holds it and a test keeps this document to
  * it), without `eks:DescribeNodegroup` (not EKS), and with the write actions restricted, as the
  * README recommends, by the auto-discovery tags of this cluster's worker group. It also keeps
  * `autoscaling:DescribeTags`, which the README listed for auto-discovery until its 2024-05
@@ -332,6 +332,37 @@ export function workerLifecyclePolicy(workerGroupArn: string): PolicyDocument {
     Effect: "Allow",
     Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
     Resource: workerGroupArn,
+  });
+}
+
+/**
+ * VPC flow logs deliver through a role only the flow-logs service may take (Amazon VPC User
+ * Guide, "IAM role for publishing flow logs to CloudWatch Logs"). No aws:SourceAccount
+ * condition: the stack makes no AWS call at synth time, so it does not know the account id.
+ */
+export function flowLogsAssumeRolePolicy(): PolicyDocument {
+  return document({
+    Effect: "Allow",
+    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+    Action: "sts:AssumeRole",
+  });
+}
+
+/**
+ * What the flow-logs service does with that role (same guide): create streams in and write to
+ * the cluster's flow-log group, nothing else.
+ */
+export function flowLogsDeliveryPolicy(logGroupArn: string): PolicyDocument {
+  return document({
+    Sid: "FlowLogDelivery",
+    Effect: "Allow",
+    Action: [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+    ],
+    Resource: [logGroupArn, `${logGroupArn}:*`],
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * Network load balancers: one for the Kubernetes API (kubectl, and nodes joining the cluster),
- * one for ingress to the workers (DESIGN §3, load balancing).
+ * one for ingress to the workers.
  *
  * The seed pointed its worker load balancer at the kubelet port 10250, which exposes the
  * kubelet and serves no user; the ingress controller's NodePorts are the useful target.

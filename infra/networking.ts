@@ -1,6 +1,6 @@
 /**
  * The cluster's network: VPC, three subnet tiers per zone, internet and NAT gateways, route
- * tables, and the security groups that say who may talk to whom (DESIGN §3, networking).
+ * tables, and the security groups that say who may talk to whom.
  *
  * Security groups hold no inline rules: every rule is its own
  * `aws_vpc_security_group_ingress_rule`/`egress_rule` with a description, so a plan shows

@@ -1,5 +1,5 @@
 /**
- * One k3s cluster on AWS as a Terraform stack (DESIGN §3). It reads only the resolved
+ * One k3s cluster on AWS as a Terraform stack (docs/architecture.md, "infra/"). It reads only the resolved
  * `ClusterConfig` and makes no AWS call at synth or plan time: no data sources, zones from the
  * config, the AMI resolved by EC2 at launch, and ARNs taken from resource attributes.
  *
@@ -18,6 +18,7 @@ import { defaultTags } from "./naming";
 import { Networking, PORTS } from "./networking";
 import { type BackendOption, configureStateBackend } from "./state-backend";
 import { SharedStorage } from "./storage";
+import { VpcAudit } from "./vpc-audit";
 
 export type { BackendOption } from "./state-backend";
 
@@ -42,6 +43,7 @@ export class K3sClusterStack extends TerraformStack {
   readonly provider: AwsProvider;
   readonly backend: TerraformBackend;
   readonly networking: Networking;
+  readonly vpcAudit: VpcAudit;
   readonly loadBalancing: LoadBalancing;
   /** Only with `datastore.engine: postgres`. */
   readonly database?: Database;
@@ -68,6 +70,7 @@ export class K3sClusterStack extends TerraformStack {
     this.backend = configureStateBackend(this, config, options.backend);
 
     this.networking = new Networking(this, "networking", config);
+    this.vpcAudit = new VpcAudit(this, "vpc-audit", config, this.networking);
     const { securityGroups } = this.networking;
     this.loadBalancing = new LoadBalancing(this, "load-balancing", config, this.networking);
     if (config.datastore.engine === "postgres" && securityGroups.database) {

@@ -1,5 +1,5 @@
 /**
- * Where Terraform keeps a cluster's state (DESIGN §3, state backend).
+ * Where Terraform keeps a cluster's state (docs/architecture.md, "infra/").
  *
  * The bucket and the bot's lock table are created by the bot through the AWS SDK before the
  * first `terraform init`, not by this stack: a stack cannot hold the state it is stored in.

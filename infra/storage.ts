@@ -1,5 +1,5 @@
 /**
- * Shared storage (DESIGN §3, storage): an encrypted EFS file system with a mount target in each
+ * Shared storage: an encrypted EFS file system with a mount target in each
  * private subnet, reachable only from nodes. The EFS CSI driver provisions ReadWriteMany
  * volumes on it as access points (`provisioningMode: efs-ap`); the retired efs-provisioner is
  * not used.

@@ -1,7 +1,8 @@
 // Runs before `npm test` and `npm run demo` (npm's pretest/predemo), so that the README's two
 // quick-start commands work on a fresh clone: installs the npm dependencies when
 // node_modules is missing or older than package-lock.json, then the pinned local tools (the
-// moto AWS emulator and shellcheck, scripts/setup-moto.sh; a no-op when already installed).
+// moto AWS emulator and shellcheck, scripts/setup-moto.sh; checkov, scripts/setup-checkov.sh;
+// each a no-op when already installed).
 // Node built-ins only, and no syntax newer than Node 18: it runs before any dependency exists,
 // on whatever Node the machine has.
 //
@@ -14,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeMissing, missingPrerequisites } from "./prerequisites.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const REQUIRED_MAJOR = 24;
@@ -59,6 +61,13 @@ function run(command, args, { quietEngineWarnings = false } = {}) {
   }
 }
 
+// Before installing anything: a missing tool is named with how to get it, not found half-way.
+const missing = missingPrerequisites();
+if (missing.length > 0) {
+  process.stderr.write(`prepare: ${describeMissing(missing)}\n`);
+  process.exit(1);
+}
+
 // npm ci writes node_modules/.package-lock.json; older than the lock file means stale.
 const installed = mtime(join(root, "node_modules", ".package-lock.json"));
 const locked = mtime(join(root, "package-lock.json"));
@@ -73,3 +82,5 @@ if (machineMajor < REQUIRED_MAJOR && !existsSync(join(root, "node_modules", ".bi
   );
 }
 run("bash", [join("scripts", "setup-moto.sh")]);
+// checkov only for the tests (`prepare.mjs test`): the demo does not need it.
+if (process.argv.includes("test")) run("bash", [join("scripts", "setup-checkov.sh")]);

@@ -130,12 +130,51 @@ export function applyFailed(cluster: string, error: string): string {
   ].join("\n");
 }
 
+/**
+ * Outputs in the order a user needs them after an apply: how to reach the cluster first, the
+ * plumbing (subnets, NAT addresses) last and folded. Names not listed keep their place between.
+ */
+const FIRST_OUTPUTS = [
+  "api_url",
+  "api_endpoint",
+  "kubeconfig_secret_arn",
+  "ingress_dns",
+  "cluster_name",
+  "region",
+];
+const FOLDED_OUTPUTS = /_subnet_ids$|^nat_public_ips$|^vpc_id$/;
+
+function orderedOutputs(outputs: Record<string, unknown>): {
+  first: [string, unknown][];
+  folded: [string, unknown][];
+} {
+  const entries = Object.entries(outputs);
+  const rank = (name: string) => {
+    const index = FIRST_OUTPUTS.indexOf(name);
+    return index === -1 ? FIRST_OUTPUTS.length : index;
+  };
+  const shown = entries
+    .filter(([name]) => !FOLDED_OUTPUTS.test(name))
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  const folded = entries
+    .filter(([name]) => FOLDED_OUTPUTS.test(name))
+    .sort(([a], [b]) => a.localeCompare(b));
+  return { first: shown, folded };
+}
+
+/** `3 min 5 s`, `42 s`. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
 export function applied(
   cluster: string,
   metadata: PlanMetadata,
   outputs: Record<string, unknown>,
+  durationMs?: number,
 ): string {
-  const rows = Object.entries(outputs).map(([name, value]) => {
+  const row = ([name, value]: [string, unknown]) => {
     // Sensitive outputs arrive as "(sensitive)"; a secret in a plain output is redacted here.
     // Each string is redacted before JSON escapes its quotes, then the whole once more.
     const text = redactSecrets(
@@ -146,12 +185,24 @@ export function applied(
           ),
     );
     return `| ${code(name)} | ${code(text.length > 200 ? `${text.slice(0, 200)}…` : text)} |`;
-  });
+  };
+  const { first, folded } = orderedOutputs(outputs);
+  const table = (rows: [string, unknown][]) => [
+    "| output | value |",
+    "|---|---|",
+    ...rows.map(row),
+  ];
+  const took = durationMs === undefined ? "" : ` in ${formatDuration(durationMs)}`;
   return [
     `### k3s apply · ${code(cluster)} · applied`,
     "",
-    `Applied the plan for ${short(metadata.headSha)} (${metadata.add} added, ${metadata.change} changed, ${metadata.destroy} destroyed) for @${metadata.appliedBy ?? metadata.createdBy}.`,
-    ...(rows.length > 0 ? ["", "| output | value |", "|---|---|", ...rows] : []),
+    `Applied the plan for ${short(metadata.headSha)} (${metadata.add} added, ${metadata.change} changed, ${metadata.destroy} destroyed)${took} for @${metadata.appliedBy ?? metadata.createdBy}.`,
+    ...(first.length > 0 ? ["", ...table(first)] : []),
+    ...(folded.length > 0
+      ? ["", "<details><summary>Network IDs</summary>", "", ...table(folded), "", "</details>"]
+      : []),
+    "",
+    `Admin kubeconfig (from the k3s-bot checkout, with AWS credentials that may read it): \`npm run cli -- kubeconfig <definition file> --out ~/.kube/${cluster}\`.`,
   ].join("\n");
 }
 

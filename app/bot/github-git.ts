@@ -1,8 +1,13 @@
 /**
- * The Git data API calls of the GitOps hand-off (gitops-handoff.ts): several files written as
- * one atomic commit (a tree, a commit, then a branch moved or created), and the pull request
- * that carries them. Branch names are given without "refs/heads/". RepoGitHub (github.ts)
- * extends this class, so the hand-off reaches them through the same object as every other call.
+ * The Git data API calls of the GitOps hand-off (gitops-handoff.ts), and the pull request that
+ * carries its files. RepoGitHub (github.ts) extends this class, so the hand-off reaches them
+ * through the same object as every other call.
+ *
+ * One atomic commit of several files: getRef, createTree on the base tree, createCommit, then
+ * updateRef without force: GitHub's REST description of "Update a reference"
+ * (github/rest-api-description, `force`) says that leaving force false makes the update a
+ * fast-forward only, so a branch that moved meanwhile is not overwritten. Branch names are given
+ * without "refs/heads/".
  */
 import type { Octokit } from "./github";
 

@@ -1,5 +1,5 @@
 /**
- * No run lost without a message when the bot stops (issue 8, item 5).
+ * No run lost without a message when the bot stops, whether it is stopped or it crashes.
  *
  * Every plan and apply the bot starts is recorded here while it runs: in memory (for a graceful
  * stop) and, with a store, in DynamoDB (for a crash, where the process has no chance to report).

@@ -8,20 +8,51 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, extname, join } from "node:path";
+import { describeMissing, missingPrerequisites } from "../../scripts/prerequisites.mjs";
 import * as comments from "../bot/comments";
 import { ClusterRuns, describeError } from "../engine/cluster-runs";
+import { renderClusterFiles } from "../engine/gitops/render";
 import { RunQueue } from "../engine/run-queue";
 import { TerraformRunner } from "../engine/terraform/runner";
 import { EmulatorNotInstalledError, startEmulator } from "../local/emulator";
 import { EmulatorAwsEnvironment } from "../local/emulator-environment";
+import { ResourceCounter, startHeartbeat, startStep } from "./demo-progress";
 
 const DEMO_PR = { repo: "local/demo", pullRequest: 1, user: "you", headSha: "0".repeat(40) };
 
-function step(n: number, total: number, text: string): () => void {
-  const started = Date.now();
-  process.stderr.write(`[${n}/${total}] ${text} …`);
-  return () => process.stderr.write(` done (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+const write = (text: string) => {
+  process.stderr.write(text);
+};
+
+/** Runs `work` with a heartbeat on stderr while Terraform creates or destroys resources. */
+async function withHeartbeat<T>(
+  verb: string,
+  total: number | undefined,
+  counter: ResourceCounter,
+  work: () => Promise<T>,
+): Promise<T> {
+  const stop = startHeartbeat({ verb, ...(total === undefined ? {} : { total }), counter, write });
+  try {
+    return await work();
+  } finally {
+    stop();
+  }
+}
+
+/** The GitOps files the bot would commit to the PR after the apply, and the Argo CD root app. */
+function gitopsBanner(
+  config: Parameters<typeof renderClusterFiles>[0],
+  outputs: Record<string, unknown>,
+): string {
+  const files = renderClusterFiles(config, outputs, { url: "https://github.com/OWNER/REPO.git" });
+  const root = files.find((file) => file.path.endsWith("/argocd/root.yaml"));
+  return [
+    "Committed to the pull request's branch after the apply (Argo CD on the cluster follows them):",
+    "",
+    ...files.map((file) => `  ${file.path}`),
+    ...(root ? ["", `${root.path}:`, "", root.content.trimEnd()] : []),
+  ].join("\n");
 }
 
 function banner(title: string, body: string): void {
@@ -34,59 +65,76 @@ export async function runDemo(argv: string[]): Promise<number> {
   const file = argv.find((a) => !a.startsWith("--")) ?? "examples/clusters/dev.yaml";
   const total = keep ? 3 : 4;
 
-  let done = step(1, total, "starting the local AWS emulator (moto)");
+  const missing = missingPrerequisites();
+  if (missing.length > 0) {
+    write(`${describeMissing(missing)}\n`);
+    return 1;
+  }
+
+  let step = startStep(1, total, "starting the local AWS emulator (moto)", write);
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   try {
     emulator = await startEmulator();
   } catch (error) {
-    process.stderr.write("\n");
+    step.failed();
     if (error instanceof EmulatorNotInstalledError) {
-      process.stderr.write(`${error.message}\n`);
+      write(`${error.message}\n`);
       return 1;
     }
     throw error;
   }
-  done();
+  step.done();
   const workRoot = mkdtempSync(join(tmpdir(), "k3s-bot-demo-"));
   const aws = new EmulatorAwsEnvironment(emulator.url);
-  const runs = new ClusterRuns({ aws, queue: new RunQueue(1), workRoot });
+  const counter = new ResourceCounter();
+  const runs = new ClusterRuns({
+    aws,
+    queue: new RunQueue(1),
+    workRoot,
+    onTerraformOutput: (chunk) => counter.feed(chunk),
+  });
   try {
     const source = { file, text: readFileSync(file, "utf8") };
 
-    done = step(2, total, `planning ${file} as the bot does for a pull request`);
+    step = startStep(2, total, `planning ${file} as the bot does for a pull request`, write);
     const planned = await runs.plan(DEMO_PR, source);
-    done();
     if (planned.kind === "invalid") {
+      step.failed(`${planned.problems.length} problem(s) in ${file}`);
+      // The cluster's name is unknown when the definition is invalid; the file's is not.
       banner(
         "The comment k3s-bot would post",
-        comments.invalidDefinition("?", file, planned.problems),
+        comments.invalidDefinition(basename(file, extname(file)), file, planned.problems),
       );
       return 1;
     }
     if (planned.kind !== "planned") {
-      process.stderr.write(
-        `plan did not succeed: ${planned.kind === "failed" ? planned.error : planned.kind}\n`,
-      );
+      step.failed();
+      write(`plan did not succeed: ${planned.kind === "failed" ? planned.error : planned.kind}\n`);
       return 1;
     }
+    step.done();
     banner(
       "The plan comment k3s-bot would post on the pull request",
       `${planned.markdown}\n${comments.planFooter(planned.config.name, false)}`,
     );
 
-    done = step(3, total, "applying exactly that saved plan (as `/k3s apply` does)");
-    const applied = await runs.apply(DEMO_PR, planned.config);
-    done();
+    step = startStep(3, total, "applying exactly that saved plan (as `/k3s apply` does)", write);
+    const toCreate = planned.metadata.add + planned.metadata.change + planned.metadata.destroy;
+    counter.count = 0;
+    const applied = await withHeartbeat("applying", toCreate, counter, () =>
+      runs.apply(DEMO_PR, planned.config),
+    );
     if (applied.kind !== "applied") {
-      process.stderr.write(
-        `apply did not succeed: ${applied.kind === "failed" ? applied.error : applied.kind}\n`,
-      );
+      step.failed();
+      write(`apply did not succeed: ${applied.kind === "failed" ? applied.error : applied.kind}\n`);
       return 1;
     }
+    step.done();
     banner(
       "The apply comment k3s-bot would post",
-      comments.applied(planned.config.name, applied.metadata, applied.outputs),
+      comments.applied(planned.config.name, applied.metadata, applied.outputs, applied.durationMs),
     );
+    banner("The GitOps files k3s-bot would commit", gitopsBanner(planned.config, applied.outputs));
 
     if (keep) {
       process.stdout.write(
@@ -96,16 +144,27 @@ export async function runDemo(argv: string[]): Promise<number> {
       return 0;
     }
 
-    done = step(4, total, "destroying it again (pass --keep to keep it)");
+    step = startStep(4, total, "destroying it again (pass --keep to keep it)", write);
     const planDir = runs.workDirOf(DEMO_PR.repo, planned.config.name, "plan");
-    await new TerraformRunner(planDir, { env: aws.terraformEnv() }).destroy();
-    done();
+    counter.count = 0;
+    const destroyer = new TerraformRunner(planDir, {
+      env: aws.terraformEnv(),
+      onOutput: (chunk) => counter.feed(chunk),
+    });
+    try {
+      await withHeartbeat("destroying", planned.metadata.add, counter, () => destroyer.destroy());
+    } catch (error) {
+      step.failed();
+      throw error;
+    }
+    step.done();
     process.stdout.write(
       "Done: planned, applied and destroyed against the emulator. On GitHub, the same engine runs for `/k3s plan` and `/k3s apply`.\n",
     );
     return 0;
   } catch (error) {
-    process.stderr.write(`\nerror: ${describeError(error)}\n`);
+    step.failed();
+    write(`error: ${describeError(error)}\n`);
     return 1;
   } finally {
     aws.destroy();

@@ -65,6 +65,8 @@ interface StatementSpec {
   condition?: (ctx: PolicyContext) => Record<string, Record<string, string | string[]>>;
 }
 
+/** The VPC flow-log role's name ends so (infra/vpc-audit.ts: iamName(config, "vpc-flow-logs")). */
+const FLOW_LOG_ROLE_SUFFIX = "-vpc-flow-logs";
 const arn = (ctx: PolicyContext, rest: string) => `arn:${ctx.partition}:${rest}`;
 /** Resources that carry the cluster tag (the provider's default_tags put it on every one). */
 const clusterTagged = () => ({ Null: { [`aws:ResourceTag/${CLUSTER_TAG_KEY}`]: "false" } });
@@ -181,8 +183,27 @@ export const STATEMENTS = {
   },
   PassNodeRoles: {
     why: "Auto Scaling groups launch instances with the node roles' instance profiles; the roles may be passed to EC2 only.",
-    resources: (ctx) => ctx.nodeRoleNames.map((name) => arn(ctx, `iam::*:role/${name}`)),
+    resources: (ctx) =>
+      ctx.nodeRoleNames
+        .filter((name) => !name.endsWith(FLOW_LOG_ROLE_SUFFIX))
+        .map((name) => arn(ctx, `iam::*:role/${name}`)),
     condition: () => ({ StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } }),
+  },
+  PassFlowLogRole: {
+    why: "VPC flow logs deliver to CloudWatch Logs with the stack's flow-log role, which may be passed to the flow-logs service only.",
+    resources: (ctx) =>
+      ctx.nodeRoleNames
+        .filter((name) => name.endsWith(FLOW_LOG_ROLE_SUFFIX))
+        .map((name) => arn(ctx, `iam::*:role/${name}`)),
+    condition: () => ({ StringEquals: { "iam:PassedToService": "vpc-flow-logs.amazonaws.com" } }),
+  },
+  FlowLogGroups: {
+    why: "The VPC flow-log group (`/k3s-bot/<cluster>/vpc-flow-logs`) and its retention, by name.",
+    resources: (ctx) => [arn(ctx, "logs:*:*:log-group:/k3s-bot/*")],
+  },
+  LogsDescribe: {
+    why: "The provider reads log groups back with DescribeLogGroups, which takes no resource scope.",
+    resources: ANY,
   },
   ServiceLinkedRoles: {
     why: "The first Auto Scaling group, load balancer, database or file system in an account creates its service's service-linked role.",
@@ -248,6 +269,38 @@ const iam = (statement: StatementKey, ...actions: string[]) =>
   grant(statement, ...actions.map((a) => `iam:${a}`));
 
 export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
+  aws_default_security_group: {
+    // Adopting the VPC's default group removes all its rules; deleting it only forgets it.
+    grants: [EC2_COMMON, ec2("RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress")],
+  },
+  aws_flow_log: {
+    grants: [
+      EC2_COMMON,
+      ec2("CreateFlowLogs"),
+      ec2Delete("DeleteFlowLogs"),
+      iam("PassFlowLogRole", "PassRole"),
+    ],
+  },
+  aws_cloudwatch_log_group: {
+    grants: [
+      grant(
+        "FlowLogGroups",
+        ...[
+          "CreateLogGroup",
+          "DeleteLogGroup",
+          "PutRetentionPolicy",
+          "DeleteRetentionPolicy",
+          "TagResource",
+          "UntagResource",
+          "ListTagsForResource",
+          "TagLogGroup",
+          "UntagLogGroup",
+          "ListTagsLogGroup",
+        ].map((a) => `logs:${a}`),
+      ),
+      grant("LogsDescribe", "logs:DescribeLogGroups"),
+    ],
+  },
   aws_vpc: {
     grants: [EC2_COMMON, ec2("CreateVpc", "ModifyVpcAttribute"), ec2Delete("DeleteVpc")],
   },

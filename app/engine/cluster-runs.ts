@@ -42,6 +42,8 @@ export interface ClusterRunsOptions {
   gitopsRepoUrl?: (repo: string) => string;
   /** What each repository may manage (the operator's K3S_BOT_REPOSITORY_BINDINGS). */
   bindings?: RepositoryBindings;
+  /** Terraform's output as it comes, for progress on a terminal (the demo). */
+  onTerraformOutput?: (chunk: string) => void;
 }
 
 export interface PullRequestRef extends LockHolder {
@@ -84,7 +86,14 @@ export type ApplyOutcome =
       /** Terraform was killed or stopped mid-run; its saved plan was discarded (not reusable). */
       interrupted?: boolean;
     }
-  | { kind: "applied"; metadata: PlanMetadata; outputs: Record<string, unknown>; log: string };
+  | {
+      kind: "applied";
+      metadata: PlanMetadata;
+      outputs: Record<string, unknown>;
+      log: string;
+      /** How long `terraform apply` took. */
+      durationMs?: number;
+    };
 
 export function clusterRef(config: ClusterConfig): ClusterRef {
   return { cluster: config.name, stateBucket: config.state.bucket, stateKey: config.state.key };
@@ -153,6 +162,7 @@ export class ClusterRuns {
     return new TerraformRunner(workDir, {
       env: this.options.aws.terraformEnv(),
       ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
+      ...(this.options.onTerraformOutput ? { onOutput: this.options.onTerraformOutput } : {}),
     });
   }
 
@@ -357,7 +367,13 @@ export class ClusterRuns {
         );
         const done = { ...metadata, appliedAt: new Date().toISOString(), appliedBy: pr.user };
         await plans.markApplied(done);
-        return { kind: "applied", metadata: done, outputs, log: redactSecrets(applied.stdout) };
+        return {
+          kind: "applied",
+          metadata: done,
+          outputs,
+          log: redactSecrets(applied.stdout),
+          durationMs: applied.durationMs,
+        };
       } catch (error) {
         if (error instanceof TerraformError && error.result.signal) {
           // The state may hold part of the plan, or a stale state lock: this plan is not applied

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** The commands of the first shell block under "## Quick start". */
+/** The commands of the first shell block under "## Quick start", without their comments. */
 function quickStartCommands(readme: string): string[] {
   const section = readme.split(/^## /m).find((s) => s.startsWith("Quick start"));
   if (!section) throw new Error('README.md has no "## Quick start" section');
@@ -25,7 +25,7 @@ function quickStartCommands(readme: string): string[] {
   if (!block?.[1]) throw new Error("the Quick start section has no ```sh block");
   return block[1]
     .split("\n")
-    .map((line) => line.trim())
+    .map((line) => line.replace(/\s+#.*$/, "").trim())
     .filter((line) => line !== "" && !line.startsWith("#"));
 }
 

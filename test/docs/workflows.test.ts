@@ -125,7 +125,7 @@ describe("workflows/", () => {
     const all = steps(workflow);
     // The PR's code is never checked out under pull_request_target: only k3s-bot's own repo.
     for (const checkout of all.filter((s) => s.uses?.startsWith("actions/checkout@")))
-      expect(checkout.with?.repository).toBe("${{ vars.K3S_BOT_SOURCE }}");
+      expect(checkout.with?.repository).toBe(`\${{ vars.K3S_BOT_SOURCE }}`);
     const terraform = all.find((s) => s.uses?.startsWith("hashicorp/setup-terraform@"));
     expect(terraform?.with).toMatchObject({
       terraform_version: "1.11.4",

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terraform expressions on purpose, not JS templates.
 /**
- * Hostile and broken cluster definitions (issue 8, item 6): a corpus, mostly generated, of YAML
+ * Hostile and broken cluster definitions: a corpus, mostly generated, of YAML
  * a pull request could carry. Every case must come back from loadDefinition as problems that
  * name the file, a line and column inside it, and (where one field is at fault) that field;
  * never a throw, never an "internal error", never more than MAX_MS, never a heap blow-up.
@@ -11,7 +11,7 @@ import { loadDefinition, MAX_DEFINITION_BYTES } from "../../app/engine/definitio
 import { type DefinitionProblem, formatFieldPath } from "../../app/engine/definitions/problems";
 
 const FILE = "clusters/dev.yaml";
-/** Per case, including the slowest junk at the size cap; the issue asks for bounded time. */
+/** Per case, including the slowest junk at the size cap: a PR must not stall the bot. */
 const MAX_MS = 2000;
 /** Heap growth allowed across one case: an alias bomb expanded would take gigabytes. */
 const MAX_HEAP_GROWTH = 128 * 1024 * 1024;

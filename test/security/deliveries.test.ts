@@ -1,5 +1,5 @@
 /**
- * Webhook redelivery and duplicated events (issue 8, item 1): two bot replicas share one
+ * Webhook redelivery and duplicated events: two bot replicas share one
  * GitHub (nock) and one DynamoDB (the emulator); each delivery runs on exactly one of them,
  * however many times and to whichever replica it is delivered, and a comment delivered under
  * two delivery ids runs once. Without a delivery log (the protection removed) the same

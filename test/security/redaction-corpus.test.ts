@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Terraform text, not JS templates.
 /**
- * Secret shapes (issue 8, item 4): each secret, in each of the contexts it turns up in (plan
+ * Secret shapes: each secret, in each of the contexts it turns up in (plan
  * text, Terraform errors, AWS SDK errors, env dumps, JSON, HCL, YAML), is run through
  * redactSecrets and through every path that renders text for a PR comment or check run: the
  * plan Markdown, the Terraform error excerpt, describeError, and the comment bodies for failed

@@ -1,5 +1,5 @@
 /**
- * A bot restart with a run in flight loses no run without a message (issue 8, item 5).
+ * A bot restart with a run in flight loses no run without a message.
  *
  * Graceful stop: RunJournal.stop (what app/index.ts calls on SIGTERM/SIGINT) with an apply that
  * hangs in terraform (test/support/fake-terraform-bin.mjs). Crash: a journal record whose replica

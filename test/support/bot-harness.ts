@@ -1,6 +1,9 @@
 /**
  * A Probot instance running the real app, with GitHub faked by nock (FakeGitHub) and AWS served
- * by the emulator. Retries and throttling are off so error paths do not hang (GITHUB.md).
+ * by the emulator. Retries and throttling are off (test/support/octokit.ts) so error paths do not
+ * hang: @octokit/plugin-retry 8.1.1 retries a 5xx up to 3 times with growing back-off
+ * (dist-src/index.js, error-request.js), and @octokit/plugin-throttling 11.0.5 spaces writes a
+ * second apart (dist-src/index.js, `minTime: 1e3`).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -89,7 +89,7 @@ export async function applyOne(
       const ok = await finish(
         true,
         "Applied",
-        text.applied(target.cluster, outcome.metadata, outcome.outputs),
+        text.applied(target.cluster, outcome.metadata, outcome.outputs, outcome.durationMs),
       );
       if (ctx.afterApply) {
         // The apply stands whatever happens here; a failed hand-off is reported, not hidden.

@@ -1,0 +1,85 @@
+/**
+ * `npm run test:fast` stays the set of test files that need nothing but Node: test/tiers.ts
+ * lists every file that needs Terraform, the emulator, shellcheck, checkov or the network, each
+ * with why, and vitest.fast.config.ts leaves exactly those out. A new file is in the fast set
+ * unless listed; if it reaches for one of those tools there, it fails (the tools are blocked).
+ * This test also catches, before any run, a file that visibly starts one and is not listed.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { SLOW_TEST_FILES } from "../tiers";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+function testFiles(dir = "test"): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
+/** The file's text and that of the test helpers it imports from test/ (one level deep). */
+function textWithLocalImports(file: string): string {
+  const text = readFileSync(join(root, file), "utf8");
+  const imported = [...text.matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)]
+    .map((m) => join(dirname(file), m[1] as string))
+    .filter((path) => relative("test", path).startsWith("..") === false)
+    .map((path) => (path.endsWith(".ts") ? path : `${path}.ts`))
+    .filter((path) => existsSync(join(root, path)));
+  return [text, ...imported.map((path) => readFileSync(join(root, path), "utf8"))].join("\n");
+}
+
+/** What, written in a test or its helpers, shows that it needs more than Node. */
+const SIGNS: Record<string, RegExp> = {
+  emulator: /\bstartEmulator\b/,
+  terraform: /\brequireTerraform\(/,
+  shellcheck: /\.venv-moto\/bin\/shellcheck|(spawn|exec)\w*\(\s*["']shellcheck["']/,
+  checkov: /(spawn|exec)\w*\(\s*["']checkov["']/,
+};
+
+describe("test tiers (test/tiers.ts)", () => {
+  const files = testFiles();
+
+  it("list only test files that exist, each with what it needs and why", () => {
+    for (const [file, entry] of Object.entries(SLOW_TEST_FILES)) {
+      expect(files, `${file} is listed in test/tiers.ts but does not exist`).toContain(file);
+      expect(entry.needs.length, file).toBeGreaterThan(0);
+      expect(entry.why.length, `${file}: say why`).toBeGreaterThan(15);
+    }
+  });
+
+  it("list every test file that starts the emulator, Terraform, shellcheck or checkov", () => {
+    const unlisted = files
+      .filter((file) => !(file in SLOW_TEST_FILES))
+      .flatMap((file) => {
+        const text = textWithLocalImports(file);
+        return Object.entries(SIGNS)
+          .filter(([, sign]) => sign.test(text))
+          .map(([need]) => `${file} needs ${need}`);
+      });
+    expect(unlisted, "add these to test/tiers.ts").toEqual([]);
+  });
+
+  it("leave out of the fast set exactly the listed files", async () => {
+    const { default: fast } = await import("../../vitest.fast.config");
+    const exclude = (fast.test?.exclude ?? []) as string[];
+    expect(exclude.filter((pattern) => pattern.startsWith("test/")).sort()).toEqual(
+      Object.keys(SLOW_TEST_FILES).sort(),
+    );
+    expect(fast.test?.include).toEqual(["test/**/*.test.ts"]);
+  });
+
+  it("block the tools in the fast set, with a message that says where to declare the file", () => {
+    for (const tool of ["terraform", "shellcheck", "checkov", "moto_server"]) {
+      const result = spawnSync(join(root, "test/support/fast-tier", tool), ["version"], {
+        encoding: "utf8",
+      });
+      expect(result.status, tool).toBe(97);
+      expect(result.stderr).toContain("test/tiers.ts");
+    }
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Which test files need more than Node: Terraform (with the AWS provider), the AWS emulator
+ * (moto, `scripts/setup-moto.sh`), shellcheck (the same venv), checkov or the network, or that
+ * simply take a minute or more. Every other test file is in the fast set (`npm run test:fast`,
+ * vitest.fast.config.ts), which blocks those tools, so a file that needs one and is missing here
+ * fails there; test/docs/test-tiers.test.ts checks that every entry names an existing file and
+ * says why, and that no unlisted file visibly starts one of those tools.
+ */
+/** "time": needs no tool, but takes a minute or more on 2 shared cores. */
+export type Need = "terraform" | "emulator" | "shellcheck" | "checkov" | "network" | "time";
+
+export interface SlowTestFile {
+  needs: readonly Need[];
+  why: string;
+}
+
+export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
+  "test/app/commands.test.ts": {
+    needs: ["emulator"],
+    why: "the bot's replies that need no Terraform run, with locks and the state backend in the emulator",
+  },
+  "test/app/http-server.test.ts": {
+    needs: ["emulator"],
+    why: "the HTTP server with signed webhooks, its AWS (delivery log) in the emulator",
+  },
+  "test/app/plan-apply.test.ts": {
+    needs: ["terraform", "emulator"],
+    why: "a PR's whole life: real terraform plan and apply of a small stack against the emulator",
+  },
+  "test/app/start.test.ts": {
+    needs: ["terraform"],
+    why: "starts the server as a child process, whose start-up check runs `terraform version`",
+  },
+  "test/aws/locks.test.ts": {
+    needs: ["emulator"],
+    why: "cluster locks with conditional writes on DynamoDB in the emulator",
+  },
+  "test/aws/plan-store.test.ts": {
+    needs: ["emulator"],
+    why: "saved plans in S3 in the emulator",
+  },
+  "test/bootstrap/cluster-formation.test.ts": {
+    needs: ["time"],
+    why: "runs the bootstrap scripts in bash with every system command stubbed by a Node process: about a minute or more per file on 2 shared cores, so outside the fast set",
+  },
+  "test/bootstrap/datastore.test.ts": {
+    needs: ["time"],
+    why: "runs the bootstrap scripts in bash with every system command stubbed by a Node process: about a minute or more per file on 2 shared cores, so outside the fast set",
+  },
+  "test/bootstrap/scripts.test.ts": {
+    needs: ["time"],
+    why: "runs the bootstrap scripts in bash with every system command stubbed by a Node process: about a minute or more per file on 2 shared cores, so outside the fast set",
+  },
+  "test/bootstrap/shellcheck.test.ts": {
+    needs: ["shellcheck"],
+    why: "runs the pinned shellcheck of .venv-moto on every bootstrap script and the user data",
+  },
+  "test/cli/cli.test.ts": {
+    needs: ["terraform", "emulator"],
+    why: "the CLI as a child process: plan runs terraform init and plan, the state backend is in the emulator",
+  },
+  "test/docs/quickstart.test.ts": {
+    needs: ["network", "terraform", "emulator"],
+    why: "clones the repository and runs the README's commands: npm ci and the emulator from their registries, then the demo with Terraform",
+  },
+  "test/emulator/cluster-dev.test.ts": {
+    needs: ["terraform", "emulator"],
+    why: "applies, re-plans and destroys the whole dev stack in the emulator (several minutes)",
+  },
+  "test/emulator/cluster-ha.test.ts": {
+    needs: ["terraform", "emulator"],
+    why: "applies, re-plans and destroys the whole ha stack in the emulator (several minutes)",
+  },
+  "test/emulator/harness.test.ts": {
+    needs: ["emulator"],
+    why: "starts, resets and stops the emulator itself",
+  },
+  "test/emulator/state-backend.test.ts": {
+    needs: ["emulator"],
+    why: "creates and checks the state bucket and lock table in the emulator",
+  },
+  "test/emulator/terraform-s3-backend.test.ts": {
+    needs: ["terraform", "emulator"],
+    why: "terraform init with the S3 backend and use_lockfile against the emulator",
+  },
+  "test/engine/plan-reuse.test.ts": {
+    needs: ["terraform"],
+    why: "re-plans in an initialized working directory with real terraform",
+  },
+  "test/engine/plan-text.test.ts": {
+    needs: ["terraform"],
+    why: "reads the summary and text from real `terraform plan` output",
+  },
+  "test/security/bot-boundaries.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/concurrency.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/deliveries.test.ts": {
+    needs: ["emulator"],
+    why: "two bot replicas sharing one delivery log in DynamoDB in the emulator",
+  },
+  "test/security/exposure-warnings.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/faults.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/injection.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/placement.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/plan-integrity.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/repository-bindings.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/restart.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/review-gates.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/security/terraform-env.test.ts": {
+    needs: ["emulator"],
+    why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+  },
+  "test/stack/terraform-plan.test.ts": {
+    needs: ["terraform"],
+    why: "terraform validate and plan of both examples with the AWS provider",
+  },
+  "test/unit/preflight.test.ts": {
+    needs: ["terraform"],
+    why: "one test runs the real probe, `terraform version` of this machine",
+  },
+};
