@@ -35,13 +35,18 @@ export async function reviewedPlacement(options: {
   /** The role the repository config (default branch) names for this cluster. */
   configRoleArn?: string;
 }): Promise<ReviewedPlacement> {
-  const { github, runs, cluster, file } = options;
+  const { github, cluster, file } = options;
+  // Loaded as the plan will load them, with the repository's definitions folder: a file whose
+  // name does not match its `name:` is reported by the plan as invalid, not placed here.
+  const definitionsDir = options.definitionsPath;
+  const load = (source: { file: string; text: string }) =>
+    options.runs.load({ ...source, definitionsDir });
   if (options.proposed === null) return { ok: true, notice: "" };
-  const proposed = runs.load({ file, text: options.proposed });
+  const proposed = load({ file, text: options.proposed });
   if (!proposed.ok) return { ok: true, notice: "" };
   const branch = await github.defaultBranch();
   const reviewedText = await github.fileAt(file, branch);
-  const reviewed = reviewedText === null ? null : runs.load({ file, text: reviewedText });
+  const reviewed = reviewedText === null ? null : load({ file, text: reviewedText });
   if (reviewed?.ok) {
     const placement = placementOf(reviewed.config);
     const changes = placementChanges(placement, placementOf(proposed.config));
@@ -52,7 +57,7 @@ export async function reviewedPlacement(options: {
   for (const other of await github.listFiles(options.definitionsPath, branch)) {
     if (!other.endsWith(".yaml") || other === file) continue;
     const text = await github.fileAt(other, branch);
-    const loaded = text === null ? null : runs.load({ file: other, text });
+    const loaded = text === null ? null : load({ file: other, text });
     if (loaded?.ok && sameState(loaded.config, proposed.config))
       return {
         ok: false,

@@ -306,6 +306,12 @@ export class ClusterRuns {
     const bound = bindingRefusal(this.options.bindings, pr.repo, config);
     if (bound) return { kind: "refused", reason: bound };
     const { clients, locks, plans, digests } = this.services(config);
+    // The lock first: a PR that never planned holds none (and its state bucket may not exist
+    // yet, so there is no ownership record to read).
+    const holder = await locks.get(clusterRef(config));
+    if (!holder || holder.repo !== pr.repo || holder.pullRequest !== pr.pullRequest) {
+      return { kind: "not-locked", heldBy: holder };
+    }
     const owned = await claimState(
       clients.s3,
       config,
@@ -314,10 +320,6 @@ export class ClusterRuns {
       config.state.kmsKeyId,
     );
     if (owned) return { kind: "refused", reason: owned };
-    const holder = await locks.get(clusterRef(config));
-    if (!holder || holder.repo !== pr.repo || holder.pullRequest !== pr.pullRequest) {
-      return { kind: "not-locked", heldBy: holder };
-    }
     const key = {
       repo: pr.repo,
       pullRequest: pr.pullRequest,

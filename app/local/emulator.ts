@@ -122,6 +122,7 @@ export function emulatorProviderSettings(url: string) {
     endpoints: [
       {
         autoscaling: url,
+        cloudwatchlogs: url, // the VPC flow-log group
         dynamodb: url,
         ec2: url,
         efs: url,
