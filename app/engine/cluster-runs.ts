@@ -18,7 +18,7 @@ import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
 import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
-import { claimState } from "./ownership";
+import { claimState, stateRefusal } from "./ownership";
 import { type Placement, withPlacement } from "./placement";
 import { planCluster } from "./plan/plan-cluster";
 import type { PlanSummary } from "./plan/summary";
@@ -306,20 +306,14 @@ export class ClusterRuns {
     const bound = bindingRefusal(this.options.bindings, pr.repo, config);
     if (bound) return { kind: "refused", reason: bound };
     const { clients, locks, plans, digests } = this.services(config);
-    // The lock first: a PR that never planned holds none (and its state bucket may not exist
-    // yet, so there is no ownership record to read).
+    // Apply claims nothing (the plan did): another repository's state is refused by name, and a
+    // state bucket that does not exist yet has no owner (a PR that never planned).
+    const owned = await stateRefusal(clients.s3, config, pr.repo);
+    if (owned) return { kind: "refused", reason: owned };
     const holder = await locks.get(clusterRef(config));
     if (!holder || holder.repo !== pr.repo || holder.pullRequest !== pr.pullRequest) {
       return { kind: "not-locked", heldBy: holder };
     }
-    const owned = await claimState(
-      clients.s3,
-      config,
-      pr.repo,
-      pr.pullRequest,
-      config.state.kmsKeyId,
-    );
-    if (owned) return { kind: "refused", reason: owned };
     const key = {
       repo: pr.repo,
       pullRequest: pr.pullRequest,

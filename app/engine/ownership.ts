@@ -66,6 +66,33 @@ export async function claimState(
       owner = await readOwner(s3, bucket, key);
     }
   }
+  return refusal(owner, config, repo);
+}
+
+/**
+ * Why `repo` may not use the state, judged from its owner record without claiming it (apply: the
+ * plan claimed it); null when it owns it, nobody does, or the bucket does not exist yet.
+ */
+export async function stateRefusal(
+  s3: S3Client,
+  config: ClusterConfig,
+  repo: string,
+): Promise<string | null> {
+  try {
+    return refusal(
+      await readOwner(s3, config.state.bucket, ownerKey(config.state.key)),
+      config,
+      repo,
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name === "NoSuchBucket") return null;
+    throw error;
+  }
+}
+
+function refusal(owner: OwnerRecord | null, config: ClusterConfig, repo: string): string | null {
+  const { bucket } = config.state;
+  const key = ownerKey(config.state.key);
   if (!owner || owner.repo.toLowerCase() === repo.toLowerCase()) return null;
   return `the state s3://${bucket}/${config.state.key} belongs to ${owner.repo} (claimed by its PR #${owner.pullRequest} at ${owner.claimedAt}), not to ${repo}. One repository manages a cluster; if this one should take it over, the bot's operator deletes s3://${bucket}/${key} and binds the state to this repository.`;
 }
