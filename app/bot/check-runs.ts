@@ -10,6 +10,8 @@ export { applyCheckName, planCheckName } from "../check-names";
 export interface CheckOutput {
   title: string;
   summary: string;
+  /** Below the summary on the check run's page (the plan that did not fit in the comment). */
+  text?: string;
 }
 
 export class OpenCheckRuns {
@@ -17,8 +19,8 @@ export class OpenCheckRuns {
 
   constructor(private readonly github: RepoGitHub) {}
 
-  async start(name: string, headSha: string, title: string): Promise<number> {
-    const id = await this.github.startCheckRun(name, headSha, title);
+  async start(name: string, headSha: string, title: string, summary?: string): Promise<number> {
+    const id = await this.github.startCheckRun(name, headSha, title, summary);
     this.open.add(id);
     return id;
   }

@@ -12,7 +12,6 @@ import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ClusterConfig } from "../../infra/definition/config";
-import { planCheckName } from "../check-names";
 import type { AwsClients, AwsEnvironment } from "./aws-environment";
 import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
@@ -20,6 +19,7 @@ import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
 import { claimState, stateRefusal } from "./ownership";
 import { type Placement, withPlacement } from "./placement";
+import type { PlanContext, PlanSection } from "./plan/markdown";
 import { planCluster } from "./plan/plan-cluster";
 import type { PlanSummary } from "./plan/summary";
 import { SynthCache } from "./plan/synth-cache";
@@ -68,7 +68,12 @@ export type PlanOutcome =
       kind: "planned";
       config: ClusterConfig;
       summary: PlanSummary;
+      /** The whole plan as Markdown, no size limit (the CLI); the bot renders its own. */
       markdown: string;
+      /** What the bot renders from: the plan's text, where it ran, the sections above it. */
+      planText: string;
+      context: PlanContext;
+      sections: PlanSection[];
       metadata: PlanMetadata;
       destroy: boolean;
     };
@@ -226,6 +231,11 @@ export class ClusterRuns {
       return await this.options.queue.run(
         `${config.state.bucket}/${config.state.key}`,
         async () => {
+          const context = {
+            definitionFile: source.file,
+            headSha: pr.headSha,
+            ...(accountId ? { accountId } : {}),
+          };
           const result = await planCluster({
             config,
             workDir,
@@ -250,12 +260,7 @@ export class ClusterRuns {
             },
             ...(options.destroy ? { planArgs: ["-destroy"] } : {}),
             synthCache: this.synthCache,
-            context: {
-              definitionFile: source.file,
-              headSha: pr.headSha,
-              ...(accountId ? { accountId } : {}),
-              fullPlanLocation: `in the check run \`${planCheckName(config.name)}\` and in the saved plan (\`terraform show\`)`,
-            },
+            context,
           });
           const metadata: PlanMetadata = {
             repo: pr.repo,
@@ -274,12 +279,16 @@ export class ClusterRuns {
           await plans.save(workDir, metadata);
           // Where only the bot writes: apply checks the restored plan against it (plan-digest.ts).
           await digests.record(clusterRef(config), pr, pr.headSha, planDigest(workDir));
+          // Allowed but risky settings, said above the plan (definitions/warnings.ts).
+          const warnings = warningsMarkdown(definitionWarnings(source.text, source.file, config));
           return {
             kind: "planned",
             config,
             summary: result.summary,
-            // Allowed but risky settings, said above the plan (definitions/warnings.ts).
-            markdown: `${warningsMarkdown(definitionWarnings(source.text, source.file, config))}${result.markdown}`,
+            markdown: `${warnings}${result.markdown}`,
+            planText: result.planText,
+            context: { cluster: config.name, region: config.region, ...context },
+            sections: [{ id: "warnings", markdown: warnings }],
             metadata,
             destroy: options.destroy ?? false,
           } satisfies PlanOutcome;

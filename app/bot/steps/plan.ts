@@ -8,6 +8,7 @@ import * as text from "../comments";
 import type { BotConfig } from "../config";
 import type { EventContext } from "../context";
 import type { PullRequestInfo } from "../github";
+import { changeSummary, plannedComment, planningComment } from "../plan-comment";
 import { reviewedPlacement } from "../reviewed-placement";
 import { resolveTargets, type Target } from "../targets";
 
@@ -84,7 +85,14 @@ export async function planOne(
   config: BotConfig,
 ): Promise<boolean> {
   const { github, checks } = ctx;
-  const checkId = await checks.start(planCheckName(target.cluster), pr.headSha, "Planning…");
+  // First feedback before Terraform: what the PR changes, from the definitions alone.
+  const summary = target.source ? await changeSummary(ctx, pr, target, config) : "";
+  const checkId = await checks.start(
+    planCheckName(target.cluster),
+    pr.headSha,
+    "Planning…",
+    summary || "Planning…",
+  );
   if (!target.source) {
     const body = text.missingDefinition(target.cluster, target.file, pr.headSha);
     await github.upsertComment(pr.number, text.planMarker(target.cluster, pr.headSha), body);
@@ -105,6 +113,12 @@ export async function planOne(
     return false;
   }
   const { placement, notice } = reviewed;
+  const planMarker = text.planMarker(target.cluster, pr.headSha);
+  await github.upsertComment(
+    pr.number,
+    planMarker,
+    `${notice}${planningComment(target.cluster, summary)}`,
+  );
   const run = { pullRequest: pr.number, cluster: target.cluster, checkRunId: checkId };
   const outcome = await ctx.track({ ...run, kind: "plan" }, () =>
     ctx.runs.plan(ref, source, {
@@ -113,7 +127,6 @@ export async function planOne(
       ...(placement ? { placement } : {}),
     }),
   );
-  const planMarker = text.planMarker(target.cluster, pr.headSha);
   switch (outcome.kind) {
     case "invalid": {
       const body = text.invalidDefinition(target.cluster, target.file, outcome.problems);
@@ -150,12 +163,13 @@ export async function planOne(
       return false;
     }
     case "planned": {
-      const body = `${notice}${outcome.markdown}\n${text.planFooter(target.cluster, outcome.destroy)}`;
+      const { body, checkText } = plannedComment(outcome, notice, summary);
       await github.upsertComment(pr.number, planMarker, body);
       const s = outcome.summary;
       await checks.finish(checkId, "success", {
         title: `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`,
         summary: body,
+        ...(checkText ? { text: checkText } : {}),
       });
       return true;
     }
