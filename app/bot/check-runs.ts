@@ -3,7 +3,7 @@
  * finish is finished as failed if the event's work breaks (guarded.ts), so no check stays
  * "in progress" on a PR forever. Their names are defined in app/check-names.ts.
  */
-import type { RepoGitHub } from "./github";
+import type { CheckAnnotation, RepoGitHub } from "./github";
 
 export { applyCheckName, planCheckName } from "../check-names";
 
@@ -12,6 +12,8 @@ export interface CheckOutput {
   summary: string;
   /** Below the summary on the check run's page (the plan that did not fit in the comment). */
   text?: string;
+  /** Further parts of the plan (plan-comment.ts). */
+  annotations?: CheckAnnotation[];
 }
 
 export class OpenCheckRuns {

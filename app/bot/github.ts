@@ -6,7 +6,11 @@
  */
 import type { ProbotOctokit } from "probot";
 import { RepoGitData } from "./github-git";
-import { CHECK_RUN_SUMMARY_LIMIT, CHECK_RUN_TEXT_LIMIT } from "./github-limits";
+import {
+  CHECK_RUN_ANNOTATIONS_PER_REQUEST,
+  CHECK_RUN_SUMMARY_LIMIT,
+  CHECK_RUN_TEXT_LIMIT,
+} from "./github-limits";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -64,6 +68,17 @@ export interface CheckRunInfo {
   status: string;
   conclusion: string | null;
   appSlug?: string;
+}
+
+/** A check-run annotation, as GitHub's `checks/update` takes it (github-limits.ts). */
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "notice" | "warning" | "failure";
+  title: string;
+  message: string;
+  raw_details: string;
 }
 
 function cap(text: string, limit = CHECK_RUN_TEXT_LIMIT): string {
@@ -171,7 +186,7 @@ export class RepoGitHub extends RepoGitData {
   async finishCheckRun(
     id: number,
     conclusion: CheckConclusion,
-    output: { title: string; summary: string; text?: string },
+    output: { title: string; summary: string; text?: string; annotations?: CheckAnnotation[] },
   ): Promise<void> {
     await this.octokit.rest.checks.update({
       owner: this.owner,
@@ -184,6 +199,10 @@ export class RepoGitHub extends RepoGitData {
         title: output.title.slice(0, 255),
         summary: cap(output.summary, CHECK_RUN_SUMMARY_LIMIT),
         ...(output.text ? { text: cap(output.text) } : {}),
+        // At most 50 per request; the plan uses a few (github-limits.ts).
+        ...(output.annotations?.length
+          ? { annotations: output.annotations.slice(0, CHECK_RUN_ANNOTATIONS_PER_REQUEST) }
+          : {}),
       },
     });
   }

@@ -12,8 +12,13 @@ import { planCheckName } from "./check-runs";
 import * as text from "./comments";
 import type { BotConfig } from "./config";
 import type { EventContext } from "./context";
-import type { PullRequestInfo } from "./github";
-import { PLAN_COMMENT_BUDGET, PLAN_OVERFLOW_BUDGET } from "./github-limits";
+import type { CheckAnnotation, PullRequestInfo } from "./github";
+import {
+  PLAN_ANNOTATION_BUDGET,
+  PLAN_ANNOTATION_PAGES,
+  PLAN_COMMENT_BUDGET,
+  PLAN_OVERFLOW_BUDGET,
+} from "./github-limits";
 import type { Target } from "./targets";
 
 /**
@@ -54,26 +59,61 @@ export function planningComment(cluster: string, summary: string): string {
   ].join("\n");
 }
 
-/** The finished plan: the comment's body and the check run's `text` (null: not needed). */
+export interface PlannedComment {
+  body: string;
+  /** The check run's `text`: the first part of the plan the comment could not hold. */
+  checkText: string | null;
+  /** The parts after that, each an annotation's `raw_details` on the definition file. */
+  annotations: CheckAnnotation[];
+}
+
+/**
+ * The finished plan: the comment, then what it could not hold in the check run's `text`, then
+ * in annotations on line 1 of the definition file (not for a deleted definition: GitHub can
+ * only annotate a file of the commit).
+ */
 export function plannedComment(
   outcome: Extract<PlanOutcome, { kind: "planned" }>,
   notice: string,
   summary: string,
-): { body: string; checkText: string | null } {
+  definitionFile: string,
+): PlannedComment {
   const cluster = outcome.config.name;
+  const check = `the check run \`${planCheckName(cluster)}\``;
+  const annotationPlaces = outcome.destroy
+    ? []
+    : Array.from({ length: PLAN_ANNOTATION_PAGES }, () => ({
+        maxChars: PLAN_ANNOTATION_BUDGET,
+        location: `in an annotation of ${check} on \`${definitionFile}\` line 1`,
+        format: "text" as const,
+      }));
   const rendered = renderPlan(outcome.context, outcome.summary, outcome.planText, {
     maxChars: PLAN_COMMENT_BUDGET - notice.length,
     sections: [
       ...(summary ? [{ id: "change-summary", markdown: summary }] : []),
       ...outcome.sections,
     ],
-    overflow: {
-      maxChars: PLAN_OVERFLOW_BUDGET,
-      location: `in the check run \`${planCheckName(cluster)}\` (Details, below its summary)`,
-    },
+    overflow: [
+      {
+        maxChars: PLAN_OVERFLOW_BUDGET,
+        location: `in ${check}, below its summary`,
+        format: "markdown",
+      },
+      ...annotationPlaces,
+    ],
   });
+  const [checkText = null, ...pages] = rendered.overflow;
   return {
     body: `${notice}${rendered.markdown}\n${text.planFooter(cluster, outcome.destroy)}`,
-    checkText: rendered.overflow,
+    checkText,
+    annotations: pages.map((page, i) => ({
+      path: definitionFile,
+      start_line: 1,
+      end_line: 1,
+      annotation_level: "notice",
+      title: `k3s plan · ${cluster}: plan, part ${i + 3}`,
+      message: `The plan of ${cluster} continues in this annotation's details (part ${i + 3}; parts 1 and 2 are the plan comment and this check run's text).`,
+      raw_details: page,
+    })),
   };
 }

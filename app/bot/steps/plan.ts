@@ -163,13 +163,19 @@ export async function planOne(
       return false;
     }
     case "planned": {
-      const { body, checkText } = plannedComment(outcome, notice, summary);
+      const { body, checkText, annotations } = plannedComment(
+        outcome,
+        notice,
+        summary,
+        target.file,
+      );
       await github.upsertComment(pr.number, planMarker, body);
       const s = outcome.summary;
       await checks.finish(checkId, "success", {
         title: `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`,
         summary: body,
         ...(checkText ? { text: checkText } : {}),
+        ...(annotations.length > 0 ? { annotations } : {}),
       });
       return true;
     }

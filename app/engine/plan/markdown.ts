@@ -7,7 +7,7 @@
  * cut part handed back for the caller to put where the note says.
  */
 import { redactSecrets } from "../redact";
-import { orderForReview, type PlanBlock, planBlocks, typesOf } from "./plan-blocks";
+import { compactBlock, orderForReview, type PlanBlock, planBlocks, typesOf } from "./plan-blocks";
 import { irreversibleReplacement } from "./plan-risk";
 import { type PlanSummary, planHeadline } from "./summary";
 
@@ -41,16 +41,24 @@ export interface RenderOptions {
   /** Rendered after the header, before the counts. */
   sections?: readonly PlanSection[];
   /**
-   * Where resources cut from the comment go, and how much fits there. Without it, the note
-   * points to `terraform show` of the saved plan.
+   * Where resources cut from the comment go, in order, and how much fits in each. Without
+   * any, the note points to `terraform show` of the saved plan.
    */
-  overflow?: { maxChars: number; location: string };
+  overflow?: readonly OverflowPlace[];
+}
+
+export interface OverflowPlace {
+  maxChars: number;
+  /** As the note names it: "in the check run `k3s plan · dev`". */
+  location: string;
+  /** "markdown": a fenced diff; "text": the plan's lines as they are (no Markdown there). */
+  format: "markdown" | "text";
 }
 
 export interface RenderedPlan {
   markdown: string;
-  /** The resources cut from `markdown`, as Markdown for `overflow.location`; null: none cut. */
-  overflow: string | null;
+  /** The resources cut from `markdown`, one entry per overflow place used, in their order. */
+  overflow: string[];
 }
 
 /** Terraform's plan text as a `diff` block, so GitHub colours additions and removals. */
@@ -164,7 +172,7 @@ export function renderPlan(
   const open = (what: string) => `<details><summary>${what}</summary>\n\n`;
   const close = "\n\n</details>";
   const full = `${top}\n\n${open(`Full plan (${lineCount} lines)`)}${fenced(whole)}${close}\n`;
-  if (full.length <= budget) return { markdown: full, overflow: null };
+  if (full.length <= budget) return { markdown: full, overflow: [] };
 
   const parsed = planBlocks(text);
   if (parsed.blocks.length === 0) {
@@ -174,52 +182,52 @@ export function renderPlan(
     const kept = whole.slice(0, Math.max(0, whole.lastIndexOf("\n", room)));
     return {
       markdown: `${top}\n\n${open("Start of the plan")}${fenced(`${kept}\n… (cut)`)}${close}${note}\n`,
-      overflow: null,
+      overflow: [],
     };
   }
-  const ordered = orderForReview(parsed.blocks).map((block) => ({
-    block,
-    diff: diffOf(block.text, secrets),
-  }));
+  // Cut: unknown-until-apply attributes folded (plan-blocks.ts), the rest ordered for review.
+  const ordered = orderForReview(parsed.blocks).map((block) => {
+    const compact = { ...block, text: compactBlock(block.text) };
+    return { block: compact, diff: diffOf(compact.text, secrets) };
+  });
   const head = diffOf(parsed.head, secrets);
   const tail = diffOf(parsed.tail, secrets);
   const total = ordered.length;
-  const overflowAt = options.overflow?.location;
+  const places = options.overflow ?? [];
   // The note's longest form, so the plan is cut to leave room for whatever it ends up saying.
-  const noteRoom = 1_200 + (overflowAt?.length ?? 0);
+  const noteRoom = 1_500 + places.reduce((n, p) => n + p.location.length + 40, 0);
   const frame =
     top.length + open("Full plan: 00000 of 00000 resources, security first").length + 20;
   const room = budget - frame - noteRoom - head.length - tail.length;
   const { kept, rest } = fill(ordered, Math.max(0, room));
 
-  let overflow: string | null = null;
+  const overflow: string[] = [];
+  const placedIn: string[] = [];
   let lost = rest;
-  if (options.overflow && rest.length > 0) {
-    const intro = `The resources cut from the plan comment of \`${context.cluster}\`${context.headSha ? ` at \`${context.headSha.slice(0, 7)}\`` : ""} (${resources(rest.length)}):`;
-    const moreRoom = options.overflow.maxChars - intro.length - 600;
-    const placed = fill(rest, Math.max(0, moreRoom));
+  for (const [index, place] of places.entries()) {
+    if (lost.length === 0) break;
+    const intro = `The plan of \`${context.cluster}\`${context.headSha ? ` at \`${context.headSha.slice(0, 7)}\`` : ""}, part ${index + 2}: resources cut from the plan comment.`;
+    const placed = fill(lost, Math.max(0, place.maxChars - intro.length - 100));
+    if (placed.kept.length === 0) break;
+    const diffs = placed.kept.map((e) => e.diff).join("\n\n");
+    overflow.push(
+      `${intro}\n\n${place.format === "markdown" ? fenced(diffs) : placed.kept.map((e) => e.block.text).join("\n\n")}\n`,
+    );
+    placedIn.push(`${place.location} (part ${index + 2}: ${resources(placed.kept.length)})`);
     lost = placed.rest;
-    const lostNote =
-      lost.length > 0
-        ? `\n\n${resources(lost.length)} did not fit here either (${typesOf(lost.map((e) => e.block))}): ${WHOLE_PLAN}.`
-        : "";
-    overflow =
-      placed.kept.length > 0
-        ? `${intro}\n\n${fenced(placed.kept.map((e) => e.diff).join("\n\n"))}${lostNote}\n`
-        : `${intro}${lostNote}\n`;
   }
 
   const cut = rest.map((e) => e.block);
-  const placedCount = rest.length - lost.length;
+  const lostTypes = typesOf(lost.map((e) => e.block));
   const where =
-    overflowAt && placedCount > 0
-      ? lost.length === 0
-        ? ` They are ${overflowAt}.`
-        : ` ${placedCount} of them are ${overflowAt}; the last ${resources(lost.length)} (${typesOf(lost.map((e) => e.block))}) did not fit there: ${WHOLE_PLAN}.`
-      : ` ${WHOLE_PLAN}.`;
+    placedIn.length === 0
+      ? ` ${WHOLE_PLAN}.`
+      : lost.length === 0
+        ? ` They are ${placedIn.join("; then ")}.`
+        : ` They are ${placedIn.join("; then ")}; the last ${resources(lost.length)} (${lostTypes}) fit nowhere on GitHub: ${WHOLE_PLAN}.`;
   const note = [
     "> [!NOTE]",
-    `> The whole plan (${whole.length.toLocaleString("en-US")} characters) does not fit in one comment. Shown: ${kept.length} of ${resources(total)}, security groups and rules, load balancers and listeners, IAM first. Cut: ${resources(cut.length)} (${typesOf(cut)}).${where}`,
+    `> The whole plan (${whole.length.toLocaleString("en-US")} characters) does not fit in one comment. Shown: ${kept.length} of ${resources(total)}, security groups and rules, load balancers and listeners, IAM first, without the attributes known only after apply. Cut: ${resources(cut.length)} (${typesOf(cut)}).${where}`,
   ].join("\n");
   const shown = [head, ...kept.map((e) => e.diff), tail].filter((p) => p !== "").join("\n\n");
   const markdown = `${top}\n\n${note}\n\n${open(`Full plan: ${kept.length} of ${total} resources, security first`)}${fenced(shown)}${close}\n`;

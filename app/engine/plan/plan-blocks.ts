@@ -94,3 +94,21 @@ export function typesOf(blocks: readonly PlanBlock[]): string {
     .map(([type, count]) => `\`${type}\`${count > 1 ? ` ×${count}` : ""}`)
     .join(", ");
 }
+
+/** `      + arn = (known after apply)`: a value Terraform does not know yet (not a change `->`). */
+const UNKNOWN_ATTRIBUTE = /^\s+\+ (?:"[^"]*"|[\w-]+)\s+= \(known after apply\)$/;
+
+/**
+ * A block without the attributes whose value is only known after apply (they say nothing a
+ * reviewer can check, and are a third of a new cluster's plan), counted in one line before the
+ * block's closing brace, the way Terraform writes `# (3 unchanged attributes hidden)`.
+ */
+export function compactBlock(text: string): string {
+  const lines = text.split("\n");
+  const kept = lines.filter((line) => !UNKNOWN_ATTRIBUTE.test(line));
+  const hidden = lines.length - kept.length;
+  if (hidden === 0) return text;
+  const close = kept.length - 1;
+  const note = `        # (${hidden} attribute${hidden === 1 ? "" : "s"} known only after apply hidden)`;
+  return [...kept.slice(0, close), note, ...kept.slice(close)].join("\n");
+}
