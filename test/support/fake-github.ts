@@ -100,6 +100,8 @@ export class FakeGitHub {
   readonly checkRuns: FakeCheckRun[] = [];
   readonly reactions: Array<{ commentId: number; content: string }> = [];
   readonly calls: string[] = [];
+  /** When each of `calls` arrived (Date.now(), comparable with the fake terraform's log). */
+  readonly callTimes: number[] = [];
   /** Respond to the next matching calls with an error status (fault injection). */
   readonly failures: Array<{
     method: string;
@@ -267,6 +269,7 @@ export class FakeGitHub {
       ): Promise<[number, unknown] | [number, unknown, Record<string, string>]> => {
         const url = new URL(request.url);
         this.calls.push(`${method} ${url.pathname}${url.search}`);
+        this.callTimes.push(Date.now());
         const body = await request.text();
         const parsed = body ? JSON.parse(body) : null;
         this.requests.push({ method, path: url.pathname, body: parsed || null });
