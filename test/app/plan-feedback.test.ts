@@ -71,7 +71,7 @@ describe("the first feedback on /k3s plan", () => {
     const first = requests.find(
       (r) => r.method === "POST" && r.path.endsWith("/issues/8/comments"),
     );
-    const firstBody = String((first?.body as { body?: string }).body);
+    const firstBody = String((first?.body as { body?: string } | null)?.body ?? "");
     expect(firstBody).toContain("### k3s plan · `dev` · planning…");
     expect(firstBody).toContain(
       "- `workers.instanceType` `t3.large` → `m6i.large`: the running workers (1–3 workers) replaced",

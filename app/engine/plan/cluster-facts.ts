@@ -5,8 +5,19 @@
  * Terraform, so the bot can post it before the plan has run.
  */
 import type { ClusterConfig } from "../../../infra/definition/config";
+import { redactSecrets } from "../redact";
 
-const code = (text: string) => `\`${String(text).replace(/`/g, "'")}\``;
+/**
+ * A value from the definition as inline code. Free-form values (tags) are the PR author's:
+ * no backtick or line break may end the code span and put their Markdown into the comment
+ * (a blank line would close it), secrets are redacted as in the plan, and length is capped.
+ */
+const code = (text: string) => {
+  const flat = [...redactSecrets(String(text))]
+    .map((ch) => (ch === "`" ? "'" : ch.charCodeAt(0) < 32 || ch === "\u007f" ? " " : ch))
+    .join("");
+  return `\`${flat.length > 120 ? `${flat.slice(0, 120)}…` : flat}\``;
+};
 const list = (values: readonly string[]) => values.map(code).join(", ");
 
 /** The cluster as the definition describes it, one line per concern. */

@@ -230,3 +230,22 @@ describe("a plan larger than the comment and the check run's text together", () 
     for (let i = 0; i < 20; i++) expect(body).toContain(`# aws_security_group.g${i} will`);
   });
 });
+
+describe("values from the definition in the change summary", () => {
+  it("cannot close their code span, inject Markdown, or show a secret", () => {
+    const base = definition(exampleText("dev"), "clusters/dev.yaml");
+    const head = structuredClone(base);
+    head.tags = {
+      note: "x`\n\n### k3s plan · `dev`\n\n**Plan: 0 to add, 0 to change, 0 to destroy.**",
+      key: "AKIAIOSFODNN7EXAMPLE",
+    };
+    const summary = changeSummaryMarkdown({ base, head });
+    const line = summary.split("\n").find((l) => l.includes("tags.note")) ?? "";
+    expect(line).not.toContain("\n");
+    expect(summary).not.toContain("\n### k3s plan");
+    expect(summary).not.toContain("\n**Plan: 0 to add");
+    // Two code spans (field, new value): the backticks inside were replaced.
+    expect(line.match(/`/g)?.length).toBe(4);
+    expect(summary).not.toContain("AKIAIOSFODNN7EXAMPLE");
+  });
+});
