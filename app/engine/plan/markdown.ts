@@ -12,7 +12,8 @@ import { irreversibleReplacement } from "./plan-risk";
 import { type PlanSummary, planHeadline } from "./summary";
 
 /**
- * A part of the comment above the plan's counts, in the order given. The seam for what other
+ * A part of the comment between its header (cluster, account, commit) and Terraform's count
+ * line, in the order given. The seam for what other
  * modules add (definition warnings, the change summary, guardrails, what will roll).
  */
 export interface PlanSection {
@@ -105,7 +106,7 @@ function destructiveWarning(summary: PlanSummary): string {
   ].join("\n");
 }
 
-function header(context: PlanContext, summary: PlanSummary): string {
+function header(context: PlanContext): string {
   const where = [
     context.accountId ? `account \`${context.accountId}\`` : undefined,
     `region \`${context.region}\``,
@@ -117,7 +118,7 @@ function header(context: PlanContext, summary: PlanSummary): string {
   const offline = context.offline
     ? "\n\n_Offline plan: no AWS account was consulted (local state, no credentials), so it shows what a first apply into an empty account would create._"
     : "";
-  return `### k3s plan · \`${context.cluster}\`\n\n${where}${offline}\n\n**${planHeadline(summary)}**`;
+  return `### k3s plan · \`${context.cluster}\`\n\n${where}${offline}`;
 }
 
 const WHOLE_PLAN =
@@ -159,8 +160,10 @@ export function renderPlan(
   const budget = options.maxChars ?? Number.POSITIVE_INFINITY;
   const secrets = options.knownSecrets;
   const top = [
-    header(context, summary),
+    header(context),
     ...(options.sections ?? []).map((section) => section.markdown.trim()),
+    // Terraform's own count line after what the definition says, before what the plan does.
+    `**${planHeadline(summary)}**`,
     destructiveWarning(summary),
     countsTable(summary),
   ]
