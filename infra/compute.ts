@@ -43,7 +43,7 @@ import { NodeIdentity } from "./node-identity";
 import { NodePool } from "./node-pool";
 
 /** The control-plane group's name, known before the group exists (servers look it up at boot). */
-function controlPlaneGroupName(config: ClusterConfig): string {
+function controlPlaneGroupName(config: Pick<ClusterConfig, "name">): string {
   return `${config.name}-control-plane`;
 }
 
@@ -80,11 +80,22 @@ export function ubuntuImageParameter(instanceType: string): string {
 export type NodeBootstrapOptions = Partial<Pick<BootstrapParams, "gitops" | "k3sInstallerSha256">>;
 
 /**
- * What the nodes need from the rest of the stack. The configuration is the whole definition:
- * the nodes' user data carries most of it to the bootstrap (add-ons, k3s, datastore, workers).
+ * What the nodes need from the rest of the stack. Of the definition, the parts the nodes' user
+ * data carries to the bootstrap (k3s, add-ons, datastore, workers) and the pools' sizes.
  */
 export interface ComputeProps {
-  config: ClusterConfig;
+  config: Pick<
+    ClusterConfig,
+    | "name"
+    | "region"
+    | "partition"
+    | "tags"
+    | "k3s"
+    | "addons"
+    | "datastore"
+    | "controlPlane"
+    | "workers"
+  >;
   bootstrap: NodeBootstrapOptions;
   /** The private subnets, one per zone: both pools launch there. */
   privateSubnetIds: string[];
