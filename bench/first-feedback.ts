@@ -124,6 +124,9 @@ async function main(): Promise<void> {
       row("comment with the change summary and cost", summary.changeSummary),
       row("plan comment (after the fake plan)", summary.planComment),
       "",
+      summary.changeSummary.p95 < 2_000
+        ? "Within the 2 s target for the first feedback (p95)."
+        : `Over the 2 s target for the first feedback: p95 ${summary.changeSummary.p95.toFixed(0)} ms.`,
       `Raw numbers: ${out}`,
       "",
     ].join("\n"),
