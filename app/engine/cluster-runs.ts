@@ -112,6 +112,17 @@ export class ClusterRuns {
 
   constructor(private readonly options: ClusterRunsOptions) {}
 
+  /** The operator's repository bindings, and guardrails (repository-bindings.ts). */
+  get bindings(): RepositoryBindings | undefined {
+    return this.options.bindings;
+  }
+
+  /** The account a cluster is managed in: its role's, else the bot's own identity's. */
+  async accountOf(config: ClusterConfig): Promise<string | undefined> {
+    if (config.aws.roleArn) return accountOfArn(config.aws.roleArn);
+    return config.aws.accountId ?? (await this.options.aws.accountId(config.region));
+  }
+
   private ensureBackend(config: ClusterConfig, clients: AwsClients): Promise<void> {
     const key = `${storeKey(config)}|${config.aws.accountId ?? ""}|${config.state.kmsKeyId ?? ""}`;
     let ready = this.backends.get(key);
