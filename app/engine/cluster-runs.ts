@@ -148,7 +148,7 @@ export class ClusterRuns {
     return ready;
   }
 
-  private services(config: ClusterConfig) {
+  services(config: ClusterConfig) {
     const clients = this.options.aws.clients(config.state.region);
     return {
       clients,
@@ -158,12 +158,35 @@ export class ClusterRuns {
     };
   }
 
+  /** What the engine was built with (drift.ts plans with the same). */
+  get engineOptions(): Readonly<ClusterRunsOptions> {
+    return this.options;
+  }
+
+  /** The stack's options for a repository's cluster: the same for a plan and a drift check. */
+  stackOptions(repo: string, config: ClusterConfig, workDir: string) {
+    return {
+      ...this.options.aws.stackOptions(config, workDir),
+      ...(this.options.gitopsRepoUrl
+        ? {
+            bootstrap: {
+              gitops: {
+                repoUrl: this.options.gitopsRepoUrl(repo),
+                path: `clusters/${config.name}/argocd/apps`,
+                revision: "HEAD",
+              },
+            },
+          }
+        : {}),
+    };
+  }
+
   /** Working directory of a cluster for a repository; `plan` holds the initialized backend. */
   workDirOf(repo: string, cluster: string, purpose: "plan" | `apply-${string}`): string {
     return this.workDir(repo, cluster, purpose);
   }
 
-  private workDir(repo: string, cluster: string, purpose: string): string {
+  workDir(repo: string, cluster: string, purpose: string): string {
     const dir = join(this.options.workRoot, repo.replace("/", "__"), cluster, purpose);
     mkdirSync(dir, { recursive: true });
     return dir;
@@ -240,20 +263,7 @@ export class ClusterRuns {
           const result = await planCluster({
             config,
             workDir,
-            stackOptions: {
-              ...this.options.aws.stackOptions(config, workDir),
-              ...(this.options.gitopsRepoUrl
-                ? {
-                    bootstrap: {
-                      gitops: {
-                        repoUrl: this.options.gitopsRepoUrl(pr.repo),
-                        path: `clusters/${config.name}/argocd/apps`,
-                        revision: "HEAD",
-                      },
-                    },
-                  }
-                : {}),
-            },
+            stackOptions: this.stackOptions(pr.repo, config, workDir),
             ...(this.options.aws.customize ? { customize: this.options.aws.customize } : {}),
             runner: {
               env: this.options.aws.terraformEnv(),
