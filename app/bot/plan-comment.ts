@@ -77,6 +77,8 @@ export function plannedComment(
   notice: string,
   summary: string,
   definitionFile: string,
+  /** The guardrails section (guardrails-section.ts), first: a refusal is read before anything. */
+  guardrails = "",
 ): PlannedComment {
   const cluster = outcome.config.name;
   const check = `the check run \`${planCheckName(cluster)}\``;
@@ -90,6 +92,7 @@ export function plannedComment(
   const rendered = renderPlan(outcome.context, outcome.summary, outcome.planText, {
     maxChars: PLAN_COMMENT_BUDGET - notice.length,
     sections: [
+      ...(guardrails ? [{ id: "guardrails", markdown: guardrails }] : []),
       ...(summary ? [{ id: "change-summary", markdown: summary }] : []),
       ...outcome.sections,
     ],

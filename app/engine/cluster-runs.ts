@@ -117,6 +117,17 @@ export class ClusterRuns {
 
   constructor(private readonly options: ClusterRunsOptions) {}
 
+  /** The operator's repository bindings, and guardrails (repository-bindings.ts). */
+  get bindings(): RepositoryBindings | undefined {
+    return this.options.bindings;
+  }
+
+  /** The account a cluster is managed in: its role's, else the bot's own identity's. */
+  async accountOf(config: ClusterConfig): Promise<string | undefined> {
+    if (config.aws.roleArn) return accountOfArn(config.aws.roleArn);
+    return config.aws.accountId ?? (await this.options.aws.accountId(config.region));
+  }
+
   private ensureBackend(config: ClusterConfig, clients: AwsClients): Promise<void> {
     const key = `${storeKey(config)}|${config.aws.accountId ?? ""}|${config.state.kmsKeyId ?? ""}`;
     let ready = this.backends.get(key);
@@ -142,7 +153,7 @@ export class ClusterRuns {
     return ready;
   }
 
-  private services(config: ClusterConfig) {
+  services(config: ClusterConfig) {
     const clients = this.options.aws.clients(config.state.region);
     return {
       clients,
@@ -152,12 +163,35 @@ export class ClusterRuns {
     };
   }
 
+  /** What the engine was built with (drift.ts plans with the same). */
+  get engineOptions(): Readonly<ClusterRunsOptions> {
+    return this.options;
+  }
+
+  /** The stack's options for a repository's cluster: the same for a plan and a drift check. */
+  stackOptions(repo: string, config: ClusterConfig, workDir: string) {
+    return {
+      ...this.options.aws.stackOptions(config, workDir),
+      ...(this.options.gitopsRepoUrl
+        ? {
+            bootstrap: {
+              gitops: {
+                repoUrl: this.options.gitopsRepoUrl(repo),
+                path: `clusters/${config.name}/argocd/apps`,
+                revision: "HEAD",
+              },
+            },
+          }
+        : {}),
+    };
+  }
+
   /** Working directory of a cluster for a repository; `plan` holds the initialized backend. */
   workDirOf(repo: string, cluster: string, purpose: "plan" | `apply-${string}`): string {
     return this.workDir(repo, cluster, purpose);
   }
 
-  private workDir(repo: string, cluster: string, purpose: string): string {
+  workDir(repo: string, cluster: string, purpose: string): string {
     const dir = join(this.options.workRoot, repo.replace("/", "__"), cluster, purpose);
     mkdirSync(dir, { recursive: true });
     return dir;
@@ -239,20 +273,7 @@ export class ClusterRuns {
           const result = await planCluster({
             config,
             workDir,
-            stackOptions: {
-              ...this.options.aws.stackOptions(config, workDir),
-              ...(this.options.gitopsRepoUrl
-                ? {
-                    bootstrap: {
-                      gitops: {
-                        repoUrl: this.options.gitopsRepoUrl(pr.repo),
-                        path: `clusters/${config.name}/argocd/apps`,
-                        revision: "HEAD",
-                      },
-                    },
-                  }
-                : {}),
-            },
+            stackOptions: this.stackOptions(pr.repo, config, workDir),
             ...(this.options.aws.customize ? { customize: this.options.aws.customize } : {}),
             runner: {
               env: this.options.aws.terraformEnv(),
