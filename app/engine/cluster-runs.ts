@@ -12,7 +12,6 @@ import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ClusterConfig } from "../../infra/definition/config";
-import { planCheckName } from "../check-names";
 import type { AwsClients, AwsEnvironment } from "./aws-environment";
 import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
@@ -29,6 +28,7 @@ import { redactSecrets } from "./redact";
 import { bindingRefusal, type RepositoryBindings } from "./repository-bindings";
 import type { RunQueue } from "./run-queue";
 import { ensureStateBackend } from "./state-backend";
+import { TerraformProcesses } from "./terraform/processes";
 import { TerraformError, TerraformRunner } from "./terraform/runner";
 
 export interface ClusterRunsOptions {
@@ -109,6 +109,8 @@ export class ClusterRuns {
   private readonly backends = new Map<string, Promise<void>>();
   /** Synthesized stacks, so a re-plan of an unchanged definition skips synthesis. */
   readonly synthCache = new SynthCache();
+  /** The terraform processes this engine runs now: what `terminateTerraform` signals. */
+  private readonly processes = new TerraformProcesses();
 
   constructor(private readonly options: ClusterRunsOptions) {}
 
@@ -158,9 +160,18 @@ export class ClusterRuns {
     return dir;
   }
 
+  /**
+   * Graceful stop: SIGTERM to every terraform process this engine runs now (Terraform then stops
+   * at a safe point and releases its state lock); returns how many were signalled.
+   */
+  terminateTerraform(): number {
+    return this.processes.terminate();
+  }
+
   private runner(workDir: string): TerraformRunner {
     return new TerraformRunner(workDir, {
       env: this.options.aws.terraformEnv(),
+      processes: this.processes,
       ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
       ...(this.options.onTerraformOutput ? { onOutput: this.options.onTerraformOutput } : {}),
     });
@@ -189,6 +200,11 @@ export class ClusterRuns {
       roleArn?: string;
       /** The reviewed placement (default branch) to use instead of the definition's own. */
       placement?: Placement;
+      /**
+       * Where the reader finds the plan in full when the comment is cut short, e.g. the bot's
+       * check run; the default names `terraform show` of the saved plan (plan/markdown.ts).
+       */
+      fullPlanLocation?: string;
     } = {},
   ): Promise<PlanOutcome> {
     const loaded = this.load(source);
@@ -246,6 +262,7 @@ export class ClusterRuns {
             ...(this.options.aws.customize ? { customize: this.options.aws.customize } : {}),
             runner: {
               env: this.options.aws.terraformEnv(),
+              processes: this.processes,
               ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
             },
             ...(options.destroy ? { planArgs: ["-destroy"] } : {}),
@@ -254,7 +271,7 @@ export class ClusterRuns {
               definitionFile: source.file,
               headSha: pr.headSha,
               ...(accountId ? { accountId } : {}),
-              fullPlanLocation: `in the check run \`${planCheckName(config.name)}\` and in the saved plan (\`terraform show\`)`,
+              ...(options.fullPlanLocation ? { fullPlanLocation: options.fullPlanLocation } : {}),
             },
           });
           const metadata: PlanMetadata = {

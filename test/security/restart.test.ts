@@ -118,7 +118,8 @@ beforeEach(async () => {
   bot.github.permissions.set("bob", "write");
 });
 afterEach(async () => {
-  for (const journal of journals.splice(0)) await journal.stop(0);
+  for (const journal of journals.splice(0))
+    await journal.stop(0, { terminate: () => bot.runs.terminateTerraform() });
   for (const event of terraform.events())
     if (event.event === "hanging" && alive(event.pid)) process.kill(event.pid, "SIGKILL");
   dynamodb.destroy();
@@ -162,7 +163,7 @@ describe("graceful stop (SIGTERM/SIGINT)", () => {
       replica: journal.replica,
     } satisfies Partial<RunRecord>);
 
-    const stopped = journal.stop(500);
+    const stopped = journal.stop(500, { terminate: () => bot.runs.terminateTerraform() });
     // New work while stopping is refused, with a message.
     const plansBefore = terraform.runs().filter((r) => r.args[0] === "plan").length;
     await comment(probot, "/k3s plan");
@@ -193,7 +194,9 @@ describe("graceful stop (SIGTERM/SIGINT)", () => {
   it("stops at once when nothing is running", async () => {
     const { journal } = await replica(60_000);
     const started = Date.now();
-    expect(await journal.stop(30_000)).toEqual([]);
+    expect(await journal.stop(30_000, { terminate: () => bot.runs.terminateTerraform() })).toEqual(
+      [],
+    );
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

@@ -111,6 +111,7 @@ export async function planOne(
       destroy: target.destroy,
       ...(roleArn ? { roleArn } : {}),
       ...(placement ? { placement } : {}),
+      fullPlanLocation: `in the check run \`${planCheckName(target.cluster)}\` and in the saved plan (\`terraform show\`)`,
     }),
   );
   const planMarker = text.planMarker(target.cluster, pr.headSha);
