@@ -63,8 +63,13 @@ export const TEST_GITOPS = {
 const outdir = mkdtempSync(join(tmpdir(), "k3s-bot-stack-test-"));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
+/** A cdktf app for tests, writing (if anything) into this file's one output directory. */
+export function testingApp(): ReturnType<typeof Testing.app> {
+  return Testing.app({ outdir });
+}
+
 export function synthesize(config: ClusterConfig, options: StackOptions = {}): Synthesized {
-  const app = Testing.app({ outdir });
+  const app = testingApp();
   const stack = new K3sClusterStack(app, config.name, config, {
     bootstrap: { gitops: TEST_GITOPS },
     ...options,
