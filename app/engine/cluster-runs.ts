@@ -44,6 +44,11 @@ export interface ClusterRunsOptions {
   bindings?: RepositoryBindings;
   /** Terraform's output as it comes, for progress on a terminal (the demo). */
   onTerraformOutput?: (chunk: string) => void;
+  /**
+   * Synthesized stacks to reuse; one per engine by default. Engines of one process may share
+   * one (the tests' bot harness does): its key is everything synthesis reads.
+   */
+  synthCache?: SynthCache;
 }
 
 export interface PullRequestRef extends LockHolder {
@@ -108,11 +113,13 @@ export class ClusterRuns {
    */
   private readonly backends = new Map<string, Promise<void>>();
   /** Synthesized stacks, so a re-plan of an unchanged definition skips synthesis. */
-  readonly synthCache = new SynthCache();
+  readonly synthCache: SynthCache;
   /** The terraform processes this engine runs now: what `terminateTerraform` signals. */
   private readonly processes = new TerraformProcesses();
 
-  constructor(private readonly options: ClusterRunsOptions) {}
+  constructor(private readonly options: ClusterRunsOptions) {
+    this.synthCache = options.synthCache ?? new SynthCache();
+  }
 
   private ensureBackend(config: ClusterConfig, clients: AwsClients): Promise<void> {
     const key = `${storeKey(config)}|${config.aws.accountId ?? ""}|${config.state.kmsKeyId ?? ""}`;
