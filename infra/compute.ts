@@ -129,12 +129,15 @@ export class NodeIdentity extends Construct {
     config: ClusterConfig,
     what: string,
     description: string,
+    /** ARN of the node boundary (infra/iam-boundary.ts); the bot may create no role without. */
+    permissionsBoundary: string,
   ) {
     super(scope, id);
     this.role = new IamRole(this, "role", {
       name: iamName(config, what),
       description,
       assumeRolePolicy: policyJson(ec2AssumeRolePolicy()),
+      permissionsBoundary,
       tags: nameTag(config, what),
     });
     this.instanceProfile = new IamInstanceProfile(this, "instance-profile", {
@@ -172,6 +175,8 @@ export interface ComputeProps {
   bootstrap: NodeBootstrapOptions;
   networking: Networking;
   loadBalancing: LoadBalancing;
+  /** ARN of the permissions boundary every node role carries. */
+  permissionsBoundary: string;
   database?: Database;
   storage?: SharedStorage;
 }
@@ -231,6 +236,7 @@ export class Compute extends Construct {
       config,
       "control-plane",
       `k3s servers of cluster ${config.name}`,
+      props.permissionsBoundary,
     );
     this.workerIdentity = new NodeIdentity(
       this,
@@ -238,6 +244,7 @@ export class Compute extends Construct {
       config,
       "worker",
       `k3s agents of cluster ${config.name}`,
+      props.permissionsBoundary,
     );
     const servers = this.controlPlaneIdentity;
     const agents = this.workerIdentity;

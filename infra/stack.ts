@@ -8,11 +8,12 @@
  */
 
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { type TerraformBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { Fn, type TerraformBackend, TerraformLocal, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { Compute, type NodeBootstrapOptions } from "./compute";
 import { Database } from "./database";
 import type { ClusterConfig } from "./definition/config";
+import { nodeBoundaryArn } from "./iam-boundary";
 import { LoadBalancing } from "./load-balancing";
 import { defaultTags } from "./naming";
 import { Networking, PORTS } from "./networking";
@@ -36,6 +37,32 @@ export interface StackOptions {
    * cluster's manifests (required when `addons.argocd` is on) and the k3s installer digest.
    */
   bootstrap?: NodeBootstrapOptions;
+  /**
+   * The AWS account the stack is applied in, as the run engine learned it (STS
+   * GetCallerIdentity, or the account of `aws.roleArn`); names the roles' permissions boundary.
+   * Without it (and without `aws.accountId`), see `roleAccount`.
+   */
+  accountId?: string;
+}
+
+/**
+ * The account the roles are created in, for the ARN of their permissions boundary and the
+ * flow-log role's confused-deputy condition: the definition's `aws.accountId`, else the account
+ * of `aws.roleArn`, else the one the engine passes. When none is known at synth (`k3s-bot
+ * synth`, an offline plan), Terraform takes it from the VPC's ARN (`arn:<partition>:ec2:
+ * <region>:<account>:vpc/…`, the ARN format of the IAM User Guide's "IAM identifiers"), so the
+ * stack still makes no AWS call of its own and no role is ever created without the boundary.
+ */
+export function roleAccount(
+  scope: Construct,
+  config: ClusterConfig,
+  options: StackOptions,
+  vpcArn: string,
+): string {
+  const known = config.aws.accountId || config.aws.roleArn?.split(":")[4] || options.accountId;
+  if (known) return known;
+  // A local, so the policies that name it stay plain JSON with a `${local.…}` reference.
+  return new TerraformLocal(scope, "role_account", Fn.element(Fn.split(":", vpcArn), 4)).asString;
 }
 
 export class K3sClusterStack extends TerraformStack {
@@ -70,7 +97,12 @@ export class K3sClusterStack extends TerraformStack {
     this.backend = configureStateBackend(this, config, options.backend);
 
     this.networking = new Networking(this, "networking", config);
-    this.vpcAudit = new VpcAudit(this, "vpc-audit", config, this.networking);
+    const account = roleAccount(this, config, options, this.networking.vpc.arn);
+    const permissionsBoundary = nodeBoundaryArn(config.partition, account);
+    this.vpcAudit = new VpcAudit(this, "vpc-audit", config, this.networking, {
+      account,
+      permissionsBoundary,
+    });
     const { securityGroups } = this.networking;
     this.loadBalancing = new LoadBalancing(this, "load-balancing", config, this.networking);
     if (config.datastore.engine === "postgres" && securityGroups.database) {
@@ -95,6 +127,7 @@ export class K3sClusterStack extends TerraformStack {
       config,
       networking: this.networking,
       loadBalancing: this.loadBalancing,
+      permissionsBoundary,
       bootstrap: options.bootstrap ?? {},
       ...(this.database ? { database: this.database } : {}),
       ...(this.storage ? { storage: this.storage } : {}),

@@ -30,7 +30,13 @@ export class VpcAudit extends Construct {
   readonly flowLogRole: IamRole;
   readonly flowLog: FlowLog;
 
-  constructor(scope: Construct, id: string, config: ClusterConfig, networking: Networking) {
+  constructor(
+    scope: Construct,
+    id: string,
+    config: ClusterConfig,
+    networking: Networking,
+    roles: { account: string; permissionsBoundary: string },
+  ) {
     super(scope, id);
     // No ingress or egress block: the provider removes every rule of the default group.
     this.defaultSecurityGroup = new DefaultSecurityGroup(this, "default-security-group", {
@@ -46,7 +52,14 @@ export class VpcAudit extends Construct {
     this.flowLogRole = new IamRole(this, "flow-log-role", {
       name: iamName(config, "vpc-flow-logs"),
       description: `VPC flow logs of cluster ${config.name} into their log group`,
-      assumeRolePolicy: policyJson(flowLogsAssumeRolePolicy()),
+      assumeRolePolicy: policyJson(
+        flowLogsAssumeRolePolicy({
+          partition: config.partition,
+          region: config.region,
+          account: roles.account,
+        }),
+      ),
+      permissionsBoundary: roles.permissionsBoundary,
       tags: nameTag(config, "vpc-flow-logs"),
     });
     const delivery = new IamRolePolicy(this, "flow-log-delivery", {

@@ -24,13 +24,16 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { ClusterConfig } from "../../infra/definition/config";
+import { NODE_BOUNDARY_POLICY_NAME, nodeBoundaryPolicy } from "../../infra/iam-boundary";
 import { CLUSTER_TAG_KEY } from "../../infra/naming";
 import { synthesizeCluster, type TerraformJson } from "../../infra/synth";
 import { loadDefinitionFile } from "../engine/definitions/load";
 import { formatProblems } from "../engine/definitions/problems";
+import { checkConditionKeys } from "./iam/condition-keys";
 
 export const IAM_POLICY_PATH = "docs/iam/k3s-bot-policy.json";
 export const IAM_README_PATH = "docs/iam/README.md";
+export const IAM_BOUNDARY_PATH = "docs/iam/k3s-bot-node-boundary.json";
 export const EXAMPLE_DEFINITIONS = ["examples/clusters/dev.yaml", "examples/clusters/ha.yaml"];
 /** The AWS provider version the action lists were checked against (the Dockerfile pins it). */
 export const AWS_PROVIDER_VERSION = "5.100.0";
@@ -46,10 +49,12 @@ export interface PolicyContext {
   stateKeyPatterns: string[];
   lockTables: string[];
   stateKmsKeys: string[];
-  /** Roles the bot assumes: the definitions' `aws.roleArn`, plus the `k3s-bot-*` convention. */
+  /** Roles the bot assumes: exactly the definitions' `aws.roleArn`s, no name pattern. */
   assumedRoles: string[];
-  /** Name patterns of the node roles and instance profiles (from the synthesized stacks). */
+  /** Name patterns of the roles the stack creates (from the synthesized stacks). */
   nodeRoleNames: string[];
+  /** Name patterns of the instance profiles (from the synthesized stacks). */
+  instanceProfileNames: string[];
   /** Managed policies the stack attaches to node roles (from the synthesized stacks). */
   attachedPolicyArns: string[];
   /** Name patterns of the cluster's own secrets (from the synthesized stacks). */
@@ -63,6 +68,8 @@ interface StatementSpec {
   why: string;
   resources: (ctx: PolicyContext) => string[];
   condition?: (ctx: PolicyContext) => Record<string, Record<string, string | string[]>>;
+  /** A Deny statement with fixed actions, present whenever the stack creates roles. */
+  deny?: string[];
 }
 
 /** The VPC flow-log role's name ends so (infra/vpc-audit.ts: iamName(config, "vpc-flow-logs")). */
@@ -70,16 +77,25 @@ const FLOW_LOG_ROLE_SUFFIX = "-vpc-flow-logs";
 const arn = (ctx: PolicyContext, rest: string) => `arn:${ctx.partition}:${rest}`;
 /** Resources that carry the cluster tag (the provider's default_tags put it on every one). */
 const clusterTagged = () => ({ Null: { [`aws:ResourceTag/${CLUSTER_TAG_KEY}`]: "false" } });
+/** The same, with a service's own tag key where its documentation uses that one. */
+const taggedBy = (key: string) => () => ({ Null: { [`${key}/${CLUSTER_TAG_KEY}`]: "false" } });
+/**
+ * The boundary every role the stack creates must carry (infra/iam-boundary.ts). The account is
+ * IAM's policy variable for the caller's own account, so one policy serves every account.
+ */
+const boundaryArn = (ctx: PolicyContext) =>
+  arn(ctx, `iam::\${aws:PrincipalAccount}:policy/${NODE_BOUNDARY_POLICY_NAME}`);
+const withBoundary = (ctx: PolicyContext) => ({
+  StringEquals: { "iam:PermissionsBoundary": boundaryArn(ctx) },
+});
+const nodeRoleArns = (ctx: PolicyContext) =>
+  ctx.nodeRoleNames.map((name) => arn(ctx, `iam::*:role/${name}`));
 const ANY = () => ["*"];
 
 export const STATEMENTS = {
   // --- the bot's own calls and Terraform's backend ---
-  CallerIdentity: {
-    why: "The bot shows the account in plan comments and refuses a wrong account; the AWS provider asks who it is at start (AWS allows this call to everyone; listed for clarity).",
-    resources: ANY,
-  },
   AssumeClusterRoles: {
-    why: "Per-cluster roles (`aws.roleArn` in a definition, or `clusters.<name>.roleArn` in the repo config): the bot's provider and S3 backend assume them. By convention they are named `k3s-bot-*`; node roles match too but trust only EC2.",
+    why: "Per-cluster roles (`aws.roleArn` in a definition): the bot's provider and S3 backend assume them. Exactly the roles the definitions name, no name pattern (a `k3s-bot-*` pattern would also match the node roles); a role named only in the repo config (`clusters.<name>.roleArn`) must be added here by hand.",
     resources: (ctx) => ctx.assumedRoles,
   },
   StateBucket: {
@@ -102,17 +118,19 @@ export const STATEMENTS = {
     why: "Creates the bot's lock table once (on-demand, TTL, point-in-time recovery) and keeps cluster locks and delivery records in it.",
     resources: (ctx) => ctx.lockTables.map((table) => arn(ctx, `dynamodb:*:*:table/${table}`)),
   },
-  ReadKubeconfig: {
-    why: "`k3s-bot kubeconfig` reads the admin kubeconfig the first server stores in Secrets Manager.",
-    resources: (ctx) =>
-      ctx.secretNames
-        .filter((name) => name.endsWith("/kubeconfig"))
-        .map((name) => arn(ctx, `secretsmanager:*:*:secret:${name}*`)),
-  },
   // --- the stack, through the AWS provider ---
   Ec2: {
-    why: "VPC, subnets, gateways, routes, security groups and launch templates; RunInstances and CreateTags because an Auto Scaling group validates its launch template with the caller's rights; network interfaces for EFS mount targets. EC2 create calls take no useful resource scope.",
+    why: "VPC, subnets, gateways, routes, security groups and launch templates; RunInstances and CreateTags because an Auto Scaling group validates its launch template with the caller's rights; network interfaces for EFS mount targets. Not tag-scoped: EC2 create calls (no resource yet), CreateTags/DeleteTags (the stack adopts the VPC's default security group, which AWS creates untagged), RevokeSecurityGroup* (the same adoption revokes the default group's rules before it carries the tag).",
     resources: ANY,
+  },
+  Ec2GroupRulesTagged: {
+    why: "Opens or changes rules only in security groups that carry the cluster tag (IAM User Guide's example for security groups: the group ARN with `aws:ResourceTag`).",
+    resources: (ctx) => [arn(ctx, "ec2:*:*:security-group/*")],
+    condition: clusterTagged,
+  },
+  Ec2RuleObjects: {
+    why: "The rule objects themselves (`security-group-rule/…`) carry no tag of their group; the same example grants them unconditioned. The group is still checked by the statement above.",
+    resources: (ctx) => [arn(ctx, "ec2:*:*:security-group-rule/*")],
   },
   Ec2DeleteClusterTagged: {
     why: "Deletes only what carries the cluster tag `k3s-bot/cluster` (set on every resource by the provider's default tags).",
@@ -128,9 +146,19 @@ export const STATEMENTS = {
     resources: ANY,
   },
   AutoScalingDeleteClusterTagged: {
-    why: "Deletes only groups (and their hooks and policies) that carry the cluster tag.",
+    why: "Deletes only hooks and policies of groups that carry the cluster tag.",
     resources: ANY,
     condition: clusterTagged,
+  },
+  AutoScalingGroupsTagged: {
+    why: 'Changes and deletes only groups that carry the cluster tag (`autoscaling:ResourceTag`, Auto Scaling User Guide, "Tags for security").',
+    resources: ANY,
+    condition: taggedBy("autoscaling:ResourceTag"),
+  },
+  AutoScalingCreateTagged: {
+    why: "Creates only groups whose request carries the cluster tag (`aws:RequestTag`, same guide).",
+    resources: ANY,
+    condition: taggedBy("aws:RequestTag"),
   },
   LoadBalancing: {
     why: "The API and ingress network load balancers, their target groups and listeners; DescribeTargetHealth while Terraform waits for healthy servers.",
@@ -146,9 +174,19 @@ export const STATEMENTS = {
     resources: ANY,
   },
   RdsDeleteClusterTagged: {
-    why: "Deletes only the datastore and its groups when they carry the cluster tag.",
+    why: "Deletes only subnet and parameter groups that carry the cluster tag.",
     resources: ANY,
     condition: clusterTagged,
+  },
+  RdsInstanceTagged: {
+    why: "Changes, reboots and deletes only DB instances that carry the cluster tag (`rds:db-tag`, the IAM User Guide's RDS tag example).",
+    resources: ANY,
+    condition: taggedBy("rds:db-tag"),
+  },
+  RdsParameterGroupTagged: {
+    why: "Changes only DB parameter groups that carry the cluster tag (`rds:pg-tag`, same example).",
+    resources: ANY,
+    condition: taggedBy("rds:pg-tag"),
   },
   RdsManagedSecret: {
     why: "`manage_master_user_password`: RDS creates and maintains the master password secret (`rds!…`) with the caller's rights.",
@@ -169,17 +207,33 @@ export const STATEMENTS = {
     condition: clusterTagged,
   },
   NodeRoles: {
-    why: "The server and agent roles, their instance profiles and inline policies, by the names the stack gives them (`k3s-bot-<cluster>-<region>-…`).",
-    resources: (ctx) =>
-      ctx.nodeRoleNames.flatMap((name) => [
-        arn(ctx, `iam::*:role/${name}`),
-        arn(ctx, `iam::*:instance-profile/${name}`),
-      ]),
+    why: "The server, agent and flow-log roles and their instance profiles, by the names the stack gives them (`k3s-bot-<cluster>-<region>-…`): reads, tags, trust and deletion.",
+    resources: (ctx) => [
+      ...nodeRoleArns(ctx),
+      ...ctx.instanceProfileNames.map((name) => arn(ctx, `iam::*:instance-profile/${name}`)),
+    ],
   },
-  AttachNodeManagedPolicies: {
-    why: "Node roles get exactly the AWS managed policies the stack attaches (SSM Session Manager instead of SSH), no other.",
-    resources: (ctx) => ctx.nodeRoleNames.map((name) => arn(ctx, `iam::*:role/${name}`)),
-    condition: (ctx) => ({ ArnEquals: { "iam:PolicyARN": ctx.attachedPolicyArns } }),
+  NodeRolesWithBoundary: {
+    why: "Creates those roles and writes their inline and attached policies only when the role carries the permissions boundary `k3s-bot-node-boundary` (docs/iam/k3s-bot-node-boundary.json): whatever policy is written, the role can do no more than the boundary allows.",
+    resources: nodeRoleArns,
+    condition: withBoundary,
+  },
+  OnlySsmPolicy: {
+    why: "Node roles get exactly the AWS managed policies the stack attaches (SSM Session Manager instead of SSH), no other: any other policy ARN is denied outright.",
+    resources: ANY,
+    condition: (ctx) => ({ ArnNotEquals: { "iam:PolicyARN": ctx.attachedPolicyArns } }),
+    deny: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+  },
+  KeepBoundaries: {
+    why: "Never removes a role's boundary, and never changes, versions or deletes a managed policy (the boundary among them: a new default version would widen every role at once). The bot manages no managed policy, so the Deny covers all.",
+    resources: ANY,
+    deny: [
+      "iam:DeleteRolePermissionsBoundary",
+      "iam:CreatePolicyVersion",
+      "iam:DeletePolicy",
+      "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+    ],
   },
   PassNodeRoles: {
     why: "Auto Scaling groups launch instances with the node roles' instance profiles; the roles may be passed to EC2 only.",
@@ -212,8 +266,14 @@ export const STATEMENTS = {
   },
   ClusterSecrets: {
     why: "The join token and kubeconfig secrets, created empty (the first server writes the values), by name.",
+    // One pattern for every cluster's secrets: the names differ only in their last part, and
+    // IAM's size limit for a role's inline policy is tight.
     resources: (ctx) =>
-      ctx.secretNames.map((name) => arn(ctx, `secretsmanager:*:*:secret:${name}*`)),
+      unique(
+        ctx.secretNames.map((name) =>
+          arn(ctx, `secretsmanager:*:*:secret:${name.split("/").slice(0, -1).join("/")}/*`),
+        ),
+      ),
   },
 } satisfies Record<string, StatementSpec>;
 
@@ -260,6 +320,16 @@ const rds = (...actions: string[]) =>
   );
 const rdsDelete = (...actions: string[]) =>
   grant("RdsDeleteClusterTagged", ...actions.map((a) => `rds:${a}`));
+/** Rule changes: on the group only if tagged; on the rule objects (untaggable by us) as such. */
+const sgRules = (...actions: string[]) => [
+  grant("Ec2GroupRulesTagged", ...actions.map((a) => `ec2:${a}`)),
+  grant(
+    "Ec2RuleObjects",
+    ...actions
+      .filter((a) => !a.startsWith("UpdateSecurityGroupRuleDescriptions"))
+      .map((a) => `ec2:${a}`),
+  ),
+];
 const efs = (...actions: string[]) =>
   grant(
     "Efs",
@@ -341,16 +411,17 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
     // The provider revokes the default allow-all egress rule of a new group.
     grants: [
       EC2_COMMON,
-      ec2("CreateSecurityGroup", "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress"),
+      ec2("CreateSecurityGroup", "RevokeSecurityGroupEgress"),
+      ...sgRules("AuthorizeSecurityGroupEgress"),
       ec2Delete("DeleteSecurityGroup"),
     ],
   },
   aws_vpc_security_group_ingress_rule: {
     grants: [
       EC2_COMMON,
-      ec2(
+      ec2("RevokeSecurityGroupIngress"),
+      ...sgRules(
         "AuthorizeSecurityGroupIngress",
-        "RevokeSecurityGroupIngress",
         "ModifySecurityGroupRules",
         "UpdateSecurityGroupRuleDescriptionsIngress",
       ),
@@ -359,9 +430,9 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
   aws_vpc_security_group_egress_rule: {
     grants: [
       EC2_COMMON,
-      ec2(
+      ec2("RevokeSecurityGroupEgress"),
+      ...sgRules(
         "AuthorizeSecurityGroupEgress",
-        "RevokeSecurityGroupEgress",
         "ModifySecurityGroupRules",
         "UpdateSecurityGroupRuleDescriptionsEgress",
       ),
@@ -377,10 +448,10 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
   },
   aws_autoscaling_group: {
     grants: [
+      grant("AutoScalingCreateTagged", "autoscaling:CreateAutoScalingGroup"),
+      grant("AutoScalingGroupsTagged", "autoscaling:UpdateAutoScalingGroup"),
       asg(
         "Describe*",
-        "CreateAutoScalingGroup",
-        "UpdateAutoScalingGroup",
         "CreateOrUpdateTags",
         "DeleteTags",
         "AttachLoadBalancerTargetGroups",
@@ -390,7 +461,7 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
         "StartInstanceRefresh",
         "CancelInstanceRefresh",
       ),
-      asgDelete("DeleteAutoScalingGroup"),
+      grant("AutoScalingGroupsTagged", "autoscaling:DeleteAutoScalingGroup"),
       // The group validates its launch template with the caller's rights.
       ec2("RunInstances", "CreateTags", "Describe*"),
       iam("PassNodeRoles", "PassRole"),
@@ -431,14 +502,20 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
   },
   aws_db_parameter_group: {
     grants: [
-      rds("CreateDBParameterGroup", "ModifyDBParameterGroup", "ResetDBParameterGroup"),
+      rds("CreateDBParameterGroup"),
+      grant("RdsParameterGroupTagged", "rds:ModifyDBParameterGroup", "rds:ResetDBParameterGroup"),
       rdsDelete("DeleteDBParameterGroup"),
     ],
   },
   aws_db_instance: {
     grants: [
-      rds("CreateDBInstance", "ModifyDBInstance", "RebootDBInstance", "CreateDBSnapshot"),
-      rdsDelete("DeleteDBInstance"),
+      rds("CreateDBInstance", "CreateDBSnapshot"),
+      grant(
+        "RdsInstanceTagged",
+        "rds:ModifyDBInstance",
+        "rds:RebootDBInstance",
+        "rds:DeleteDBInstance",
+      ),
       // RDS User Guide, "Required permissions for Secrets Manager integration".
       grant(
         "RdsManagedSecret",
@@ -487,9 +564,9 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
   },
   aws_iam_role: {
     grants: [
+      iam("NodeRolesWithBoundary", "CreateRole", "PutRolePermissionsBoundary"),
       iam(
         "NodeRoles",
-        "CreateRole",
         "GetRole",
         "UpdateRole",
         "UpdateRoleDescription",
@@ -519,13 +596,15 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
   },
   aws_iam_role_policy: {
     grants: [
-      iam("NodeRoles", "PutRolePolicy", "GetRolePolicy", "ListRolePolicies", "DeleteRolePolicy"),
+      iam("NodeRoles", "GetRolePolicy", "ListRolePolicies"),
+      iam("NodeRolesWithBoundary", "PutRolePolicy", "DeleteRolePolicy"),
     ],
   },
   aws_iam_role_policy_attachment: {
     grants: [
       iam("NodeRoles", "ListAttachedRolePolicies"),
-      iam("AttachNodeManagedPolicies", "AttachRolePolicy", "DetachRolePolicy"),
+      iam("NodeRolesWithBoundary", "AttachRolePolicy", "DetachRolePolicy"),
+      grant("OnlySsmPolicy"),
     ],
   },
   aws_secretsmanager_secret: {
@@ -591,11 +670,12 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   // app/engine/plan-digest.ts: a saved plan's digest, on the lock item (conditional update).
   "client-dynamodb:UpdateItemCommand": [table("UpdateItem")],
   // app/engine/aws-environment.ts, state-backend.ts: whose credentials these are.
-  "client-sts:GetCallerIdentityCommand": [grant("CallerIdentity", "sts:GetCallerIdentity")],
-  // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`.
-  "client-secrets-manager:GetSecretValueCommand": [
-    grant("ReadKubeconfig", "secretsmanager:GetSecretValue"),
-  ],
+  // No grant: STS answers GetCallerIdentity whatever the policy says (STS API Reference,
+  // GetCallerIdentity: "No permissions are required to perform this operation").
+  "client-sts:GetCallerIdentityCommand": [],
+  // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`, run by an operator with their own
+  // credentials (app/cli/main.ts); the bot never reads a cluster's admin kubeconfig.
+  "client-secrets-manager:GetSecretValueCommand": [],
 };
 
 /** Folders whose SDK calls never reach real AWS (the local emulator's workarounds). */
@@ -635,9 +715,11 @@ export function sdkCommandsUsed(root: string): Map<string, string[]> {
 // Always, whatever the stack holds
 
 export const ALWAYS: Grant[] = [
-  // The provider calls GetCallerIdentity at start (account id, allowed_account_ids).
-  grant("CallerIdentity", "sts:GetCallerIdentity"),
+  // The provider calls GetCallerIdentity at start (account id, allowed_account_ids): no grant
+  // needed, see SDK_COMMANDS.
   grant("AssumeClusterRoles", "sts:AssumeRole"),
+  // Whenever IAM is in play at all: the boundary is never removed or changed.
+  grant("KeepBoundaries"),
   // Terraform's S3 backend with use_lockfile (Terraform docs, "S3 Bucket Permissions").
   s3Bucket("ListBucket"),
   s3Objects("GetObject", "PutObject", "DeleteObject"),
@@ -734,7 +816,7 @@ export function synthesizedStacks(configs: ClusterConfig[]): {
 
 export interface PolicyStatement {
   Sid: string;
-  Effect: "Allow";
+  Effect: "Allow" | "Deny";
   Action: string[];
   Resource: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
@@ -792,15 +874,11 @@ export function policyContext(
           : [`arn:${partition}:kms:*:*:key/*`];
       }),
     ),
-    assumedRoles: unique([
-      `arn:${partition}:iam::*:role/k3s-bot-*`,
-      ...configs.flatMap((config) =>
-        config.aws.roleArn && !/:role\/k3s-bot-/.test(config.aws.roleArn)
-          ? [config.aws.roleArn]
-          : [],
-      ),
-    ]),
-    nodeRoleNames: unique([...namesOf("aws_iam_role"), ...namesOf("aws_iam_instance_profile")]),
+    assumedRoles: unique(
+      configs.flatMap((config) => (config.aws.roleArn ? [config.aws.roleArn] : [])),
+    ),
+    nodeRoleNames: unique(namesOf("aws_iam_role")),
+    instanceProfileNames: unique(namesOf("aws_iam_instance_profile")),
     attachedPolicyArns: unique(
       all.flatMap((stack) =>
         resourcesOf(stack, "aws_iam_role_policy_attachment").map((a) => String(a.policy_arn)),
@@ -856,16 +934,19 @@ export function buildPolicy(
   }
   const Statement: PolicyStatement[] = [];
   for (const [sid, spec] of Object.entries(STATEMENTS) as [StatementKey, StatementSpec][]) {
-    const actions = byStatement.get(sid);
-    if (!actions) continue;
+    const granted = byStatement.get(sid);
+    if (!granted) continue;
+    const actions = spec.deny ?? granted;
     const resources = unique(spec.resources(context));
     if (resources.length === 0) continue;
+    const condition = spec.condition?.(context);
+    if (condition) checkConditionKeys(sid, actions, condition);
     Statement.push({
       Sid: sid,
-      Effect: "Allow",
+      Effect: spec.deny ? "Deny" : "Allow",
       Action: unique(actions),
       Resource: resources.length === 1 ? (resources[0] as string) : resources,
-      ...(spec.condition ? { Condition: spec.condition(context) } : {}),
+      ...(condition ? { Condition: condition } : {}),
     });
   }
   return { Version: "2012-10-17", Statement };
@@ -873,13 +954,12 @@ export function buildPolicy(
 
 /** The bot's own calls and Terraform's backend: all a bot identity with per-cluster roles needs. */
 export const BOT_STATEMENTS: StatementKey[] = [
-  "CallerIdentity",
   "AssumeClusterRoles",
   "StateBucket",
   "StateObjects",
   "StateKmsKey",
   "LockTable",
-  "ReadKubeconfig",
+  "KeepBoundaries",
 ];
 
 /** IAM's size limits, in characters without white space (IAM and STS quotas page). */
@@ -917,28 +997,9 @@ export function partPath(index: number): string {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-/**
- * JSON laid out as biome formats it (2 spaces; an array on one line when that line fits in 100
- * columns), so the committed file passes `biome check` as generated.
- */
-export function formatJson(value: unknown, indent = 0, prefixLength = 0): string {
-  const pad = " ".repeat(indent);
-  const inner = " ".repeat(indent + 2);
-  if (Array.isArray(value)) {
-    const items = value.map((item) => formatJson(item, indent + 2, 0));
-    const oneLine = `[${items.join(", ")}]`;
-    const fits = !items.some((item) => item.includes("\n"));
-    if (fits && indent + prefixLength + oneLine.length + 1 <= 100) return oneLine;
-    return `[\n${items.map((item) => `${inner}${item}`).join(",\n")}\n${pad}]`;
-  }
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).map(([key, item]) => {
-      const keyText = `${JSON.stringify(key)}: `;
-      return `${inner}${keyText}${formatJson(item, indent + 2, keyText.length)}`;
-    });
-    return entries.length === 0 ? "{}" : `{\n${entries.join(",\n")}\n${pad}}`;
-  }
-  return JSON.stringify(value);
+/** A policy document as the committed files hold it (biome leaves docs/iam/*.json alone). */
+export function policyJsonFile(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 function readme(
@@ -1002,12 +1063,18 @@ export function generatedIamFiles(
   root: string,
   definitionFiles: string[] = EXAMPLE_DEFINITIONS,
   out: string = IAM_POLICY_PATH,
-): { files: Record<string, string>; document: PolicyDocument; types: string[] } {
+): {
+  files: Record<string, string>;
+  document: PolicyDocument;
+  types: string[];
+  partition: string;
+} {
   const { definitions, variants } = synthesizedStacks(
     loadConfigs(definitionFiles.map((file) => resolve(root, file))),
   );
   const document = buildPolicy(definitions, variants);
-  const json = (d: PolicyDocument) => `${formatJson(d)}\n`;
+  const { partition } = policyContext(definitions, variants);
+  const json = policyJsonFile;
   const files: Record<string, string> =
     out === IAM_POLICY_PATH
       ? {
@@ -1015,12 +1082,14 @@ export function generatedIamFiles(
           ...Object.fromEntries(
             managedPolicyParts(document).map((part, index) => [partPath(index), json(part)]),
           ),
+          [IAM_BOUNDARY_PATH]: json(nodeBoundaryPolicy(partition)),
           [IAM_README_PATH]: readme(document, definitions, variants),
         }
       : { [out]: json(document) };
   return {
     files,
     document,
+    partition,
     types: unique([...definitions, ...variants].flatMap(({ json }) => resourceTypes(json))),
   };
 }

@@ -231,6 +231,8 @@ export class ClusterRuns {
             workDir,
             stackOptions: {
               ...this.options.aws.stackOptions(config, workDir),
+              // Names the roles' permissions boundary (infra/iam-boundary.ts) in the plan.
+              ...(accountId ? { accountId } : {}),
               ...(this.options.gitopsRepoUrl
                 ? {
                     bootstrap: {

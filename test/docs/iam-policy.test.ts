@@ -216,7 +216,7 @@ describe("the IAM policy k3s-bot ships", () => {
         const profileArn = `arn:aws:iam::123456789012:instance-profile/${String(profile.name)}`;
         expect(allows(document, "iam:CreateInstanceProfile", profileArn)).toBe(true);
       }
-      const attachable = statement(document, "AttachNodeManagedPolicies").Condition?.ArnEquals?.[
+      const attachable = statement(document, "OnlySsmPolicy").Condition?.ArnNotEquals?.[
         "iam:PolicyARN"
       ];
       for (const attachment of Object.values(resources.aws_iam_role_policy_attachment ?? {})) {
@@ -263,8 +263,17 @@ describe("the IAM policy k3s-bot ships", () => {
       ).map((a) => ({ action: a, condition: s.Condition })),
     );
     expect(deletes).toHaveLength(7);
-    for (const { condition } of deletes) {
-      expect(condition).toEqual({ Null: { "aws:ResourceTag/k3s-bot/cluster": "false" } });
+    // Each service's documented tag key (infra/facts/iam/condition-keys.json).
+    const keyOf = (action: string) =>
+      action.startsWith("autoscaling:")
+        ? "autoscaling:ResourceTag"
+        : action.startsWith("rds:")
+          ? "rds:db-tag"
+          : "aws:ResourceTag";
+    for (const { action, condition } of deletes) {
+      expect(condition, action).toEqual({
+        Null: { [`${keyOf(action)}/k3s-bot/cluster`]: "false" },
+      });
     }
   });
 });
