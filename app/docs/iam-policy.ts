@@ -29,7 +29,11 @@ import { CLUSTER_TAG_KEY } from "../../infra/naming";
 import { synthesizeCluster, type TerraformJson } from "../../infra/synth";
 import { loadDefinitionFile } from "../engine/definitions/load";
 import { formatProblems } from "../engine/definitions/problems";
-import { checkConditionKeys } from "./iam/condition-keys";
+import {
+  CONDITION_KEY_FACTS,
+  CONDITION_KEY_FACTS_PATH,
+  checkConditionKeys,
+} from "./iam/condition-keys";
 
 export const IAM_POLICY_PATH = "docs/iam/k3s-bot-policy.json";
 export const IAM_README_PATH = "docs/iam/README.md";
@@ -1037,6 +1041,10 @@ function readme(
     "npm run cli -- iam-policy --out my-iam /path/to/clusters/*.yaml   # in the k3s-bot checkout",
     "```",
     "",
+    "## The boundary, first",
+    "",
+    `[\`k3s-bot-node-boundary.json\`](k3s-bot-node-boundary.json) is the permissions boundary of every role the stack creates (\`infra/iam-boundary.ts\`). Create it once per account as the managed policy \`${NODE_BOUNDARY_POLICY_NAME}\` (path \`/\`) before the first apply: the bot may create and change roles only with it attached (\`NodeRolesWithBoundary\`), never remove it, and never change a managed policy (\`KeepBoundaries\`).`,
+    "",
     "## Where to attach it",
     "",
     `- **One identity** (the default): attach \`k3s-bot-policy.json\` as an inline policy of the bot's role (${size(document)} characters; IAM allows ${IAM_LIMITS.roleInlinePolicies.toLocaleString("en-US")} of inline policy per role). As managed policies (at most ${IAM_LIMITS.managedPolicy.toLocaleString("en-US")} characters each), attach the ${parts.length} parts instead: ${parts.map((part, index) => `[part ${index + 1}](${partPath(index).replace("docs/iam/", "")}) (${size(part)})`).join(", ")}.`,
@@ -1051,11 +1059,40 @@ function readme(
     "## What this rests on",
     "",
     "- The action lists follow the AWS provider's calls for each resource (create, read, update, delete, tags) and AWS's documentation where a call needs more than its own action (EFS mount targets need EC2 network-interface actions; an Auto Scaling group checks its launch template with `ec2:RunInstances` and `iam:PassRole`; `manage_master_user_password` needs Secrets Manager actions; an AMI given as an SSM parameter needs `ssm:GetParameters`). Read actions use `Describe*` wildcards, which grant reads only.",
-    "- Delete actions are allowed only on resources that carry the `k3s-bot/cluster` tag, which the provider's default tags put on every taggable resource of the stack. Resources created by an older version without the tag must be tagged before the bot can delete them.",
+    "- Deletes, security-group rule changes, Auto Scaling group updates, DB instance and parameter group changes are allowed only on resources that carry the `k3s-bot/cluster` tag, which the provider's default tags put on every taggable resource of the stack (the statements with `Tagged` in their name). Resources created by an older version without the tag must be tagged before the bot can change or delete them.",
+    `- A condition goes on an action only when [\`${CONDITION_KEY_FACTS_PATH}\`](../../${CONDITION_KEY_FACTS_PATH}) says, with its source, that the action honours the key. These conditions were kept from the earlier policy and their source could not be re-read: ${
+      unverifiedConditions(document)
+        .map((a) => `\`${a}\``)
+        .join(", ") || "none"
+    }.`,
+    `- Not tag-scoped (writes without a condition): ${unscopedWrites(document)
+      .map((a) => `\`${a}\``)
+      .join(
+        ", ",
+      )}. Create calls have no resource to carry the tag yet; tagging calls are open because the stack adopts resources AWS creates untagged (see docs/security.md).`,
     "- The local emulator does not enforce IAM, so the tests prove the lists complete against the stack, not against AWS's authorizer: a real account is the final check. A missing action shows as `AccessDenied`/`UnauthorizedOperation` naming it, in the plan or apply comment and in CloudTrail.",
     "- Node roles (what the k3s servers and agents may do) are not here: the stack creates them, with the policies in `infra/iam-policies.ts`.",
     "",
   ].join("\n");
+}
+
+/** Conditioned actions whose condition-key fact is not verified against its source. */
+function unverifiedConditions(document: PolicyDocument): string[] {
+  return unique(
+    document.Statement.filter((s) => s.Condition && s.Effect === "Allow")
+      .flatMap((s) => s.Action)
+      .filter((action) => CONDITION_KEY_FACTS[action]?.verified === false),
+  );
+}
+
+/** Allowed write actions with no condition and no resource scope (`*`). */
+function unscopedWrites(document: PolicyDocument): string[] {
+  const read = /:(Describe|Get|List)/;
+  return unique(
+    document.Statement.filter((s) => s.Effect === "Allow" && !s.Condition && s.Resource === "*")
+      .flatMap((s) => s.Action)
+      .filter((action) => !read.test(action)),
+  );
 }
 
 /** The committed files, for the given definitions (default: the examples). */

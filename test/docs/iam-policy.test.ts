@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CONDITION_KEY_FACTS, checkConditionKeys } from "../../app/docs/iam/condition-keys";
 import {
   buildPolicy,
   EXAMPLE_DEFINITIONS,
@@ -274,6 +275,31 @@ describe("the IAM policy k3s-bot ships", () => {
       expect(condition, action).toEqual({
         Null: { [`${keyOf(action)}/k3s-bot/cluster`]: "false" },
       });
+    }
+  });
+
+  it("puts a condition only on actions documented to honour its key, each fact with a source", () => {
+    // The generator checks every conditioned statement (buildPolicy above would have thrown).
+    expect(() =>
+      checkConditionKeys("Ec2", ["ec2:CreateVpc"], {
+        Null: { "aws:ResourceTag/k3s-bot/cluster": "false" },
+      }),
+    ).toThrow(/ec2:CreateVpc on aws:ResourceTag\/k3s-bot\/cluster.*condition-keys\.json/);
+    // The key family must match, not only the action: rds:db-tag is not aws:ResourceTag.
+    expect(() =>
+      checkConditionKeys("Rds", ["rds:DeleteDBInstance"], {
+        Null: { "aws:ResourceTag/k3s-bot/cluster": "false" },
+      }),
+    ).toThrow();
+    for (const [action, fact] of Object.entries(CONDITION_KEY_FACTS)) {
+      expect(fact.source, action).toMatch(/^https:\/\/docs\.(aws\.amazon\.com|amazonaws\.cn)\//);
+      expect(fact.read, action).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(fact.keys.length, action).toBeGreaterThan(0);
+    }
+    const conditioned = document.Statement.filter((s) => s.Condition && s.Effect === "Allow");
+    for (const statement of conditioned) {
+      for (const action of statement.Action)
+        expect(CONDITION_KEY_FACTS[action], action).toBeDefined();
     }
   });
 });
