@@ -7,7 +7,8 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeBoundaryPolicy } from "../../infra/iam-boundary";
-import { generatedIamFiles, managedPolicyParts, policyJsonFile } from "../docs/iam-policy";
+import { generatedIamFiles, policyJsonFile } from "../docs/iam/files";
+import { managedPolicyParts } from "../docs/iam-policy";
 
 /** The checkout: the generator reads the bot's own sources for the AWS calls it makes. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

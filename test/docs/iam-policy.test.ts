@@ -7,13 +7,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CONDITION_KEY_FACTS, checkConditionKeys } from "../../app/docs/iam/condition-keys";
+import { generatedIamFiles, IAM_POLICY_PATH } from "../../app/docs/iam/files";
 import {
   buildPolicy,
   EXAMPLE_DEFINITIONS,
-  generatedIamFiles,
   grantsFor,
   IAM_LIMITS,
-  IAM_POLICY_PATH,
   loadConfigs,
   managedPolicyParts,
   type PolicyDocument,
