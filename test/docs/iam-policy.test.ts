@@ -263,7 +263,7 @@ describe("the IAM policy k3s-bot ships", () => {
       ).map((a) => ({ action: a, condition: s.Condition })),
     );
     expect(deletes).toHaveLength(7);
-    // Each service's documented tag key (infra/facts/iam/condition-keys.json).
+    // Each service's documented tag key (infra/facts/iam-condition-keys.json).
     const keyOf = (action: string) =>
       action.startsWith("autoscaling:")
         ? "autoscaling:ResourceTag"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FLOW_LOG_RETENTION_DAYS } from "../../infra/vpc-audit";
-import { exampleConfig, listOf, oneOf, synthesize } from "./helpers";
+import { exampleConfig, listOf, ref, resourceAt, synthesize } from "./helpers";
 
 const dev = synthesize(exampleConfig("dev")).json;
 /** The Terraform reference the stack uses when the account is unknown at synth. */
@@ -8,25 +8,25 @@ const ACCOUNT_REF = `\${local.role_account}`;
 
 describe("VPC audit", () => {
   it("closes the VPC's default security group: no ingress, no egress", () => {
-    const group = oneOf(dev, "aws_default_security_group", "vpc-audit");
-    expect(group.vpc_id).toMatch(/^\$\{aws_vpc\.networking_vpc_.*\.id\}$/);
+    const group = resourceAt(dev, "aws_default_security_group.vpc");
+    expect(group.vpc_id).toBe(ref("aws_vpc.main.id"));
     expect(group.ingress).toBeUndefined();
     expect(group.egress).toBeUndefined();
   });
 
   it("logs all VPC traffic to a log group with a bounded retention, through a role only flow logs can take", () => {
-    const flowLog = oneOf(dev, "aws_flow_log", "vpc-audit");
+    const flowLog = resourceAt(dev, "aws_flow_log.vpc");
     expect(flowLog).toMatchObject({
       traffic_type: "ALL",
       log_destination_type: "cloud-watch-logs",
-      log_destination: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}$/),
-      iam_role_arn: expect.stringMatching(/^\$\{aws_iam_role\..*flow-log-role.*\.arn\}$/),
+      log_destination: ref("aws_cloudwatch_log_group.vpc_flow_logs.arn"),
+      iam_role_arn: ref("aws_iam_role.vpc_flow_logs.arn"),
     });
-    expect(oneOf(dev, "aws_cloudwatch_log_group", "vpc-audit")).toMatchObject({
+    expect(resourceAt(dev, "aws_cloudwatch_log_group.vpc_flow_logs")).toMatchObject({
       name: "/k3s-bot/dev/vpc-flow-logs",
       retention_in_days: FLOW_LOG_RETENTION_DAYS,
     });
-    const role = oneOf(dev, "aws_iam_role", "flow-log-role");
+    const role = resourceAt(dev, "aws_iam_role.vpc_flow_logs");
     // Confused deputy: only flow logs of this account, in this region (Amazon VPC User Guide,
     // "IAM role for publishing flow logs to CloudWatch Logs").
     expect(JSON.parse(String(role.assume_role_policy)).Statement).toEqual([
@@ -45,7 +45,9 @@ describe("VPC audit", () => {
     expect(role.permissions_boundary).toBe(
       `arn:aws:iam::${ACCOUNT_REF}:policy/k3s-bot-node-boundary`,
     );
-    const delivery = JSON.parse(String(oneOf(dev, "aws_iam_role_policy", "flow-log").policy));
+    const delivery = JSON.parse(
+      String(resourceAt(dev, "aws_iam_role_policy.vpc_flow_logs_delivery").policy),
+    );
     expect(delivery.Statement).toHaveLength(1);
     expect(delivery.Statement[0].Resource).toEqual([
       expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}$/),
@@ -57,7 +59,7 @@ describe("VPC audit", () => {
   it("names the account in the boundary and trust policy when it is known at synth", () => {
     const config = exampleConfig("dev");
     const known = (json: ReturnType<typeof synthesize>["json"]) =>
-      oneOf(json, "aws_iam_role", "flow-log-role");
+      resourceAt(json, "aws_iam_role.vpc_flow_logs");
     const fromEngine = known(synthesize(config, { accountId: "210987654321" }).json);
     expect(fromEngine.permissions_boundary).toBe(
       "arn:aws:iam::210987654321:policy/k3s-bot-node-boundary",
@@ -73,7 +75,7 @@ describe("VPC audit", () => {
 
   it("exports the datastore's PostgreSQL and upgrade logs to CloudWatch", () => {
     const ha = synthesize(exampleConfig("ha")).json;
-    expect(oneOf(ha, "aws_db_instance", "database").enabled_cloudwatch_logs_exports).toEqual([
+    expect(resourceAt(ha, "aws_db_instance.datastore").enabled_cloudwatch_logs_exports).toEqual([
       "postgresql",
       "upgrade",
     ]);

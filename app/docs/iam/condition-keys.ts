@@ -1,6 +1,6 @@
 /**
  * Which condition keys each action honours, as read from AWS's documentation and kept as facts
- * (infra/facts/iam/condition-keys.json: action → keys, source URL, date read). The policy
+ * (infra/facts/iam-condition-keys.json: action → keys, source URL, date read). The policy
  * generator puts a condition on an action only when these facts say the action supports its
  * key: a key the action does not supply would silently deny (Null/StringEquals on an absent
  * key) or, in a Deny, silently allow.
@@ -17,7 +17,7 @@ export interface ConditionKeyFact {
   basis: string;
 }
 
-export const CONDITION_KEY_FACTS_PATH = "infra/facts/iam/condition-keys.json";
+export const CONDITION_KEY_FACTS_PATH = "infra/facts/iam-condition-keys.json";
 
 export const CONDITION_KEY_FACTS: Record<string, ConditionKeyFact> = (
   JSON.parse(
