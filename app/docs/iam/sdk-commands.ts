@@ -32,6 +32,9 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   // app/engine/plan-store.ts: saved plans under plans/.
   "client-s3:PutObjectCommand": [s3Objects("PutObject")],
   "client-s3:GetObjectCommand": [s3Objects("GetObject")],
+  // app/engine/drift.ts: does the state exist? HeadObject is authorized as s3:GetObject (S3 API
+  // Reference, HeadObject: "you must have the s3:GetObject permission").
+  "client-s3:HeadObjectCommand": [s3Objects("GetObject")],
   "client-s3:ListObjectsV2Command": [s3Bucket("ListBucket")],
   "client-s3:DeleteObjectsCommand": [s3Objects("DeleteObject")],
   // app/engine/state-backend.ts: the lock table, created once and checked every time.
