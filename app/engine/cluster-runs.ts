@@ -179,9 +179,12 @@ export class ClusterRuns {
   }
 
   /** The stack's options for a repository's cluster: the same for a plan and a drift check. */
-  stackOptions(repo: string, config: ClusterConfig, workDir: string) {
+  stackOptions(repo: string, config: ClusterConfig, workDir: string, accountId?: string) {
     return {
       ...this.options.aws.stackOptions(config, workDir),
+      // Names the roles' permissions boundary (infra/iam-boundary.ts) in the plan. Without it
+      // the stack takes the account from the VPC's ARN, the same value once the VPC exists.
+      ...(accountId ? { accountId } : {}),
       ...(this.options.gitopsRepoUrl
         ? {
             bootstrap: {
@@ -292,7 +295,7 @@ export class ClusterRuns {
           const result = await planCluster({
             config,
             workDir,
-            stackOptions: this.stackOptions(pr.repo, config, workDir),
+            stackOptions: this.stackOptions(pr.repo, config, workDir, accountId),
             ...(this.options.aws.customize ? { customize: this.options.aws.customize } : {}),
             runner: {
               env: this.options.aws.terraformEnv(),
