@@ -31,6 +31,7 @@ import {
   cloudProviderControlPlanePolicy,
   cloudProviderNodePolicy,
   clusterAutoscalerPolicy,
+  clusterStatusWriterPolicy,
   ec2AssumeRolePolicy,
   efsCsiControllerPolicy,
   efsCsiNodePolicy,
@@ -38,6 +39,7 @@ import {
   policyJson,
   serverSecretsPolicy,
   ssmManagedInstanceCoreArn,
+  statusParameterArn,
   workerLifecyclePolicy,
   workerSecretsPolicy,
   workerSelfHealthPolicy,
@@ -50,6 +52,7 @@ import {
   kubernetesClusterTag,
   nameTag,
   secretNames,
+  statusParameterName,
   workerGroupNames,
 } from "./naming";
 import type { Networking } from "./networking";
@@ -256,6 +259,24 @@ export class Compute extends Construct {
         ...(database ? { datastoreMasterSecretArn: database.masterSecretArn } : {}),
       }),
     );
+    // The status reporter on the servers writes the cluster's one status parameter only. The
+    // account id comes from a secret's ARN, through a local so the policy JSON holds no quotes.
+    const accountId = new TerraformLocal(
+      this,
+      "account-id",
+      Fn.element(Fn.split(":", this.kubeconfigSecret.arn), 4),
+    );
+    servers.addPolicy(
+      "cluster-status",
+      clusterStatusWriterPolicy(
+        statusParameterArn({
+          partition: config.partition,
+          region: config.region,
+          accountOf: accountId.asString,
+          name: statusParameterName(config),
+        }),
+      ),
+    );
     // Workers read the agent token only: with the join token a compromised worker could join as
     // a server and read the datastore.
     agents.addPolicy("agent-token", workerSecretsPolicy(this.agentTokenSecret.arn));
@@ -287,6 +308,7 @@ export class Compute extends Construct {
       joinTokenSecretArn: this.joinTokenSecret.arn,
       agentTokenSecretArn: this.agentTokenSecret.arn,
       kubeconfigSecretArn: this.kubeconfigSecret.arn,
+      statusParameterName: statusParameterName(config),
       clusterCidr: config.k3s.clusterCidr,
       serviceCidr: config.k3s.serviceCidr,
       datastore: database
