@@ -16,7 +16,11 @@ import type { Probot } from "probot";
 import { createK3sBot } from "./bot/app";
 import { DynamoDeliveryLog } from "./bot/deliveries";
 import { createGitopsHandoff, defaultRepoUrl } from "./bot/gitops-handoff";
-import { DynamoRunStore, RunJournal } from "./bot/run-journal";
+import { ReadyWatcher } from "./bot/ready-watch";
+import { DynamoRunStore, RunJournal, type RunJournalOptions } from "./bot/run-journal";
+import { DefaultAwsEnvironment } from "./engine/aws-environment";
+import { ssmStatusReader } from "./engine/cluster-status/read";
+import { DEFAULT_READY_TIMEOUT_MS } from "./engine/cluster-status/watch";
 import { machineProbes, preflight, reportPreflight } from "./preflight";
 import { createClusterRuns, type Environment, shutdownGraceMs } from "./runtime";
 
@@ -46,14 +50,28 @@ export function deliveryLogFrom(
   return deliveries;
 }
 
+/**
+ * How long the bot waits after an apply for the cluster to report ready
+ * (K3S_BOT_READY_TIMEOUT_MINUTES, default 20; docs/time-to-ready.md says why).
+ */
+export function readyTimeoutMs(env: Environment): number {
+  const minutes = Number(env.K3S_BOT_READY_TIMEOUT_MINUTES);
+  return Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : DEFAULT_READY_TIMEOUT_MS;
+}
+
 /** The run journal: in DynamoDB next to the delivery log when there is one, else in memory. */
-export function runJournalFrom(env: Environment, log: Probot["log"]): RunJournal {
+export function runJournalFrom(
+  env: Environment,
+  log: Probot["log"],
+  resumeWatch?: RunJournalOptions["resumeWatch"],
+): RunJournal {
   const table = env.K3S_BOT_DELIVERY_TABLE;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const logger = { info: (m: string) => log.info(m), error: (m: string) => log.error(m) };
   if (!table || !region) return new RunJournal({ log: logger });
   return new RunJournal({
     log: logger,
+    ...(resumeWatch ? { resumeWatch } : {}),
     store: new DynamoRunStore(new DynamoDBClient({ region }), table),
   });
 }
@@ -82,12 +100,23 @@ export default function k3sBot(app: Probot): void {
     warn: (message) => app.log.warn(message),
     error: (message) => app.log.error(message),
   });
-  const journal = runJournalFrom(process.env, app.log);
+  const aws = new DefaultAwsEnvironment();
+  let readyWatch: ReadyWatcher | undefined;
+  const journal = runJournalFrom(process.env, app.log, (github, record) =>
+    readyWatch ? readyWatch.resume(github, record) : Promise.resolve(),
+  );
+  readyWatch = new ReadyWatcher({
+    read: ssmStatusReader((region) => aws.clients(region).ssm),
+    journal,
+    timeoutMs: readyTimeoutMs(process.env),
+    log: { info: (m) => app.log.info(m), error: (m) => app.log.error(m) },
+  });
   stopOnSignals(journal, shutdownGraceMs(process.env), app.log);
   createK3sBot({
     runs: createClusterRuns(process.env),
     afterApply: createGitopsHandoff({ repoUrl: defaultRepoUrl }),
     journal,
+    readyWatch,
     ...(deliveries ? { deliveries } : {}),
   })(app);
 }

@@ -9,7 +9,7 @@ import { OpenCheckRuns } from "./check-runs";
 import { parseComment } from "./commands";
 import { COMMAND_RUNNERS } from "./commands/registry";
 import { readBotConfig } from "./config";
-import type { AfterApply, EventContext, Logger, TrackRun } from "./context";
+import type { AfterApply, EventContext, Logger, TrackRun, WatchReady } from "./context";
 import { autoplan } from "./events/autoplan";
 import { closed } from "./events/closed";
 import type { RepoGitHub } from "./github";
@@ -37,6 +37,7 @@ export class PullRequestWorkflow {
     log: Logger,
     afterApply?: AfterApply,
     track: TrackRun = (_run, work) => work(),
+    watchReady?: WatchReady,
   ) {
     this.ctx = {
       github,
@@ -45,6 +46,7 @@ export class PullRequestWorkflow {
       track,
       checks: new OpenCheckRuns(github),
       ...(afterApply ? { afterApply } : {}),
+      ...(watchReady ? { watchReady } : {}),
     };
   }
 

@@ -109,6 +109,10 @@ export const STATEMENTS = {
         .filter((name) => name.endsWith("/kubeconfig"))
         .map((name) => arn(ctx, `secretsmanager:*:*:secret:${name}*`)),
   },
+  ReadClusterStatus: {
+    why: "After an apply and on `/k3s status`, the bot reads the status each cluster's servers report to `/k3s-bot/<name>/status` (read only; no path to the Kubernetes API).",
+    resources: (ctx) => [arn(ctx, "ssm:*:*:parameter/k3s-bot/*/status")],
+  },
   // --- the stack, through the AWS provider ---
   Ec2: {
     why: "VPC, subnets, gateways, routes, security groups and launch templates; RunInstances and CreateTags because an Auto Scaling group validates its launch template with the caller's rights; network interfaces for EFS mount targets. EC2 create calls take no useful resource scope.",
@@ -596,6 +600,8 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   "client-secrets-manager:GetSecretValueCommand": [
     grant("ReadKubeconfig", "secretsmanager:GetSecretValue"),
   ],
+  // app/engine/cluster-status/read.ts: the clusters' self-reported status.
+  "client-ssm:GetParameterCommand": [grant("ReadClusterStatus", "ssm:GetParameter")],
 };
 
 /** Folders whose SDK calls never reach real AWS (the local emulator's workarounds). */
@@ -880,6 +886,7 @@ export const BOT_STATEMENTS: StatementKey[] = [
   "StateKmsKey",
   "LockTable",
   "ReadKubeconfig",
+  "ReadClusterStatus",
 ];
 
 /** IAM's size limits, in characters without white space (IAM and STS quotas page). */
