@@ -85,8 +85,12 @@ export function createK3sBot(deps: BotDependencies) {
           ? (run, work) => journal.track(github, installationId, run, work)
           : undefined,
         deps.readyWatch
-          ? (job) => deps.readyWatch?.begin(github, installationId, job) ?? Promise.resolve()
-          : undefined,
+          ? {
+              watch: (job) =>
+                deps.readyWatch?.begin(github, installationId, job) ?? Promise.resolve(),
+              read: deps.readyWatch.read,
+            }
+          : {},
       );
     };
 

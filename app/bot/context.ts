@@ -5,6 +5,7 @@
  */
 import type { ClusterConfig } from "../../infra/definition/config";
 import type { ClusterRuns } from "../engine/cluster-runs";
+import type { StatusReader } from "../engine/cluster-status/read";
 import type { OpenCheckRuns } from "./check-runs";
 import type { PullRequestInfo, RepoGitHub } from "./github";
 import type { WatchJob } from "./ready-watch";
@@ -43,6 +44,8 @@ export interface EventContext {
   readonly track: TrackRun;
   /** Without it, an apply concludes when Terraform finishes (no status watch). */
   readonly watchReady?: WatchReady;
+  /** Reads a cluster's self-reported status (`/k3s status`); without it the command says so. */
+  readonly readStatus?: StatusReader;
   /** Check runs started and not yet finished in this event: finished as failed if it breaks. */
   readonly checks: OpenCheckRuns;
 }

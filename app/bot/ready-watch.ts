@@ -58,9 +58,12 @@ export interface ReadyWatcherOptions {
 export class ReadyWatcher {
   private readonly running = new Set<Promise<void>>();
   readonly timeoutMs: number;
+  /** The reader the watch polls; `/k3s status` uses it too. */
+  readonly read: StatusReader;
 
   constructor(private readonly options: ReadyWatcherOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    this.read = options.read;
   }
 
   private now(): number {

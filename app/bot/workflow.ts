@@ -5,6 +5,7 @@
  * Every handler runs guarded (guarded.ts): a failure is reported on the PR, never dropped.
  */
 import type { ClusterRuns } from "../engine/cluster-runs";
+import type { StatusReader } from "../engine/cluster-status/read";
 import { OpenCheckRuns } from "./check-runs";
 import { parseComment } from "./commands";
 import { COMMAND_RUNNERS } from "./commands/registry";
@@ -37,7 +38,7 @@ export class PullRequestWorkflow {
     log: Logger,
     afterApply?: AfterApply,
     track: TrackRun = (_run, work) => work(),
-    watchReady?: WatchReady,
+    readiness: { watch?: WatchReady; read?: StatusReader } = {},
   ) {
     this.ctx = {
       github,
@@ -46,7 +47,8 @@ export class PullRequestWorkflow {
       track,
       checks: new OpenCheckRuns(github),
       ...(afterApply ? { afterApply } : {}),
-      ...(watchReady ? { watchReady } : {}),
+      ...(readiness.watch ? { watchReady: readiness.watch } : {}),
+      ...(readiness.read ? { readStatus: readiness.read } : {}),
     };
   }
 

@@ -276,3 +276,33 @@ describe("after an apply, the watch of the cluster's status", () => {
     expect(await store.list()).toEqual([]);
   });
 });
+
+describe("/k3s status", () => {
+  it("shows what each named cluster last reported, and says which it does not know", async () => {
+    const { probot } = await replica({ timeoutMs: 60_000 });
+    await reporter(
+      report({
+        servers: [true],
+        workers: [false],
+        cloudController: "failing",
+        log: "Error: chart not found\ntoken: ghp_0123456789abcdefghijABCDEFGHIJ012345",
+      }),
+    );
+    await comment(probot, "/k3s status dev nosuch");
+    const body = bot.github.commentsOn(5).at(-1)?.body ?? "";
+    expect(body).toContain("### k3s status · `dev` · not ready");
+    expect(body).toContain("servers 1/1 · workers 0/1–2 · add-ons 0/1");
+    expect(body).toContain("**Add-on `aws-cloud-controller-manager` failing** after 4 attempt(s)");
+    expect(body).toContain("Error: chart not found");
+    expect(body).not.toContain("ghp_0123456789");
+    expect(body).toContain("No definition `clusters/nosuch.yaml`");
+    // Nothing was planned or applied for it.
+    expect(terraform.runs()).toEqual([]);
+  });
+
+  it("before any server reported, says so", async () => {
+    const { probot } = await replica({ timeoutMs: 60_000 });
+    await comment(probot, "/k3s status dev");
+    expect(bot.github.commentsOn(5).at(-1)?.body).toContain("### k3s status · `dev` · no report");
+  });
+});

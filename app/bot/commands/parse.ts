@@ -12,7 +12,7 @@ import { CLUSTER_NAME_PATTERN } from "../../../infra/definition/schema";
 import { describeFound } from "../../engine/definitions/problems";
 
 export const COMMAND_PREFIX = "/k3s";
-export const COMMAND_KINDS = ["plan", "apply", "unlock", "help"] as const;
+export const COMMAND_KINDS = ["plan", "apply", "unlock", "status", "help"] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 /** More clusters than this in one comment is a mistake, not a plan. */
@@ -34,6 +34,7 @@ const DESCRIPTIONS: Record<CommandKind, string> = {
   plan: "plan the named clusters, or those whose definitions this PR changes",
   apply: "apply the plan reviewed for the current commit (needs write access, approval, the lock)",
   unlock: "release this PR's lock on the clusters, discarding their saved plans",
+  status: "show what the clusters last reported about themselves: nodes, add-ons, Argo CD, Jenkins",
   help: "show this help",
 };
 
