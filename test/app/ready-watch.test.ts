@@ -14,7 +14,9 @@ import { DynamoDeliveryLog } from "../../app/bot/deliveries";
 import { RepoGitHub } from "../../app/bot/github";
 import { ReadyWatcher } from "../../app/bot/ready-watch";
 import { DynamoRunStore, RunJournal } from "../../app/bot/run-journal";
+import { clusterStatusText } from "../../app/cli/status";
 import { ssmStatusReader } from "../../app/engine/cluster-status/read";
+import { loadDefinitionFile } from "../../app/engine/definitions/load";
 import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
 import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
@@ -304,5 +306,31 @@ describe("/k3s status", () => {
     const { probot } = await replica({ timeoutMs: 60_000 });
     await comment(probot, "/k3s status dev");
     expect(bot.github.commentsOn(5).at(-1)?.body).toContain("### k3s status · `dev` · no report");
+  });
+});
+
+describe("k3s-bot status <file>", () => {
+  it("prints the report as terminal text, redacted, without control characters", async () => {
+    const loaded = loadDefinitionFile("examples/clusters/dev.yaml");
+    if (!loaded.ok) throw new Error("examples/clusters/dev.yaml does not load");
+    expect(await clusterStatusText(loaded.config, ssm)).toEqual({
+      ok: false,
+      text: "dev: no status report yet (/k3s-bot/dev/status in eu-central-1); the servers write one every 30 s once they boot",
+    });
+    await reporter(
+      report({
+        servers: [true],
+        workers: [true],
+        cloudController: "failing",
+        log: "\u001b]0;pwned\u0007Error: boom\npassword=hunter2",
+      }),
+    );
+    const { ok, text } = await clusterStatusText(loaded.config, ssm);
+    expect(ok).toBe(true);
+    expect(text).toMatch(/^dev: not ready — servers 1\/1 · workers 1\/1–3 · add-ons 0\/5 · Argo CD – · Jenkins not ready\n/);
+    expect(text).toContain("add-on aws-cloud-controller-manager failing");
+    expect(text).toContain("  | ?]0;pwned?Error: boom");
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("\u001b");
   });
 });
