@@ -10,12 +10,14 @@ import {
   lastReportedLine,
   statusDetail,
 } from "../../../app/bot/cluster-status-text";
+import { demoReadiness } from "../../../app/cli/demo-status";
 import { assess, expectedCharts } from "../../../app/engine/cluster-status/assess";
 import {
   parseStatusDocument,
   StatusDocumentError,
 } from "../../../app/engine/cluster-status/document";
 import { watchUntilReady } from "../../../app/engine/cluster-status/watch";
+import { loadDefinitionFile } from "../../../app/engine/definitions/load";
 
 const expectation = {
   controlPlane: { count: 3 },
@@ -178,5 +180,20 @@ describe("the watch", () => {
     expect(sleeps.slice(0, 5)).toEqual([10_000, 15_000, 22_500, 33_750, 50_625]);
     expect(Math.max(...sleeps)).toBeLessThanOrEqual(60_000);
     expect(sleeps.reduce((a, b) => a + b, 0)).toBe(200_000);
+  });
+});
+
+describe("the demo on the emulator", () => {
+  it("says plainly that readiness cannot be observed, and labels its example as made up", () => {
+    const loaded = loadDefinitionFile("examples/clusters/dev.yaml");
+    if (!loaded.ok) throw new Error("examples/clusters/dev.yaml does not load");
+    const text = demoReadiness(loaded.config, "examples/clusters/dev.yaml");
+    expect(text.split("\n")[0]).toBe(
+      "No instances run on the emulator, so no server reports and readiness cannot be observed here.",
+    );
+    expect(text).toContain(
+      "ILLUSTRATIVE EXAMPLE: made up to show the format, not measured and not from this run:",
+    );
+    expect(text.indexOf("ILLUSTRATIVE")).toBeLessThan(text.indexOf("Ready in"));
   });
 });
