@@ -5,9 +5,9 @@
  * controlling a server can write it), so every string is redacted, kept to one line or put in a
  * code block it cannot close, and never rendered as Markdown, links or mentions.
  */
-import type { Assessment } from "../engine/cluster-status/assess";
+import { type Assessment, assess, type StatusExpectation } from "../engine/cluster-status/assess";
 import type { ClusterStatus } from "../engine/cluster-status/document";
-import type { StatusRead } from "../engine/cluster-status/read";
+import type { StatusRead, StatusReader } from "../engine/cluster-status/read";
 import type { Phases } from "../engine/cluster-status/watch";
 import { redactSecrets } from "../engine/redact";
 import { formatDuration } from "./comments";
@@ -121,5 +121,24 @@ export function lastReportedLine(read: StatusRead, a: Assessment | undefined, no
       return `Cluster status: unreadable (${inline(read.reason)}).`;
     case "reported":
       return `Cluster status: last reported ${reportedAgo(read.status.at, now)}, ${a?.ready ? "healthy" : `**not healthy** (waiting for ${(a?.waitingFor ?? []).slice(0, 3).map(inline).join(", ")})`} — ${a?.summary ?? ""}.`;
+  }
+}
+
+/**
+ * The plan comment's "last reported" line for a cluster, or "" when there is no reader or the
+ * read fails: a plan never fails or waits on the status store.
+ */
+export async function planStatusLine(
+  read: StatusReader | undefined,
+  cluster: StatusExpectation & { name: string; region: string },
+  now = Date.now(),
+): Promise<string> {
+  if (!read) return "";
+  try {
+    const result = await read(cluster);
+    const a = result.kind === "reported" ? assess(result.status, cluster) : undefined;
+    return lastReportedLine(result, a, now);
+  } catch {
+    return "";
   }
 }

@@ -309,6 +309,18 @@ describe("/k3s status", () => {
   });
 });
 
+describe("the plan comment", () => {
+  it("says when the cluster last reported and whether it was healthy", async () => {
+    const { probot } = await replica({ timeoutMs: 60_000 });
+    await reporter(report({ servers: [true], workers: [false], cloudController: "installed" }));
+    await comment(probot, "/k3s plan");
+    const plan = bot.github.commentsOn(5).find((c) => c.body.includes("k3s plan"))?.body ?? "";
+    expect(plan).toMatch(
+      /Cluster status: last reported \d+ s ago, \*\*not healthy\*\* \(waiting for `workers 0\/1 Ready`\) — servers 1\/1 · workers 0\/1–2 · add-ons 1\/1\./,
+    );
+  });
+});
+
 describe("k3s-bot status <file>", () => {
   it("prints the report as terminal text, redacted, without control characters", async () => {
     const loaded = loadDefinitionFile("examples/clusters/dev.yaml");
@@ -327,7 +339,9 @@ describe("k3s-bot status <file>", () => {
     );
     const { ok, text } = await clusterStatusText(loaded.config, ssm);
     expect(ok).toBe(true);
-    expect(text).toMatch(/^dev: not ready — servers 1\/1 · workers 1\/1–3 · add-ons 0\/5 · Argo CD – · Jenkins not ready\n/);
+    expect(text).toMatch(
+      /^dev: not ready — servers 1\/1 · workers 1\/1–3 · add-ons 0\/5 · Argo CD – · Jenkins not ready\n/,
+    );
     expect(text).toContain("add-on aws-cloud-controller-manager failing");
     expect(text).toContain("  | ?]0;pwned?Error: boom");
     expect(text).not.toContain("hunter2");

@@ -35,7 +35,16 @@ describe("k3s-bot", () => {
   it("prints help listing every subcommand, exit 0", async () => {
     const { code, out } = await cli("--help");
     expect(code).toBe(EXIT_OK);
-    for (const sub of ["validate", "synth", "plan", "apply", "render", "kubeconfig", "iam-policy", "status"])
+    for (const sub of [
+      "validate",
+      "synth",
+      "plan",
+      "apply",
+      "render",
+      "kubeconfig",
+      "iam-policy",
+      "status",
+    ])
       expect(out).toContain(sub);
   });
 

@@ -4,6 +4,7 @@
  */
 import type { PullRequestRef } from "../../engine/cluster-runs";
 import { planCheckName } from "../check-runs";
+import { planStatusLine } from "../cluster-status-text";
 import * as text from "../comments";
 import type { BotConfig } from "../config";
 import type { EventContext } from "../context";
@@ -150,7 +151,10 @@ export async function planOne(
       return false;
     }
     case "planned": {
-      const body = `${notice}${outcome.markdown}\n${text.planFooter(target.cluster, outcome.destroy)}`;
+      const loaded = ctx.runs.load(source);
+      const reported =
+        loaded.ok && !target.destroy ? await planStatusLine(ctx.readStatus, loaded.config) : "";
+      const body = `${notice}${outcome.markdown}\n${reported ? `\n${reported}\n` : ""}${text.planFooter(target.cluster, outcome.destroy)}`;
       await github.upsertComment(pr.number, planMarker, body);
       const s = outcome.summary;
       await checks.finish(checkId, "success", {
