@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import type { PolicyDocument, PolicyStatement } from "../../infra/iam-policies";
 import { exampleConfig, synthesize, type TerraformJson } from "./helpers";
 
-function inlineStatements(json: TerraformJson, identity: string): PolicyStatement[] {
+function inlineStatements(json: TerraformJson, pool: string): PolicyStatement[] {
   return Object.entries(json.resource?.aws_iam_role_policy ?? {})
-    .filter(([logical]) => logical.includes(`${identity}-identity`))
+    .filter(([logical]) => logical.startsWith(`${pool}_`))
     .flatMap(([, policy]) => (JSON.parse(String(policy.policy)) as PolicyDocument).Statement);
 }
 const actions = (s: PolicyStatement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
@@ -20,7 +20,7 @@ describe("cluster status parameter permissions", () => {
     const json = synthesize(config).json;
 
     it(`${example}: servers may put exactly /k3s-bot/${config.name}/status, in their region and account`, () => {
-      const ssm = inlineStatements(json, "control-plane").filter((s) =>
+      const ssm = inlineStatements(json, "servers").filter((s) =>
         actions(s).some((a) => a.startsWith("ssm:")),
       );
       expect(ssm).toEqual([
@@ -30,7 +30,7 @@ describe("cluster status parameter permissions", () => {
           Action: "ssm:PutParameter",
           Resource: expect.stringMatching(
             new RegExp(
-              String.raw`^arn:aws:ssm:${config.region}:\$\{local\.compute_account-id_[A-Z0-9]+\}:parameter/k3s-bot/${config.name}/status$`,
+              String.raw`^arn:aws:ssm:${config.region}:\$\{local\.account_id\}:parameter/k3s-bot/${config.name}/status$`,
             ),
           ),
         },
@@ -39,20 +39,20 @@ describe("cluster status parameter permissions", () => {
 
     it(`${example}: the account is the stack's own, read from its kubeconfig secret's ARN`, () => {
       const locals = Object.entries(json.locals ?? {}).filter(([name]) =>
-        name.startsWith("compute_account-id"),
+        name === "account_id",
       );
       expect(locals).toEqual([
         [
           expect.any(String),
           expect.stringMatching(
-            /^\$\{element\(split\(":", aws_secretsmanager_secret\.compute_kubeconfig_[A-Z0-9]+\.arn\), 4\)\}$/,
+            /^\$\{element\(split\(":", aws_secretsmanager_secret\.kubeconfig\.arn\), 4\)\}$/,
           ),
         ],
       ]);
     });
 
     it(`${example}: workers get no SSM permission of their own`, () => {
-      const ssm = inlineStatements(json, "worker").filter((s) =>
+      const ssm = inlineStatements(json, "workers").filter((s) =>
         actions(s).some((a) => a.startsWith("ssm:")),
       );
       expect(ssm).toEqual([]);
