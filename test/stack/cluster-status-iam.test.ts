@@ -38,9 +38,7 @@ describe("cluster status parameter permissions", () => {
     });
 
     it(`${example}: the account is the stack's own, read from its kubeconfig secret's ARN`, () => {
-      const locals = Object.entries(json.locals ?? {}).filter(([name]) =>
-        name === "account_id",
-      );
+      const locals = Object.entries(json.locals ?? {}).filter(([name]) => name === "account_id");
       expect(locals).toEqual([
         [
           expect.any(String),
