@@ -19,8 +19,12 @@ import { createK3sBot } from "./bot/app";
 import { DynamoDeliveryLog } from "./bot/deliveries";
 import { startDriftSchedule } from "./bot/drift-schedule";
 import { createGitopsHandoff, defaultRepoUrl } from "./bot/gitops-handoff";
-import { DynamoRunStore, RunJournal } from "./bot/run-journal";
+import { ReadyWatcher } from "./bot/ready-watch";
+import { DynamoRunStore, RunJournal, type RunJournalOptions } from "./bot/run-journal";
+import { DefaultAwsEnvironment } from "./engine/aws-environment";
 import type { ClusterRuns } from "./engine/cluster-runs";
+import { ssmStatusReader } from "./engine/cluster-status/read";
+import { DEFAULT_READY_TIMEOUT_MS } from "./engine/cluster-status/watch";
 import { machineProbes, preflight, reportPreflight } from "./preflight";
 import { createClusterRuns, type Environment, shutdownGraceMs } from "./runtime";
 
@@ -50,14 +54,28 @@ export function deliveryLogFrom(
   return deliveries;
 }
 
+/**
+ * How long the bot waits after an apply for the cluster to report ready
+ * (K3S_BOT_READY_TIMEOUT_MINUTES, default 20; docs/time-to-ready.md says why).
+ */
+export function readyTimeoutMs(env: Environment): number {
+  const minutes = Number(env.K3S_BOT_READY_TIMEOUT_MINUTES);
+  return Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : DEFAULT_READY_TIMEOUT_MS;
+}
+
 /** The run journal: in DynamoDB next to the delivery log when there is one, else in memory. */
-export function runJournalFrom(env: Environment, log: Probot["log"]): RunJournal {
+export function runJournalFrom(
+  env: Environment,
+  log: Probot["log"],
+  resumeWatch?: RunJournalOptions["resumeWatch"],
+): RunJournal {
   const table = env.K3S_BOT_DELIVERY_TABLE;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const logger = { info: (m: string) => log.info(m), error: (m: string) => log.error(m) };
   if (!table || !region) return new RunJournal({ log: logger });
   return new RunJournal({
     log: logger,
+    ...(resumeWatch ? { resumeWatch } : {}),
     store: new DynamoRunStore(new DynamoDBClient({ region }), table),
   });
 }
@@ -94,7 +112,17 @@ export default function k3sBot(app: Probot): void {
     warn: (message) => app.log.warn(message),
     error: (message) => app.log.error(message),
   });
-  const journal = runJournalFrom(process.env, app.log);
+  const aws = new DefaultAwsEnvironment();
+  let readyWatch: ReadyWatcher | undefined;
+  const journal = runJournalFrom(process.env, app.log, (github, record) =>
+    readyWatch ? readyWatch.resume(github, record) : Promise.resolve(),
+  );
+  readyWatch = new ReadyWatcher({
+    read: ssmStatusReader((region) => aws.clients(region).ssm),
+    journal,
+    timeoutMs: readyTimeoutMs(process.env),
+    log: { info: (m) => app.log.info(m), error: (m) => app.log.error(m) },
+  });
   const runs = createClusterRuns(process.env);
   stopOnSignals(journal, runs, shutdownGraceMs(process.env), app.log);
   startDriftSchedule(app, runs, process.env);
@@ -102,6 +130,7 @@ export default function k3sBot(app: Probot): void {
     runs,
     afterApply: createGitopsHandoff({ repoUrl: defaultRepoUrl }),
     journal,
+    readyWatch,
     ...(deliveries ? { deliveries } : {}),
   })(app);
 }

@@ -10,7 +10,7 @@
 
 import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
 import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
-import type { ITerraformDependable } from "cdktf";
+import { Fn, type ITerraformDependable, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { named } from "./addresses";
 import { type BootstrapParams, type NodeRole, renderUserData } from "./bootstrap/user-data";
@@ -23,10 +23,12 @@ import {
   cloudProviderControlPlanePolicy,
   cloudProviderNodePolicy,
   clusterAutoscalerPolicy,
+  clusterStatusWriterPolicy,
   efsCsiControllerPolicy,
   efsCsiNodePolicy,
   serverSecretsPolicy,
   ssmManagedInstanceCoreArn,
+  statusParameterArn,
   workerLifecyclePolicy,
   workerSecretsPolicy,
   workerSelfHealthPolicy,
@@ -37,6 +39,7 @@ import {
   iamName,
   kubernetesClusterTag,
   nameTag,
+  statusParameterName,
   workerGroupNames,
 } from "./naming";
 import { NodeIdentity } from "./node-identity";
@@ -167,6 +170,25 @@ export class Compute extends Construct {
         ...(database ? { datastoreMasterSecretArn: database.masterSecretArn } : {}),
       }),
     );
+    // The status reporter on the servers writes the cluster's one status parameter only. The
+    // account id comes from a secret's ARN, through a local so the policy JSON holds no quotes.
+    const accountId = new TerraformLocal(
+      this,
+      "account-id",
+      Fn.element(Fn.split(":", kubeconfig.arn), 4),
+    );
+    accountId.overrideLogicalId("account_id");
+    servers.addPolicy(
+      "cluster-status",
+      clusterStatusWriterPolicy(
+        statusParameterArn({
+          partition: config.partition,
+          region: config.region,
+          accountOf: accountId.asString,
+          name: statusParameterName(config),
+        }),
+      ),
+    );
     // Workers read the agent token only: with the join token a compromised worker could join as
     // a server and read the datastore.
     agents.addPolicy("agent-token", workerSecretsPolicy(agentToken.arn));
@@ -198,6 +220,7 @@ export class Compute extends Construct {
       joinTokenSecretArn: joinToken.arn,
       agentTokenSecretArn: agentToken.arn,
       kubeconfigSecretArn: kubeconfig.arn,
+      statusParameterName: statusParameterName(config),
       clusterCidr: config.k3s.clusterCidr,
       serviceCidr: config.k3s.serviceCidr,
       datastore: database

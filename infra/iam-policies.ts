@@ -282,6 +282,34 @@ export function serverSecretsPolicy(secrets: {
 }
 
 /**
+ * The servers' status reporter (bootstrap/scripts/cluster-status.sh) writes the cluster's status
+ * document to its one SSM parameter: PutParameter on exactly that parameter's ARN, so a node can
+ * write only its own cluster's status. Reading needs nothing new (AmazonSSMManagedInstanceCore
+ * already grants ssm:GetParameter); workers get nothing.
+ */
+export function clusterStatusWriterPolicy(parameterArn: string): PolicyDocument {
+  return document({
+    Sid: "ClusterStatusReport",
+    Effect: "Allow",
+    Action: "ssm:PutParameter",
+    Resource: parameterArn,
+  });
+}
+
+/**
+ * The ARN of a cluster's status parameter. The stack makes no AWS call at synth time, so the
+ * account comes from a resource of the same account (a secret's ARN, `arn:…:<account>:secret:…`).
+ */
+export function statusParameterArn(p: {
+  partition: string;
+  region: string;
+  accountOf: string;
+  name: string;
+}): string {
+  return `arn:${p.partition}:ssm:${p.region}:${p.accountOf}:parameter${p.name}`;
+}
+
+/**
  * Agents only read the agent token, never the join (server) token: a node holding the join token
  * could join as a server and read the datastore.
  */

@@ -73,3 +73,11 @@ export function workerGroupNames(config: Pick<ClusterConfig, "name">): {
     lifecycleHook: `${config.name}-worker-drain`,
   };
 }
+
+/**
+ * The SSM parameter where the cluster's servers report its status (nodes, add-ons, Argo CD),
+ * for the bot to read without a network path to the Kubernetes API. Regional, like the cluster.
+ */
+export function statusParameterName(config: Pick<ClusterConfig, "name">): string {
+  return `/k3s-bot/${config.name}/status`;
+}

@@ -9,6 +9,7 @@ import { redactSecrets } from "../engine/redact";
 import { parseComment } from "./commands";
 import { commentKey, type DeliveryLog } from "./deliveries";
 import { RepoGitHub } from "./github";
+import type { ReadyWatcher } from "./ready-watch";
 import type { RunJournal } from "./run-journal";
 import { type AfterApply, PullRequestWorkflow } from "./workflow";
 
@@ -40,6 +41,8 @@ export interface BotDependencies {
    * (`<slug>[bot]`, from GET /app with the App's JWT); the Action passes `github-actions[bot]`.
    */
   botLogin?: string;
+  /** Watches each applied cluster until it reports ready (ready-watch.ts). */
+  readyWatch?: ReadyWatcher;
 }
 
 export function createK3sBot(deps: BotDependencies) {
@@ -81,6 +84,13 @@ export function createK3sBot(deps: BotDependencies) {
         journal && installationId !== undefined
           ? (run, work) => journal.track(github, installationId, run, work)
           : undefined,
+        deps.readyWatch
+          ? {
+              watch: (job) =>
+                deps.readyWatch?.begin(github, installationId, job) ?? Promise.resolve(),
+              read: deps.readyWatch.read,
+            }
+          : {},
       );
     };
 

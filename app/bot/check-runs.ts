@@ -32,6 +32,11 @@ export class OpenCheckRuns {
     this.open.delete(id);
   }
 
+  /** Finished by someone else from now on (the ready watch): no longer this event's to fail. */
+  handOver(id: number): void {
+    this.open.delete(id);
+  }
+
   /** Started and not finished, oldest first. */
   unfinished(): number[] {
     return [...this.open];

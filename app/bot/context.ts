@@ -5,8 +5,10 @@
  */
 import type { ClusterConfig } from "../../infra/definition/config";
 import type { ClusterRuns } from "../engine/cluster-runs";
+import type { StatusReader } from "../engine/cluster-status/read";
 import type { OpenCheckRuns } from "./check-runs";
 import type { PullRequestInfo, RepoGitHub } from "./github";
+import type { WatchJob } from "./ready-watch";
 import type { RunStart } from "./run-journal";
 
 export interface Logger {
@@ -29,12 +31,21 @@ export type AfterApply = (applied: AppliedCluster) => Promise<void>;
 /** Records a plan or apply while it runs (run-journal.ts), so a restart cannot lose it silently. */
 export type TrackRun = <T>(run: RunStart, work: () => Promise<T>) => Promise<T>;
 
+/** Starts watching a cluster become ready after an apply (ready-watch.ts); returns once recorded. */
+export type WatchReady = (
+  job: Omit<WatchJob, "deadline" | "phases" | "appliedAt">,
+) => Promise<void>;
+
 export interface EventContext {
   readonly github: RepoGitHub;
   readonly runs: ClusterRuns;
   readonly log: Logger;
   readonly afterApply?: AfterApply;
   readonly track: TrackRun;
+  /** Without it, an apply concludes when Terraform finishes (no status watch). */
+  readonly watchReady?: WatchReady;
+  /** Reads a cluster's self-reported status (`/k3s status`); without it the command says so. */
+  readonly readStatus?: StatusReader;
   /** Check runs started and not yet finished in this event: finished as failed if it breaks. */
   readonly checks: OpenCheckRuns;
 }

@@ -183,6 +183,17 @@ export class RepoGitHub extends RepoGitData {
     return out.data.id;
   }
 
+  /** New title and summary on a check run that stays in progress. */
+  async updateCheckRun(id: number, output: { title: string; summary: string }): Promise<void> {
+    await this.octokit.rest.checks.update({
+      owner: this.owner,
+      repo: this.repo,
+      check_run_id: id,
+      status: "in_progress",
+      output: { title: output.title.slice(0, 255), summary: cap(output.summary) },
+    });
+  }
+
   async finishCheckRun(
     id: number,
     conclusion: CheckConclusion,

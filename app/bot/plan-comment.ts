@@ -79,6 +79,8 @@ export function plannedComment(
   definitionFile: string,
   /** The guardrails section (guardrails-section.ts), first: a refusal is read before anything. */
   guardrails = "",
+  /** When the cluster last reported its status (cluster-status-text.ts), last. */
+  lastReport = "",
 ): PlannedComment {
   const cluster = outcome.config.name;
   const check = `the check run \`${planCheckName(cluster)}\``;
@@ -95,6 +97,7 @@ export function plannedComment(
       ...(guardrails ? [{ id: "guardrails", markdown: guardrails }] : []),
       ...(summary ? [{ id: "change-summary", markdown: summary }] : []),
       ...outcome.sections,
+      ...(lastReport ? [{ id: "last-report", markdown: lastReport }] : []),
     ],
     overflow: [
       {

@@ -43,8 +43,11 @@ export interface RunRecord {
   repo: string;
   pullRequest: number;
   cluster: string;
-  kind: "plan" | "apply";
+  /** "watch": waiting for the cluster to be ready after an apply (ready-watch.ts). */
+  kind: "plan" | "apply" | "watch";
   checkRunId: number;
+  /** A watch's job (JSON), so another replica can resume it. */
+  watch?: string;
   replica: string;
   /** Epoch milliseconds of the owner's last heartbeat. */
   heartbeatAt: number;
@@ -53,7 +56,8 @@ export interface RunRecord {
 }
 
 /** The run a workflow is about to start. */
-export type RunStart = Pick<RunRecord, "pullRequest" | "cluster" | "kind" | "checkRunId">;
+export type RunStart = Pick<RunRecord, "pullRequest" | "cluster" | "kind" | "checkRunId"> &
+  Pick<Partial<RunRecord>, "watch">;
 
 export interface RunStore {
   /** Writes the record; with `expected`, only if the stored one still matches (else false). */
@@ -84,6 +88,11 @@ export interface RunJournalOptions {
   replica?: string;
   log?: Logger;
   now?: () => number;
+  /**
+   * Resumes a watch whose replica stopped (ready-watch.ts); resolves once the resumed watch is
+   * recorded. Without it, such a watch is reported as interrupted like a plan or apply.
+   */
+  resumeWatch?: (github: RepoGitHub, record: RunRecord) => Promise<void>;
 }
 
 /** A GitHub client for a repository, authenticated as an installation (probot.auth). */
@@ -134,9 +143,11 @@ export class RunJournal {
       return await work();
     } finally {
       this.active.delete(record.id);
-      await this.storeCall(`forget ${record.kind} ${record.cluster}`, (s) =>
-        s.delete(record.id, this.replica),
-      );
+      // A watch that ended because the bot is stopping stays recorded, to be resumed.
+      if (!(record.kind === "watch" && this.stopRequested))
+        await this.storeCall(`forget ${record.kind} ${record.cluster}`, (s) =>
+          s.delete(record.id, this.replica),
+        );
     }
   }
 
@@ -184,7 +195,18 @@ export class RunJournal {
       const mine = { ...record, replica: this.replica, heartbeatAt: this.now() };
       if (!(await store.put(mine, record))) continue; // another replica took it
       try {
-        await report(await githubFor(record.installationId, record.repo), record);
+        const github = await githubFor(record.installationId, record.repo);
+        if (record.kind === "watch" && this.options.resumeWatch) {
+          // Nothing was interrupted that cannot go on: the watch resumes here, under its own
+          // new record, and the old one goes.
+          await this.options.resumeWatch(github, record);
+          await store.delete(record.id, this.replica);
+          this.log.info(
+            `run journal: resumed the ready watch of ${record.cluster} on ${record.repo}#${record.pullRequest} (replica ${record.replica} stopped)`,
+          );
+          continue;
+        }
+        await report(github, record);
       } catch (error) {
         // Left to go stale again: the next sweep (of any replica) retries.
         this.log.error(
@@ -214,7 +236,9 @@ export class RunJournal {
     this.stopRequested = true;
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     await this.settle(graceMs);
-    const left = [...this.active.values()];
+    // A ready watch is not interrupted by a restart: its record stays, and the replica that
+    // takes it over (this one after a restart, or another) resumes it.
+    const left = [...this.active.values()].filter((entry) => entry.record.kind !== "watch");
     if (left.length === 0) return [];
     const signalled = options.terminate();
     this.log.info(
@@ -241,7 +265,8 @@ export class RunJournal {
 
   private async settle(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    while (this.active.size > 0 && Date.now() < deadline)
+    const busy = () => [...this.active.values()].some((entry) => entry.record.kind !== "watch");
+    while (busy() && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, Math.min(100, deadline - Date.now())));
   }
 
@@ -310,6 +335,7 @@ export class DynamoRunStore implements RunStore {
           cluster: S(record.cluster),
           kind: S(record.kind),
           checkRunId: N(record.checkRunId),
+          ...(record.watch ? { watch: S(record.watch) } : {}),
           replica: S(record.replica),
           heartbeatAt: N(record.heartbeatAt),
           [LOCK_TABLE_TTL_ATTRIBUTE]: N(record.expiresAt),
@@ -361,8 +387,9 @@ export class DynamoRunStore implements RunStore {
           repo: s("repo"),
           pullRequest: n("pullRequest"),
           cluster: s("cluster"),
-          kind: s("kind") === "apply" ? "apply" : "plan",
+          kind: s("kind") === "apply" ? "apply" : s("kind") === "watch" ? "watch" : "plan",
           checkRunId: n("checkRunId"),
+          ...(item.watch?.S ? { watch: item.watch.S } : {}),
           replica: s("replica"),
           heartbeatAt: n("heartbeatAt"),
           expiresAt: n(LOCK_TABLE_TTL_ATTRIBUTE),

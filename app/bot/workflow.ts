@@ -5,11 +5,12 @@
  * Every handler runs guarded (guarded.ts): a failure is reported on the PR, never dropped.
  */
 import type { ClusterRuns } from "../engine/cluster-runs";
+import type { StatusReader } from "../engine/cluster-status/read";
 import { OpenCheckRuns } from "./check-runs";
 import { parseComment } from "./commands";
 import { COMMAND_RUNNERS } from "./commands/registry";
 import { readBotConfig } from "./config";
-import type { AfterApply, EventContext, Logger, TrackRun } from "./context";
+import type { AfterApply, EventContext, Logger, TrackRun, WatchReady } from "./context";
 import { autoplan } from "./events/autoplan";
 import { closed } from "./events/closed";
 import type { RepoGitHub } from "./github";
@@ -37,6 +38,7 @@ export class PullRequestWorkflow {
     log: Logger,
     afterApply?: AfterApply,
     track: TrackRun = (_run, work) => work(),
+    readiness: { watch?: WatchReady; read?: StatusReader } = {},
   ) {
     this.ctx = {
       github,
@@ -45,6 +47,8 @@ export class PullRequestWorkflow {
       track,
       checks: new OpenCheckRuns(github),
       ...(afterApply ? { afterApply } : {}),
+      ...(readiness.watch ? { watchReady: readiness.watch } : {}),
+      ...(readiness.read ? { readStatus: readiness.read } : {}),
     };
   }
 

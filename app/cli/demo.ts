@@ -20,6 +20,7 @@ import { TerraformRunner } from "../engine/terraform/runner";
 import { EmulatorNotInstalledError, startEmulator } from "../local/emulator";
 import { EmulatorAwsEnvironment } from "../local/emulator-environment";
 import { ResourceCounter, startHeartbeat, startStep } from "./demo-progress";
+import { demoReadiness } from "./demo-status";
 
 const DEMO_PR = { repo: "local/demo", pullRequest: 1, user: "you", headSha: "0".repeat(40) };
 
@@ -139,6 +140,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       comments.applied(planned.config.name, applied.metadata, applied.outputs, applied.durationMs),
     );
     banner("The GitOps files k3s-bot would commit", gitopsBanner(planned.config, applied.outputs));
+    banner("Readiness after the apply", demoReadiness(planned.config, file));
 
     if (keep) {
       process.stdout.write(

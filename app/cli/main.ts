@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { Command, CommanderError, Option } from "commander";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { NODE_BOUNDARY_POLICY_NAME } from "../../infra/iam-boundary";
@@ -24,6 +25,7 @@ import { TerraformError, TerraformRunner } from "../engine/terraform/runner";
 import { isMissingCredentials, missingCredentialsMessage } from "./aws-hints";
 import { BOUNDARY_FILE, iamPolicyFiles, IAM_POLICY_FILE as POLICY_FILE } from "./iam-policy-files";
 import { planOutput } from "./plan-output";
+import { clusterStatusText } from "./status";
 import {
   defaultValidateFormat,
   formatValidateProblems,
@@ -313,6 +315,28 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
               `read the kubeconfig of ${config.name} from Secrets Manager in ${config.region}`,
             ),
           );
+        throw error;
+      } finally {
+        client.destroy();
+      }
+    });
+
+  program
+    .command("status")
+    .description(
+      "Show what the cluster last reported about itself (nodes, add-ons, Argo CD, Jenkins), from SSM.",
+    )
+    .argument("<definition>", "cluster definition file")
+    .action(async (file: string) => {
+      const config = loadOrFail(file, io);
+      const client = new SSMClient({ region: config.region });
+      try {
+        const { ok, text } = await clusterStatusText(config, client);
+        if (!ok) throw new CliFailure(text);
+        io.out(`${text}\n`);
+      } catch (error) {
+        if (isMissingCredentials(error))
+          throw new CliFailure(missingCredentialsMessage(`read the status of ${config.name}`));
         throw error;
       } finally {
         client.destroy();

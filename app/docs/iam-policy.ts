@@ -268,11 +268,17 @@ export const BOT_STATEMENTS: StatementKey[] = [
   "StateObjects",
   "StateKmsKey",
   "LockTable",
+  "ReadClusterStatus",
   "KeepBoundaries",
 ];
 
 /** IAM's size limits, in characters without white space (IAM and STS quotas page). */
-export const IAM_LIMITS = { managedPolicy: 6144, roleInlinePolicies: 10240 } as const;
+export const IAM_LIMITS = {
+  managedPolicy: 6144,
+  roleInlinePolicies: 10240,
+  /** Managed policies attached to one role, by default (the same page; it may be raised to 20). */
+  managedPoliciesPerRole: 10,
+} as const;
 
 /** Characters IAM counts against its size limits (white space outside strings excluded). */
 export function policySize(document: PolicyDocument): number {

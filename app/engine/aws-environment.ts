@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ClusterConfig } from "../../infra/definition/config";
 import type { StackOptions } from "../../infra/stack";
@@ -14,6 +15,8 @@ export interface AwsClients {
   s3: S3Client;
   dynamodb: DynamoDBClient;
   sts: STSClient;
+  /** Reads the clusters' status parameters (engine/cluster-status/). */
+  ssm: SSMClient;
 }
 
 export interface AwsEnvironment {
@@ -43,6 +46,7 @@ export class DefaultAwsEnvironment implements AwsEnvironment {
         s3: new S3Client({ region }),
         dynamodb: new DynamoDBClient({ region }),
         sts: new STSClient({ region }),
+        ssm: new SSMClient({ region }),
       };
       this.cache.set(region, clients);
     }

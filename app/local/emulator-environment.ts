@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { ClusterConfig } from "../../infra/definition/config";
 import type { StackOptions } from "../../infra/stack";
@@ -39,6 +40,7 @@ export class EmulatorAwsEnvironment implements AwsEnvironment {
         s3: new S3Client(config),
         dynamodb: new DynamoDBClient(config),
         sts: new STSClient(config),
+        ssm: new SSMClient(config),
       };
       this.cache.set(region, clients);
     }
@@ -69,6 +71,7 @@ export class EmulatorAwsEnvironment implements AwsEnvironment {
       clients.s3.destroy();
       clients.dynamodb.destroy();
       clients.sts.destroy();
+      clients.ssm.destroy();
     }
     this.cache.clear();
   }

@@ -28,6 +28,11 @@ export interface BootstrapParams {
   agentTokenSecretArn: string;
   /** Secrets Manager secret where the first server stores the admin kubeconfig. */
   kubeconfigSecretArn: string;
+  /**
+   * SSM parameter (name) where the servers' reporter writes the cluster's status
+   * (scripts/cluster-status.sh); the server role may put this one parameter only.
+   */
+  statusParameterName: string;
   clusterCidr: string;
   serviceCidr: string;
   datastore:
@@ -99,7 +104,22 @@ export function renderUserData(role: NodeRole, params: BootstrapParams): string 
         mode: "0755",
         content: script("drain-on-terminate.sh"),
       },
-      ...["k3s-bot-drain.service", "k3s-bot-drain.timer"].map(unitFile),
+      {
+        path: "/opt/k3s-bot/cluster-status.sh",
+        mode: "0755",
+        content: script("cluster-status.sh"),
+      },
+      {
+        path: "/opt/k3s-bot/cluster-status.py",
+        mode: "0644",
+        content: script("cluster-status.py"),
+      },
+      ...[
+        "k3s-bot-drain.service",
+        "k3s-bot-drain.timer",
+        "k3s-bot-status.service",
+        "k3s-bot-status.timer",
+      ].map(unitFile),
       ...renderManifests(params).map((manifest) => ({
         path: `/var/lib/rancher/k3s/server/manifests/${manifest.fileName}`,
         mode: "0600",
@@ -175,6 +195,13 @@ function unitFile(unit: string): { path: string; mode: string; content: string }
  */
 function script(name: string): string {
   const text = readFileSync(new URL(name, SCRIPT_DIR), "utf8");
+  if (name.endsWith(".py") && !text.includes('"""')) {
+    // Python scripts without docstrings: a whole-line comment is never data there either.
+    return text
+      .split("\n")
+      .filter((line) => !line.trimStart().startsWith("#"))
+      .join("\n");
+  }
   if (!name.endsWith(".sh")) return text;
   if (/<<-?\s*['"]?\w/.test(text)) throw new Error(`${name}: a heredoc would lose its # lines`);
   return text
@@ -209,6 +236,7 @@ function paramsEnv(role: NodeRole, params: BootstrapParams): string {
       K3S_BOT_WORKER_ASG: params.workers.autoScalingGroupName,
       K3S_BOT_LIFECYCLE_HOOK: params.workers.lifecycleHookName,
       K3S_BOT_DRAIN_TIMEOUT_SECONDS: params.workers.drainTimeoutSeconds,
+      K3S_BOT_STATUS_PARAMETER: params.statusParameterName,
     });
     if (params.datastore.engine === "postgres") {
       Object.assign(vars, {

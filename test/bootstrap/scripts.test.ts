@@ -189,6 +189,8 @@ describe("first server (PostgreSQL datastore)", () => {
     expect(installed).toBeLessThan(kubeconfigPut);
     expect(argvOf(calls, "systemctl")).toEqual([
       ["daemon-reload"],
+      ["enable", "--now", "k3s-bot-status.timer"],
+      ["daemon-reload"],
       ["enable", "--now", "k3s-bot-drain.timer"],
       ["enable", "--now", "k3s-bot-datastore.timer"],
     ]);

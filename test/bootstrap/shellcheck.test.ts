@@ -35,6 +35,7 @@ describe("shellcheck", () => {
   it("finds the scripts", () => {
     expect(scripts.sort()).toEqual([
       "cluster-formation.sh",
+      "cluster-status.sh",
       "common.sh",
       "datastore-config.sh",
       "drain-on-terminate.sh",

@@ -45,6 +45,7 @@ export function haParams(overrides: Partial<BootstrapParams> = {}): BootstrapPar
     joinTokenSecretArn: tfToken(ARN.join),
     agentTokenSecretArn: tfToken(ARN.agent),
     kubeconfigSecretArn: tfToken(ARN.kubeconfig),
+    statusParameterName: "/k3s-bot/prod/status",
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
     datastore: {

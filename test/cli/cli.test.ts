@@ -35,11 +35,20 @@ describe("k3s-bot", () => {
   it("prints help listing every subcommand, exit 0", async () => {
     const { code, out } = await cli("--help");
     expect(code).toBe(EXIT_OK);
-    for (const sub of ["validate", "synth", "plan", "apply", "render", "kubeconfig", "iam-policy"])
+    for (const sub of [
+      "validate",
+      "synth",
+      "plan",
+      "apply",
+      "render",
+      "kubeconfig",
+      "iam-policy",
+      "status",
+    ])
       expect(out).toContain(sub);
   });
 
-  it.each(["validate", "synth", "plan", "apply", "render", "kubeconfig", "iam-policy"])(
+  it.each(["validate", "synth", "plan", "apply", "render", "kubeconfig", "iam-policy", "status"])(
     "prints help for %s",
     async (sub) => {
       const { code, out } = await cli(sub, "--help");

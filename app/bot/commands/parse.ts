@@ -14,7 +14,7 @@ import { describeFound } from "../../engine/definitions/problems";
 import { GUARDRAIL_IDS, type GuardrailId } from "../../engine/guardrails/rules";
 
 export const COMMAND_PREFIX = "/k3s";
-export const COMMAND_KINDS = ["plan", "apply", "unlock", "help"] as const;
+export const COMMAND_KINDS = ["plan", "apply", "unlock", "status", "help"] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 /** More clusters than this in one comment is a mistake, not a plan. */
@@ -39,6 +39,7 @@ const DESCRIPTIONS: Record<CommandKind, string> = {
   apply:
     "apply the plan reviewed for the current commit (needs write access, approval, the lock); `--override-guardrail <id>` overrides a guardrail that allows it",
   unlock: "release this PR's lock on the clusters, discarding their saved plans",
+  status: "show what the clusters last reported about themselves: nodes, add-ons, Argo CD, Jenkins",
   help: "show this help",
 };
 

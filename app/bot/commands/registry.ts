@@ -9,11 +9,13 @@ import { helpCommand } from "./help";
 import type { CommandKind } from "./parse";
 import { planCommand } from "./plan";
 import type { CommandRunner } from "./runner";
+import { statusCommand } from "./status";
 import { unlockCommand } from "./unlock";
 
 export const COMMAND_RUNNERS: Readonly<Record<CommandKind, CommandRunner>> = {
   plan: planCommand,
   apply: applyCommand,
   unlock: unlockCommand,
+  status: statusCommand,
   help: helpCommand,
 };

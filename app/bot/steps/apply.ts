@@ -114,11 +114,36 @@ export async function applyOne(
         text.applyFailed(target.cluster, outcome.error),
       );
     case "applied": {
-      const ok = await finish(
-        true,
-        "Applied",
-        text.applied(target.cluster, outcome.metadata, outcome.outputs, outcome.durationMs),
+      const body = text.applied(
+        target.cluster,
+        outcome.metadata,
+        outcome.outputs,
+        outcome.durationMs,
       );
+      let ok = true;
+      if (ctx.watchReady) {
+        // The check stays in progress until the cluster reports ready (ready-watch.ts); the
+        // watch runs after this event and holds no Terraform slot.
+        await post(`${body}\n\n_Waiting for the cluster to report ready…_`);
+        await ctx.watchReady({
+          pullRequest: pr.number,
+          cluster: target.cluster,
+          region: loaded.config.region,
+          checkRunId: checkId,
+          definitionFile: target.file,
+          expect: {
+            controlPlane: loaded.config.controlPlane,
+            workers: loaded.config.workers,
+            addons: loaded.config.addons,
+            storage: loaded.config.storage,
+          },
+          appliedBody: body,
+          applyStartedAt: Date.now() - (outcome.durationMs ?? 0),
+        });
+        checks.handOver(checkId);
+      } else {
+        ok = await finish(true, "Applied", body);
+      }
       if (ctx.afterApply) {
         // The apply stands whatever happens here; a failed hand-off is reported, not hidden.
         try {

@@ -4,6 +4,7 @@
  */
 import type { PullRequestRef } from "../../engine/cluster-runs";
 import { planCheckName } from "../check-runs";
+import { planStatusLine } from "../cluster-status-text";
 import * as text from "../comments";
 import type { BotConfig } from "../config";
 import type { EventContext } from "../context";
@@ -169,12 +170,15 @@ export async function planOne(
       return false;
     }
     case "planned": {
+      // When the cluster last reported about itself, and whether it was healthy (status).
+      const reported = target.destroy ? "" : await planStatusLine(ctx.readStatus, outcome.config);
       const { body, checkText, annotations } = plannedComment(
         outcome,
         notice,
         summary,
         target.file,
         guarded,
+        reported,
       );
       await github.upsertComment(pr.number, planMarker, body);
       const s = outcome.summary;

@@ -76,7 +76,11 @@ function readme(
     "",
     "## Where to attach it",
     "",
-    `- **One identity** (the default): attach \`k3s-bot-policy.json\` as an inline policy of the bot's role (${size(document)} characters; IAM allows ${IAM_LIMITS.roleInlinePolicies.toLocaleString("en-US")} of inline policy per role). As managed policies (at most ${IAM_LIMITS.managedPolicy.toLocaleString("en-US")} characters each), attach the ${parts.length} parts instead: ${parts.map((part, index) => `[part ${index + 1}](${partPath(index).replace("docs/iam/", "")}) (${size(part)})`).join(", ")}.`,
+    `- **One identity** (the default): ${
+      policySize(document) <= IAM_LIMITS.roleInlinePolicies
+        ? `attach \`k3s-bot-policy.json\` as an inline policy of the bot's role (${size(document)} characters; IAM allows ${IAM_LIMITS.roleInlinePolicies.toLocaleString("en-US")} of inline policy per role), or, as managed policies (at most ${IAM_LIMITS.managedPolicy.toLocaleString("en-US")} characters each), the ${parts.length} parts instead`
+        : `\`k3s-bot-policy.json\` (${size(document)} characters) is larger than IAM allows of inline policy per role (${IAM_LIMITS.roleInlinePolicies.toLocaleString("en-US")}): create the ${parts.length} parts as managed policies (at most ${IAM_LIMITS.managedPolicy.toLocaleString("en-US")} characters each) and attach them all to the bot's role`
+    }: ${parts.map((part, index) => `[part ${index + 1}](${partPath(index).replace("docs/iam/", "")}) (${size(part)})`).join(", ")}.`,
     "- **Per-cluster roles** (`aws.roleArn` in a definition, or `clusters.<name>.roleArn` in the repo config): the bot's own identity needs part 1 only (its SDK calls use its own credentials); each cluster role needs the other parts, plus `StateBucket` (ListBucket) and `StateObjects` from part 1, because Terraform's provider and S3 backend both run as the assumed role, and a trust policy that lets the bot's identity assume it.",
     "",
     "## Statements",

@@ -60,6 +60,8 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`, run by an operator with their own
   // credentials (app/cli/main.ts); the bot never reads a cluster's admin kubeconfig.
   "client-secrets-manager:GetSecretValueCommand": [],
+  // app/engine/cluster-status/read.ts: the clusters' self-reported status.
+  "client-ssm:GetParameterCommand": [grant("ReadClusterStatus", "ssm:GetParameter")],
 };
 
 /** Folders whose SDK calls never reach real AWS (the local emulator's workarounds). */

@@ -89,6 +89,10 @@ export const STATEMENTS = {
     why: "Creates the bot's lock table once (on-demand, TTL, point-in-time recovery) and keeps cluster locks and delivery records in it.",
     resources: (ctx) => ctx.lockTables.map((table) => arn(ctx, `dynamodb:*:*:table/${table}`)),
   },
+  ReadClusterStatus: {
+    why: "After an apply and on `/k3s status`, the bot reads the status each cluster's servers report to `/k3s-bot/<name>/status` (read only; no path to the Kubernetes API).",
+    resources: (ctx) => [arn(ctx, "ssm:*:*:parameter/k3s-bot/*/status")],
+  },
   // --- the stack, through the AWS provider ---
   Ec2: {
     why: "VPC, subnets, gateways, routes, security groups and launch templates; RunInstances and CreateTags because an Auto Scaling group validates its launch template with the caller's rights; network interfaces for EFS mount targets. Not tag-scoped: EC2 create calls (no resource yet), CreateTags/DeleteTags (the stack adopts the VPC's default security group, which AWS creates untagged), RevokeSecurityGroup* (the same adoption revokes the default group's rules before it carries the tag).",

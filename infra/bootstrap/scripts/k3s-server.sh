@@ -12,6 +12,10 @@ set -euo pipefail
 load_params
 : "${K3S_BOT_JOIN_TOKEN_SECRET_ARN:?}"
 load_instance_identity
+# The status reporter runs from now on, so a server whose bootstrap stalls is still seen
+# ("api":"down" until k3s answers); see cluster-status.sh.
+systemctl daemon-reload
+systemctl enable --now k3s-bot-status.timer
 # The join (server) token: only servers can read it. Workers join with the agent token, so a
 # compromised worker cannot join as a server and read the datastore.
 ensure_token "$K3S_BOT_JOIN_TOKEN_SECRET_ARN" "$JOIN_TOKEN_VERSION" "join token"

@@ -12,6 +12,11 @@
 //   STUB_CA_BUNDLE   "down": the RDS trust store does not answer
 //   STUB_CP_INSTANCES file of "launch-time instance-id" lines: the live control-plane instances
 //   STUB_CP_DIES     "<instance-id> <n>": listed n times, then gone (a server that died)
+//   STUB_KUBE        directory of the cluster as kubectl sees it: <resource>.json answers
+//                    `kubectl get <resource> … -o json`, logs/<job>.log `kubectl logs job/<job>`;
+//                    a missing file is a NotFound, and a missing directory an API that is down
+//   STUB_SSM         directory of SSM parameters (one file per name, / as _); values over 4096
+//                    characters are refused as the standard tier refuses them
 // Starting k3s (the installer on a server, `systemctl restart k3s.service`) runs the
 // ExecStartPre lines of the k3s.service drop-ins under $K3S_BOT_ROOT as systemd would, then
 // records what k3s would start with in <node dir>/k3s-starts.jsonl.
@@ -189,6 +194,21 @@ function aws() {
     process.stdout.write(rows.replaceAll(" ", "\t"));
     return;
   }
+  if (service === "ssm" && op === "put-parameter") {
+    const raw = option("--value", args);
+    const value = raw.startsWith("file://") ? fs.readFileSync(raw.slice(7), "utf8") : raw;
+    if (option("--tier", args) !== "Advanced" && value.length > 4096) {
+      awsError(
+        "ValidationException",
+        "PutParameter",
+        "Standard tier parameters support a maximum parameter value of 4096 characters.",
+      );
+    }
+    fs.mkdirSync(env.STUB_SSM, { recursive: true });
+    fs.writeFileSync(path.join(env.STUB_SSM, option("--name", args).replaceAll("/", "_")), value);
+    process.stdout.write('{"Version":1,"Tier":"Standard"}\n');
+    return;
+  }
   if (service === "autoscaling" && op === "complete-lifecycle-action") return;
   if (service === "autoscaling" && op === "set-instance-health") return;
   fail(2, `aws stub: unsupported call ${args.join(" ")}`);
@@ -206,6 +226,17 @@ function barrier(id) {
 }
 
 function kubectl() {
+  if (env.STUB_KUBE !== undefined && (argv.includes("json") || argv[0] === "logs")) {
+    if (!fs.existsSync(env.STUB_KUBE))
+      fail(1, "The connection to the server 127.0.0.1:6443 was refused");
+    const file =
+      argv[0] === "logs"
+        ? path.join(env.STUB_KUBE, "logs", `${argv.find((a) => a.startsWith("job/")).slice(4)}.log`)
+        : path.join(env.STUB_KUBE, `${argv[1]}.json`);
+    if (!fs.existsSync(file)) fail(1, `Error from server (NotFound): ${argv[1]} not found`);
+    process.stdout.write(fs.readFileSync(file, "utf8"));
+    return;
+  }
   if (argv[0] === "get" && argv[1] === "--raw") {
     process.stdout.write("ok");
     return;
