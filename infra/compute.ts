@@ -2,9 +2,9 @@
  * The nodes (docs/architecture.md, "infra/"): IAM roles and instance profiles, the cluster's secrets,
  * launch templates, the fixed-size control-plane group and the scaling worker group.
  *
- * Nodes have no SSH key and no port 22: operators use SSM Session Manager. Their AMI is the
- * current Ubuntu 24.04 image, resolved by EC2 at launch from Canonical's public SSM parameter,
- * so a plan needs no AWS call and new instances pick up patched images.
+ * Nodes have no SSH key and no port 22: operators use SSM Session Manager. Their AMI is a
+ * literal id in the launch template, pinned in the definition or resolved by the run engine at
+ * plan time (infra/images.ts), so the plan shows the image and the apply uses exactly it.
  */
 
 import {
@@ -26,7 +26,6 @@ import { type BootstrapParams, type NodeRole, renderUserData } from "./bootstrap
 import type { Database } from "./database";
 import { DATASTORE_DB_NAME, rdsCaBundleUrl } from "./database";
 import type { ClusterConfig } from "./definition/config";
-import { instanceArchitecture } from "./definition/instance-types";
 import {
   cloudProviderControlPlanePolicy,
   cloudProviderNodePolicy,
@@ -42,6 +41,7 @@ import {
   workerSecretsPolicy,
   workerSelfHealthPolicy,
 } from "./iam-policies";
+import { ubuntuImageParameterName } from "./images";
 import type { LoadBalancing } from "./load-balancing";
 import {
   CLUSTER_TAG_KEY,
@@ -84,10 +84,14 @@ export const IMDS_HOP_LIMIT: Readonly<Record<NodeRole, number>> = { server: 2, a
 /** Worst case from a worker entering Terminating:Wait to its drain starting, plus slack. */
 export const DRAIN_START_MARGIN_SECONDS = 60;
 
-/** Canonical's public parameter for the current Ubuntu 24.04 LTS image (gp3 root volume). */
+/**
+ * The image when the configuration carries no AMI id: EC2 resolves Canonical's parameter at each
+ * launch. Only a stack synthesized outside the run engine (an offline plan, tests) gets this;
+ * the engine always fills in the AMI (infra/images.ts), because an image resolved at launch
+ * never shows in a plan and rules out an instance refresh's automatic rollback.
+ */
 export function ubuntuImageParameter(instanceType: string): string {
-  const arch = instanceArchitecture(instanceType);
-  return `resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
+  return `resolve:ssm:${ubuntuImageParameterName(instanceType)}`;
 }
 
 /** A cdktf string token, as `Token.asString()` encodes it (captured, for `split`). */
@@ -314,7 +318,7 @@ export class Compute extends Construct {
     const launchTemplate = (
       what: string,
       role: NodeRole,
-      spec: { instanceType: string; rootVolumeGb: number },
+      spec: { instanceType: string; rootVolumeGb: number; ami?: string | undefined },
       identity: NodeIdentity,
       groups: SecurityGroup[],
     ) => {
@@ -327,7 +331,7 @@ export class Compute extends Construct {
       return new LaunchTemplate(this, `${what}-launch-template`, {
         name: `${config.name}-${what}`,
         description: `k3s ${role} nodes of cluster ${config.name}`,
-        imageId: ubuntuImageParameter(spec.instanceType),
+        imageId: spec.ami ?? ubuntuImageParameter(spec.instanceType),
         instanceType: spec.instanceType,
         iamInstanceProfile: { arn: identity.instanceProfile.arn },
         vpcSecurityGroupIds: groups.map((group) => group.id),

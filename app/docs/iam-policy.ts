@@ -120,7 +120,7 @@ export const STATEMENTS = {
     condition: clusterTagged,
   },
   AmiParameter: {
-    why: "Launch templates name the AMI as Canonical's public SSM parameter (`resolve:ssm:…`); EC2 resolves it with the caller's rights.",
+    why: "Each plan reads Canonical's public SSM parameter for the current Ubuntu image (GetParameter) unless the definition pins the AMI; a launch template built outside the bot may name the parameter itself (`resolve:ssm:…`), which EC2 resolves with the caller's rights (GetParameters).",
     resources: (ctx) => [arn(ctx, "ssm:*::parameter/aws/service/canonical/*")],
   },
   AutoScaling: {
@@ -592,6 +592,8 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   "client-dynamodb:UpdateItemCommand": [table("UpdateItem")],
   // app/engine/aws-environment.ts, state-backend.ts: whose credentials these are.
   "client-sts:GetCallerIdentityCommand": [grant("CallerIdentity", "sts:GetCallerIdentity")],
+  // app/engine/aws-environment.ts: Canonical's current Ubuntu image, read at plan time.
+  "client-ssm:GetParameterCommand": [grant("AmiParameter", "ssm:GetParameter")],
   // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`.
   "client-secrets-manager:GetSecretValueCommand": [
     grant("ReadKubeconfig", "secretsmanager:GetSecretValue"),

@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ClusterConfig } from "../../infra/definition/config";
 import type { StackOptions } from "../../infra/stack";
@@ -27,6 +28,11 @@ export interface AwsEnvironment {
   terraformEnv(): Record<string, string>;
   /** The account the credentials belong to, for the plan comment. */
   accountId(region: string): Promise<string | undefined>;
+  /**
+   * The value of a public SSM parameter in a region: the current Ubuntu image at plan time
+   * (plan/images.ts). The emulator answers for parameters it cannot serve.
+   */
+  imageParameter(name: string, region: string): Promise<string>;
   /** Called once the state backend exists (the emulator works around a gap here). */
   afterStateBackend?(config: ClusterConfig): Promise<void>;
 }
@@ -51,6 +57,17 @@ export class DefaultAwsEnvironment implements AwsEnvironment {
 
   stackOptions(): StackOptions {
     return {};
+  }
+
+  async imageParameter(name: string, region: string): Promise<string> {
+    const ssm = new SSMClient({ region });
+    try {
+      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
+      if (!Parameter?.Value) throw new Error("the parameter has no value");
+      return Parameter.Value;
+    } finally {
+      ssm.destroy();
+    }
   }
 
   terraformEnv(): Record<string, string> {

@@ -20,6 +20,7 @@ import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
 import { claimState, stateRefusal } from "./ownership";
 import { type Placement, withPlacement } from "./placement";
+import { imagesMarkdown, pinImages } from "./plan/images";
 import { planCluster } from "./plan/plan-cluster";
 import type { PlanSummary } from "./plan/summary";
 import { SynthCache } from "./plan/synth-cache";
@@ -221,14 +222,19 @@ export class ClusterRuns {
         ? accountOfArn(config.aws.roleArn)
         : await this.options.aws.accountId(config.region);
       const workDir = this.workDir(pr.repo, config.name, "plan");
+      // The AMIs go into the plan as literal ids: pinned, or resolved now (plan/images.ts).
+      const images = options.destroy
+        ? { config, images: [] }
+        : await pinImages(config, (name, region) => this.options.aws.imageParameter(name, region));
       // Plan and upload in one queued task: the next plan of this cluster cannot overwrite the
       // plan file between the two, so the saved plan is the one made for this head commit.
       return await this.options.queue.run(
         `${config.state.bucket}/${config.state.key}`,
         async () => {
           const result = await planCluster({
-            config,
+            config: images.config,
             workDir,
+            sections: [imagesMarkdown(images.images)],
             stackOptions: {
               ...this.options.aws.stackOptions(config, workDir),
               ...(this.options.gitopsRepoUrl

@@ -74,7 +74,20 @@ describe("launch templates", () => {
     );
   });
 
-  it("resolve Canonical's Ubuntu 24.04 image at launch, for the instance type's architecture", () => {
+  it("carry the configuration's AMI ids as literals, per group", () => {
+    const pinned = synthesize(
+      exampleConfig("dev", (c) => {
+        c.controlPlane.ami = "ami-0123456789abcdef0";
+        c.workers.ami = "ami-0fedcba9876543210";
+      }),
+    ).json;
+    expect(oneOf(pinned, "aws_launch_template", "control-plane").image_id).toBe(
+      "ami-0123456789abcdef0",
+    );
+    expect(oneOf(pinned, "aws_launch_template", "worker").image_id).toBe("ami-0fedcba9876543210");
+  });
+
+  it("without an AMI id (outside the engine), name Canonical's parameter for the architecture", () => {
     for (const template of templates) {
       expect(template.image_id).toBe(
         "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",

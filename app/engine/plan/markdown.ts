@@ -30,6 +30,8 @@ export interface RenderOptions {
   maxChars?: number;
   /** Values to redact whatever their shape. */
   knownSecrets?: readonly string[];
+  /** More sections (node images, rollout), after the counts table; empty ones are skipped. */
+  sections?: readonly string[];
 }
 
 /** Terraform's plan text as a `diff` block, so GitHub colours additions and removals. */
@@ -101,7 +103,12 @@ export function renderPlanMarkdown(
   options: RenderOptions = {},
 ): string {
   const budget = options.maxChars ?? DEFAULT_BUDGET;
-  const top = [header(context, summary), destructiveWarning(summary), countsTable(summary)]
+  const top = [
+    header(context, summary),
+    destructiveWarning(summary),
+    countsTable(summary),
+    ...(options.sections ?? []),
+  ]
     .filter((part) => part !== "")
     .join("\n\n");
   const diff = toDiff(

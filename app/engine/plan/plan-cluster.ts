@@ -39,6 +39,8 @@ export interface PlanClusterInput {
   planArgs?: string[];
   /** Synthesized stacks from earlier plans (the engine keeps one per process). */
   synthCache?: SynthCache;
+  /** Markdown sections the caller adds to the plan comment, after the counts (empty ones skipped). */
+  sections?: string[];
   /** "json": always summarize from `terraform show -json` (default: from the plan's text). */
   summaryFrom?: "text" | "json";
 }
@@ -203,7 +205,7 @@ export async function planCluster(input: PlanClusterInput): Promise<PlanClusterR
     summary,
     planFile: join(workDir, PLAN_FILE),
     planText,
-    markdown: renderPlanMarkdown(context, summary, planText),
+    markdown: renderPlanMarkdown(context, summary, planText, { sections: input.sections ?? [] }),
     resourceCount: stack.resourceCount,
     timings: {
       synthMs,
