@@ -20,8 +20,28 @@ import { terraformEnvironment } from "../terraform/cli-config";
 import { TerraformError, TerraformRunner, type TerraformRunnerOptions } from "../terraform/runner";
 import { type PlanContext, renderPlanMarkdown } from "./markdown";
 import { planTextFromStdout, summarizePlanText } from "./plan-text";
+import {
+  type PlannedChange,
+  predictRollout,
+  type RolloutPrediction,
+  rolloutMarkdown,
+} from "./rollout";
 import { type PlanSummary, summarizePlan } from "./summary";
 import { type SynthCache, synthKey } from "./synth-cache";
+
+/** Whether a plan changes launch templates or Auto Scaling groups (what can roll nodes). */
+function touchesNodes(summary: PlanSummary): boolean {
+  return summary.byType.some(
+    (t) =>
+      (t.type === "aws_launch_template" || t.type === "aws_autoscaling_group") &&
+      t.change + t.replace > 0,
+  );
+}
+
+function plannedChanges(planJson: unknown): PlannedChange[] {
+  const changes = (planJson as { resource_changes?: unknown } | null)?.resource_changes;
+  return Array.isArray(changes) ? (changes as PlannedChange[]) : [];
+}
 
 export interface PlanClusterInput {
   config: ClusterConfig;
@@ -65,6 +85,8 @@ export interface PlanClusterResult {
   planText: string;
   markdown: string;
   resourceCount: number;
+  /** Node groups the apply will roll, when the plan changes launch templates or groups. */
+  rollout?: RolloutPrediction;
   timings: PlanTimings;
   runner: TerraformRunner;
 }
@@ -193,10 +215,18 @@ export async function planCluster(input: PlanClusterInput): Promise<PlanClusterR
   let summary = input.summaryFrom === "json" ? null : summarizePlanText(planText, await version);
   // Terraform's exit code says whether there are changes: the text must agree.
   if (summary && summary.hasChanges !== plan.hasChanges) summary = null;
+  let planJson: unknown;
   if (!summary) {
     summaryFrom = "json";
-    summary = summarizePlan(await runner.showJson(PLAN_FILE));
+    planJson = await runner.showJson(PLAN_FILE);
+    summary = summarizePlan(planJson);
     planText = await runner.showText(PLAN_FILE);
+  }
+  // Node groups that roll: read from the JSON plan, asked for only when nodes are concerned.
+  let rollout: RolloutPrediction | undefined;
+  if (!input.planArgs?.includes("-destroy") && touchesNodes(summary)) {
+    planJson ??= await runner.showJson(PLAN_FILE);
+    rollout = predictRollout(config, plannedChanges(planJson));
   }
   const showMs = Date.now() - started;
 
@@ -205,7 +235,10 @@ export async function planCluster(input: PlanClusterInput): Promise<PlanClusterR
     summary,
     planFile: join(workDir, PLAN_FILE),
     planText,
-    markdown: renderPlanMarkdown(context, summary, planText, { sections: input.sections ?? [] }),
+    markdown: renderPlanMarkdown(context, summary, planText, {
+      sections: [...(input.sections ?? []), rollout ? rolloutMarkdown(rollout) : ""],
+    }),
+    ...(rollout ? { rollout } : {}),
     resourceCount: stack.resourceCount,
     timings: {
       synthMs,
