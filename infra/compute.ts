@@ -394,20 +394,14 @@ export class Compute extends Construct {
       // Nodes download k3s at first boot: the NAT routes must be in place.
       ...networking.privateDefaultRoutes,
     ];
-    const launchBeforeTerminate = {
-      strategy: "Rolling",
-      preferences: {
-        minHealthyPercentage: 100,
-        maxHealthyPercentage: 200,
-        instanceWarmup: String(INSTANCE_WARMUP_SECONDS),
-      },
-    };
+    // No `instance_refresh` block, and the group's template version is left to the rollout:
+    // Terraform would start refreshes of both groups at once and return when they start. The
+    // engine refreshes them after apply, servers first, watched, with automatic rollback, and a
+    // refresh that succeeds moves the group to the new version (app/engine/rollout/).
+    const rolledVersion = "launch_template[0].version";
 
     // --- control plane: a fixed number of servers behind the API load balancer ---
     const { controlPlane } = config;
-    // One server with embedded etcd holds the only copy of the cluster state on its disk:
-    // a refresh would replace it with an empty one. Replace such a server deliberately.
-    const refreshServers = !(config.datastore.engine === "etcd" && controlPlane.count === 1);
     this.controlPlaneGroup = new AutoscalingGroup(this, "control-plane-group", {
       name: controlPlaneGroupName(config),
       minSize: controlPlane.count,
@@ -423,8 +417,7 @@ export class Compute extends Construct {
       healthCheckType: "ELB",
       healthCheckGracePeriod: SERVER_HEALTH_CHECK_GRACE_SECONDS,
       defaultInstanceWarmup: INSTANCE_WARMUP_SECONDS,
-      // New servers come up and turn healthy before old ones go: the API stays available.
-      ...(refreshServers ? { instanceRefresh: launchBeforeTerminate } : {}),
+      lifecycle: { ignoreChanges: [rolledVersion] },
       tag: groupTags("control-plane", { "k3s-bot/role": "server" }),
       dependsOn: bootDependencies(servers),
     });
@@ -482,11 +475,15 @@ export class Compute extends Construct {
       healthCheckType: "EC2",
       healthCheckGracePeriod: WORKER_HEALTH_CHECK_GRACE_SECONDS,
       defaultInstanceWarmup: INSTANCE_WARMUP_SECONDS,
-      instanceRefresh: launchBeforeTerminate,
       tag: [...groupTags("worker", { "k3s-bot/role": "agent" }), ...autoscalerTags],
-      ...(workers.scaling === "clusterAutoscaler"
-        ? { lifecycle: { ignoreChanges: ["desired_capacity"] } }
-        : {}),
+      lifecycle: {
+        ignoreChanges: [
+          workers.spot
+            ? "mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version"
+            : rolledVersion,
+          ...(workers.scaling === "clusterAutoscaler" ? ["desired_capacity"] : []),
+        ],
+      },
       dependsOn: bootDependencies(agents),
     });
 

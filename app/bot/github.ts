@@ -165,6 +165,16 @@ export class RepoGitHub extends RepoGitData {
     return out.data.id;
   }
 
+  /** Replaces a running check run's output; it stays in progress. */
+  async updateCheckRun(id: number, output: { title: string; summary: string }): Promise<void> {
+    await this.octokit.rest.checks.update({
+      owner: this.owner,
+      repo: this.repo,
+      check_run_id: id,
+      output: { title: output.title.slice(0, 255), summary: cap(output.summary) },
+    });
+  }
+
   async finishCheckRun(
     id: number,
     conclusion: CheckConclusion,

@@ -594,6 +594,13 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   "client-sts:GetCallerIdentityCommand": [grant("CallerIdentity", "sts:GetCallerIdentity")],
   // app/engine/aws-environment.ts: Canonical's current Ubuntu image, read at plan time.
   "client-ssm:GetParameterCommand": [grant("AmiParameter", "ssm:GetParameter")],
+  // app/engine/rollout/instance-refresh.ts: the rollout after apply, servers then workers.
+  "client-auto-scaling:DescribeAutoScalingGroupsCommand": [asg("Describe*")],
+  "client-auto-scaling:DescribeInstanceRefreshesCommand": [asg("Describe*")],
+  "client-auto-scaling:StartInstanceRefreshCommand": [asg("StartInstanceRefresh")],
+  "client-ec2:DescribeLaunchTemplatesCommand": [ec2("Describe*")],
+  // app/engine/aws-environment.ts: the rollout's clients, in the cluster role's account.
+  "client-sts:AssumeRoleCommand": [grant("AssumeClusterRoles", "sts:AssumeRole")],
   // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`.
   "client-secrets-manager:GetSecretValueCommand": [
     grant("ReadKubeconfig", "secretsmanager:GetSecretValue"),

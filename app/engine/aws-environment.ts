@@ -3,13 +3,17 @@
  * Production uses the default credential chain and adds nothing to the stack; the local
  * emulator (app/local/) supplies its own implementation. The engine never knows which.
  */
+
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ClusterConfig } from "../../infra/definition/config";
 import type { StackOptions } from "../../infra/stack";
 import type { synthesizeCluster } from "../../infra/synth";
+import type { RolloutClients } from "./rollout/instance-refresh";
 
 export interface AwsClients {
   s3: S3Client;
@@ -33,6 +37,11 @@ export interface AwsEnvironment {
    * (plan/images.ts). The emulator answers for parameters it cannot serve.
    */
   imageParameter(name: string, region: string): Promise<string>;
+  /**
+   * Clients in the cluster's account and region for the rollout after apply (instance
+   * refreshes); absent where the environment cannot refresh instances (the emulator).
+   */
+  rolloutClients?(config: ClusterConfig): Promise<RolloutClients>;
   /** Called once the state backend exists (the emulator works around a gap here). */
   afterStateBackend?(config: ClusterConfig): Promise<void>;
 }
@@ -72,6 +81,34 @@ export class DefaultAwsEnvironment implements AwsEnvironment {
 
   terraformEnv(): Record<string, string> {
     return {};
+  }
+
+  /**
+   * With a role, as Terraform's provider does (infra/stack.ts). The credentials are a provider
+   * with an expiration, so the SDK assumes the role again when a long rollout outlives them.
+   */
+  async rolloutClients(config: ClusterConfig): Promise<RolloutClients> {
+    const { region, name } = config;
+    const roleArn = config.aws.roleArn;
+    const sts = this.clients(region).sts;
+    const credentials = roleArn
+      ? async () => {
+          const assumed = await sts.send(
+            new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: `k3s-bot-${name}` }),
+          );
+          const c = assumed.Credentials;
+          if (!c?.AccessKeyId || !c.SecretAccessKey)
+            throw new Error(`assuming ${roleArn} returned no credentials`);
+          return {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+            ...(c.Expiration ? { expiration: c.Expiration } : {}),
+          };
+        }
+      : undefined;
+    const settings = { region, ...(credentials ? { credentials } : {}) };
+    return { autoscaling: new AutoScalingClient(settings), ec2: new EC2Client(settings) };
   }
 
   /** Asked once per process (STS GetCallerIdentity); a failed call is asked again next time. */

@@ -28,6 +28,7 @@ import { digestMismatch, PlanDigests, planDigest } from "./plan-digest";
 import { PLAN_FILES, type PlanMetadata, PlanStore, planPrefix } from "./plan-store";
 import { redactSecrets } from "./redact";
 import { bindingRefusal, type RepositoryBindings } from "./repository-bindings";
+import { type RolloutOptions, type RolloutOutcome, rollOut } from "./rollout/instance-refresh";
 import type { RunQueue } from "./run-queue";
 import { ensureStateBackend } from "./state-backend";
 import { TerraformError, TerraformRunner } from "./terraform/runner";
@@ -386,6 +387,19 @@ export class ClusterRuns {
         return { kind: "failed", error: describeError(error), metadata };
       }
     });
+  }
+
+  /**
+   * After an applied plan, outside the run queue: replaces the nodes of groups whose launch
+   * template moved on, servers first (rollout/instance-refresh.ts). Null where the environment
+   * cannot refresh instances.
+   */
+  async rollOut(
+    config: ClusterConfig,
+    report: RolloutOptions["report"],
+  ): Promise<RolloutOutcome | null> {
+    const clients = await this.options.aws.rolloutClients?.(config);
+    return clients ? rollOut(config, { clients, report }) : null;
   }
 
   /**

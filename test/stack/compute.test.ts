@@ -149,20 +149,18 @@ describe("control-plane group", () => {
     expect(group.health_check_grace_period).toBeGreaterThanOrEqual(300);
   });
 
-  it("rolls new servers in before old ones go", () => {
-    expect(controlPlaneGroup(ha).instance_refresh).toMatchObject({
-      strategy: "Rolling",
-      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200 },
-    });
-  });
-
-  it("does not refresh a single embedded-etcd server, which holds the only copy of the state", () => {
+  it("leaves node replacement to the engine's rollout: no refresh, template version not tracked", () => {
     const single = synthesize(
       exampleConfig("dev", (c) => {
         c.datastore.engine = "etcd";
       }),
     ).json;
-    expect(controlPlaneGroup(single).instance_refresh).toBeUndefined();
+    for (const json of [dev, ha, single]) {
+      expect(controlPlaneGroup(json).instance_refresh).toBeUndefined();
+      expect(controlPlaneGroup(json).lifecycle).toEqual({
+        ignore_changes: ["launch_template[0].version"],
+      });
+    }
   });
 });
 
@@ -218,7 +216,9 @@ describe("worker group", () => {
       "k8s.io/cluster-autoscaler/enabled": "true",
       [`k8s.io/cluster-autoscaler/${HA}`]: "owned",
     });
-    expect(workerGroup(ha).lifecycle).toEqual({ ignore_changes: ["desired_capacity"] });
+    expect(workerGroup(ha).lifecycle).toEqual({
+      ignore_changes: ["launch_template[0].version", "desired_capacity"],
+    });
   });
 
   it("waits for a drain before a worker is terminated", () => {
@@ -248,6 +248,12 @@ describe("worker group", () => {
         on_demand_percentage_above_base_capacity: 0,
       },
       launch_template: { override: [{ instance_type: "t3.large" }] },
+    });
+    // The rollout moves the version here too (app/engine/rollout/).
+    expect(spot.lifecycle).toEqual({
+      ignore_changes: [
+        "mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version",
+      ],
     });
   });
 });

@@ -9,6 +9,7 @@ import * as text from "../comments";
 import type { BotConfig } from "../config";
 import type { EventContext } from "../context";
 import type { PullRequestInfo } from "../github";
+import { reportRollout } from "../rollout-report";
 import type { Target } from "../targets";
 import { placementFor } from "./plan";
 
@@ -36,14 +37,14 @@ export async function applyOne(
   ctx.log.info(`apply ${target.cluster} for ${ref.repo}#${ref.pullRequest} at ${ref.headSha}`);
   const run = { pullRequest: pr.number, cluster: target.cluster, checkRunId: checkId };
   const reviewed = await placementFor(ctx, pr, target, config);
-  const placed =
+  const placed = withRole(
     reviewed.ok && reviewed.placement
       ? withPlacement(loaded.config, reviewed.placement)
-      : loaded.config;
+      : loaded.config,
+    config.clusters[target.cluster]?.roleArn,
+  );
   const outcome = reviewed.ok
-    ? await ctx.track({ ...run, kind: "apply" }, () =>
-        ctx.runs.apply(ref, withRole(placed, config.clusters[target.cluster]?.roleArn)),
-      )
+    ? await ctx.track({ ...run, kind: "apply" }, () => ctx.runs.apply(ref, placed))
     : ({ kind: "refused", reason: reviewed.reason } as const);
   const finish = async (ok: boolean, title: string, body: string) => {
     await post(body);
@@ -86,10 +87,19 @@ export async function applyOne(
         text.applyFailed(target.cluster, outcome.error),
       );
     case "applied": {
+      const body = text.applied(
+        target.cluster,
+        outcome.metadata,
+        outcome.outputs,
+        outcome.durationMs,
+      );
+      await post(body);
+      // Node replacement, outside the run queue; progress shows in this check run.
+      const rollout = await reportRollout(ctx, checkId, placed);
       const ok = await finish(
-        true,
-        "Applied",
-        text.applied(target.cluster, outcome.metadata, outcome.outputs, outcome.durationMs),
+        rollout.ok,
+        rollout.ok ? "Applied" : "Applied; rollout did not finish",
+        `${body}\n\n${rollout.markdown}`,
       );
       if (ctx.afterApply) {
         // The apply stands whatever happens here; a failed hand-off is reported, not hidden.
