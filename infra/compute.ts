@@ -60,6 +60,11 @@ function controlPlaneGroupName(config: ClusterConfig): string {
   return `${config.name}-control-plane`;
 }
 
+/** The control-plane group's termination hook (a leaving server is drained and unregistered). */
+function controlPlaneHookName(config: ClusterConfig): string {
+  return `${config.name}-server-drain`;
+}
+
 /** Seconds a new server gets to install k3s and pass the API health check. */
 const SERVER_HEALTH_CHECK_GRACE_SECONDS = 600;
 const WORKER_HEALTH_CHECK_GRACE_SECONDS = 300;
@@ -193,6 +198,7 @@ export class Compute extends Construct {
   readonly controlPlaneGroup: AutoscalingGroup;
   readonly workerGroup: AutoscalingGroup;
   readonly workerLifecycleHook: AutoscalingLifecycleHook;
+  readonly controlPlaneLifecycleHook: AutoscalingLifecycleHook;
   /** Only when `workers.scaling` is `cpu`. */
   readonly workerCpuPolicy?: AutoscalingPolicy;
 
@@ -306,6 +312,7 @@ export class Compute extends Construct {
       ...(storage ? { efsFileSystemId: storage.fileSystem.id } : {}),
       addons: { ...config.addons },
       controlPlaneGroupName: controlPlaneGroupName(config),
+      controlPlaneLifecycleHookName: controlPlaneHookName(config),
       workers: {
         autoScalingGroupName: workerNames.autoScalingGroup,
         scaling: config.workers.scaling,
@@ -421,6 +428,23 @@ export class Compute extends Construct {
       tag: groupTags("control-plane", { "k3s-bot/role": "server" }),
       dependsOn: bootDependencies(servers),
     });
+
+    // A leaving server (instance refresh, health replacement) waits while the other servers
+    // drain it and delete its node: with embedded etcd, k3s removes the member of a deleted
+    // node, so a rollout never leaves dead members counting against the quorum
+    // (infra/bootstrap/scripts/drain-on-terminate.sh).
+    this.controlPlaneLifecycleHook = new AutoscalingLifecycleHook(
+      this,
+      "control-plane-drain-hook",
+      {
+        name: controlPlaneHookName(config),
+        autoscalingGroupName: this.controlPlaneGroup.name,
+        lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+        heartbeatTimeout: config.workers.drainTimeoutSeconds + DRAIN_START_MARGIN_SECONDS,
+        defaultResult: "CONTINUE",
+      },
+    );
+    servers.addPolicy("server-drain", workerLifecyclePolicy(this.controlPlaneGroup.arn));
 
     // --- workers: min..max, scaled by CPU target tracking or by cluster-autoscaler ---
     const { workers } = config;

@@ -232,6 +232,27 @@ describe("worker group", () => {
     expect(referencedName(hook.autoscaling_group_name)).toContain("worker-group");
   });
 
+  it("has servers wait on termination too, so the others unregister them (etcd members)", () => {
+    const hook = oneOf(dev, "aws_autoscaling_lifecycle_hook", "control-plane-drain");
+    expect(hook).toMatchObject({
+      name: "dev-server-drain",
+      lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      default_result: "CONTINUE",
+    });
+    expect(referencedName(hook.autoscaling_group_name)).toContain("control-plane-group");
+    // The servers' bootstrap knows the hook's name (the drain script reads it).
+    const pieces = Object.values(dev.locals ?? {}).flat() as string[];
+    expect(pieces.join("")).toContain("K3S_BOT_SERVER_LIFECYCLE_HOOK='dev-server-drain'");
+    const policy = policiesOf(dev, "control-plane")["server-drain"];
+    expect(policy?.Statement).toEqual([
+      expect.objectContaining({
+        Resource: expect.stringMatching(
+          /^\$\{aws_autoscaling_group\.compute_control-plane-group_.*\.arn\}$/,
+        ),
+      }),
+    ]);
+  });
+
   it("runs on Spot only, through a mixed-instances policy, when spot is on", () => {
     expect(workerGroup(dev).mixed_instances_policy).toBeUndefined();
     const spot = workerGroup(
