@@ -18,7 +18,7 @@ import type { StackOptions } from "../../../infra/stack";
 import { countResources, synthesizeCluster, type TerraformJson } from "../../../infra/synth";
 import { terraformEnvironment } from "../terraform/cli-config";
 import { TerraformError, TerraformRunner, type TerraformRunnerOptions } from "../terraform/runner";
-import { type PlanContext, renderPlanMarkdown } from "./markdown";
+import { type PlanContext, type PlanSection, renderPlanMarkdown } from "./markdown";
 import { planTextFromStdout, summarizePlanText } from "./plan-text";
 import {
   type PlannedChange,
@@ -59,8 +59,8 @@ export interface PlanClusterInput {
   planArgs?: string[];
   /** Synthesized stacks from earlier plans (the engine keeps one per process). */
   synthCache?: SynthCache;
-  /** Markdown sections the caller adds to the plan comment, after the counts (empty ones skipped). */
-  sections?: string[];
+  /** Sections the caller adds to the plan comment (empty ones skipped). */
+  sections?: PlanSection[];
   /** "json": always summarize from `terraform show -json` (default: from the plan's text). */
   summaryFrom?: "text" | "json";
 }
@@ -236,7 +236,10 @@ export async function planCluster(input: PlanClusterInput): Promise<PlanClusterR
     planFile: join(workDir, PLAN_FILE),
     planText,
     markdown: renderPlanMarkdown(context, summary, planText, {
-      sections: [...(input.sections ?? []), rollout ? rolloutMarkdown(rollout) : ""],
+      sections: [
+        ...(input.sections ?? []),
+        { id: "rollout", markdown: rollout ? rolloutMarkdown(rollout) : "" },
+      ].filter((section) => section.markdown !== ""),
     }),
     ...(rollout ? { rollout } : {}),
     resourceCount: stack.resourceCount,
