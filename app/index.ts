@@ -20,6 +20,7 @@ import { DynamoDeliveryLog } from "./bot/deliveries";
 import { startDriftSchedule } from "./bot/drift-schedule";
 import { createGitopsHandoff, defaultRepoUrl } from "./bot/gitops-handoff";
 import { DynamoRunStore, RunJournal } from "./bot/run-journal";
+import type { ClusterRuns } from "./engine/cluster-runs";
 import { machineProbes, preflight, reportPreflight } from "./preflight";
 import { createClusterRuns, type Environment, shutdownGraceMs } from "./runtime";
 
@@ -61,12 +62,20 @@ export function runJournalFrom(env: Environment, log: Probot["log"]): RunJournal
   });
 }
 
-/** On SIGTERM or SIGINT: stop gracefully (RunJournal.stop), then exit. A second signal kills. */
-export function stopOnSignals(journal: RunJournal, graceMs: number, log: Probot["log"]): void {
+/**
+ * On SIGTERM or SIGINT: stop gracefully (RunJournal.stop, which stops the engine's terraform with
+ * `runs.terminateTerraform`), then exit. A second signal kills.
+ */
+export function stopOnSignals(
+  journal: RunJournal,
+  runs: Pick<ClusterRuns, "terminateTerraform">,
+  graceMs: number,
+  log: Probot["log"],
+): void {
   const stop = (signal: NodeJS.Signals) => {
     log.info(`${signal}: k3s-bot takes no new work and stops within ${graceMs / 1000} s`);
     journal
-      .stop(graceMs)
+      .stop(graceMs, { terminate: () => runs.terminateTerraform() })
       .catch((error: unknown) => log.error(`stopping: ${String(error)}`))
       .finally(() => process.exit(0));
   };
@@ -86,8 +95,8 @@ export default function k3sBot(app: Probot): void {
     error: (message) => app.log.error(message),
   });
   const journal = runJournalFrom(process.env, app.log);
-  stopOnSignals(journal, shutdownGraceMs(process.env), app.log);
   const runs = createClusterRuns(process.env);
+  stopOnSignals(journal, runs, shutdownGraceMs(process.env), app.log);
   startDriftSchedule(app, runs, process.env);
   createK3sBot({
     runs,

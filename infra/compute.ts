@@ -106,6 +106,8 @@ export interface ComputeProps {
     | "workers"
   >;
   bootstrap: NodeBootstrapOptions;
+  /** ARN of the permissions boundary every node role carries (infra/iam-boundary.ts). */
+  permissionsBoundary: string;
   /** The private subnets, one per zone: both pools launch there. */
   privateSubnetIds: string[];
   /** The private subnets' routes to the NAT gateways: nodes download k3s at first boot. */
@@ -151,6 +153,7 @@ export class Compute extends Construct {
         description,
         tags: nameTag(config, what),
         ssmPolicyArn: ssmManagedInstanceCoreArn(config.partition),
+        permissionsBoundary: props.permissionsBoundary,
       });
     this.serverIdentity = identity(
       "servers",

@@ -336,15 +336,28 @@ export function workerLifecyclePolicy(workerGroupArn: string): PolicyDocument {
 }
 
 /**
- * VPC flow logs deliver through a role only the flow-logs service may take (Amazon VPC User
- * Guide, "IAM role for publishing flow logs to CloudWatch Logs"). No aws:SourceAccount
- * condition: the stack makes no AWS call at synth time, so it does not know the account id.
+ * VPC flow logs deliver through a role only the flow-logs service may take, and only for flow
+ * logs of this account in this region (Amazon VPC User Guide, "IAM role for publishing flow
+ * logs to CloudWatch Logs", read 2026-11-29: it recommends `aws:SourceAccount` — the flow
+ * log's owner — and `aws:SourceArn` — the flow log's ARN,
+ * `arn:<partition>:ec2:<region>:<account>:vpc-flow-log/<id>` — against the confused deputy).
+ * The flow log's id is not known before it exists, hence the wildcard the guide suggests.
  */
-export function flowLogsAssumeRolePolicy(): PolicyDocument {
+export function flowLogsAssumeRolePolicy(source: {
+  partition: string;
+  region: string;
+  account: string;
+}): PolicyDocument {
   return document({
     Effect: "Allow",
     Principal: { Service: "vpc-flow-logs.amazonaws.com" },
     Action: "sts:AssumeRole",
+    Condition: {
+      StringEquals: { "aws:SourceAccount": source.account },
+      ArnLike: {
+        "aws:SourceArn": `arn:${source.partition}:ec2:${source.region}:${source.account}:vpc-flow-log/*`,
+      },
+    },
   });
 }
 

@@ -25,6 +25,8 @@ export interface NodeIdentityProps {
   tags: Record<string, string>;
   /** ARN of AmazonSSMManagedInstanceCore in the cluster's partition. */
   ssmPolicyArn: string;
+  /** ARN of the node boundary (infra/iam-boundary.ts); the bot may create no role without. */
+  permissionsBoundary: string;
 }
 
 /** An instance role, its instance profile and its inline policies. */
@@ -43,6 +45,7 @@ export class NodeIdentity extends Construct {
         name: props.iamName,
         description: props.description,
         assumeRolePolicy: policyJson(ec2AssumeRolePolicy()),
+        permissionsBoundary: props.permissionsBoundary,
         tags: props.tags,
       }),
       props.name,

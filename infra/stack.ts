@@ -8,13 +8,14 @@
  */
 
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { type TerraformBackend, TerraformOutput } from "cdktf";
+import { Fn, type TerraformBackend, TerraformLocal, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { ReadablyAddressedStack } from "./addresses";
 import { Compute, type NodeBootstrapOptions } from "./compute";
 import { Database } from "./database";
 import type { ClusterConfig } from "./definition/config";
 import { moveFromFormerAddresses } from "./former-addresses";
+import { nodeBoundaryArn } from "./iam-boundary";
 import { LoadBalancing } from "./load-balancing";
 import { defaultTags } from "./naming";
 import { Networking } from "./networking";
@@ -40,6 +41,32 @@ export interface StackOptions {
    * cluster's manifests (required when `addons.argocd` is on) and the k3s installer digest.
    */
   bootstrap?: NodeBootstrapOptions;
+  /**
+   * The AWS account the stack is applied in, as the run engine learned it (STS
+   * GetCallerIdentity, or the account of `aws.roleArn`); names the roles' permissions boundary.
+   * Without it (and without `aws.accountId`), see `roleAccount`.
+   */
+  accountId?: string;
+}
+
+/**
+ * The account the roles are created in, for the ARN of their permissions boundary and the
+ * flow-log role's confused-deputy condition: the definition's `aws.accountId`, else the account
+ * of `aws.roleArn`, else the one the engine passes. When none is known at synth (`k3s-bot
+ * synth`, an offline plan), Terraform takes it from the VPC's ARN (`arn:<partition>:ec2:
+ * <region>:<account>:vpc/…`, the ARN format of the IAM User Guide's "IAM identifiers"), so the
+ * stack still makes no AWS call of its own and no role is ever created without the boundary.
+ */
+export function roleAccount(
+  scope: Construct,
+  config: ClusterConfig,
+  options: StackOptions,
+  vpcArn: string,
+): string {
+  const known = config.aws.accountId || config.aws.roleArn?.split(":")[4] || options.accountId;
+  if (known) return known;
+  // A local, so the policies that name it stay plain JSON with a `${local.…}` reference.
+  return new TerraformLocal(scope, "role_account", Fn.element(Fn.split(":", vpcArn), 4)).asString;
 }
 
 /**
@@ -101,7 +128,14 @@ export class K3sClusterStack extends ReadablyAddressedStack {
       efs: config.storage.efs,
     });
     this.securityGroups = securityGroups;
-    this.vpcAudit = new VpcAudit(this, "vpc-audit", { cluster: config, vpcId: networking.vpc.id });
+    const account = roleAccount(this, config, options, networking.vpc.arn);
+    const permissionsBoundary = nodeBoundaryArn(config.partition, account);
+    this.vpcAudit = new VpcAudit(this, "vpc-audit", {
+      cluster: config,
+      vpcId: networking.vpc.id,
+      account,
+      permissionsBoundary,
+    });
     this.loadBalancing = new LoadBalancing(this, "load-balancing", {
       clusterName: config.name,
       vpcId: networking.vpc.id,
@@ -135,6 +169,7 @@ export class K3sClusterStack extends ReadablyAddressedStack {
     this.compute = new Compute(this, "compute", {
       config,
       bootstrap: options.bootstrap ?? {},
+      permissionsBoundary,
       privateSubnetIds: ids(networking.privateSubnets),
       natRoutes: networking.privateDefaultRoutes,
       securityGroups: {

@@ -26,8 +26,12 @@ export function flowLogGroupName(config: Pick<ClusterConfig, "name">): string {
 
 export interface VpcAuditProps {
   /** Names the log group, the role (IAM names carry the region) and the `Name` tags. */
-  cluster: Pick<ClusterConfig, "name" | "region">;
+  cluster: Pick<ClusterConfig, "name" | "region" | "partition">;
   vpcId: string;
+  /** The account the flow logs belong to: only its flow logs may take the role. */
+  account: string;
+  /** ARN of the permissions boundary every role of the stack carries (infra/iam-boundary.ts). */
+  permissionsBoundary: string;
 }
 
 export class VpcAudit extends Construct {
@@ -55,7 +59,14 @@ export class VpcAudit extends Construct {
     this.flowLogRole = new IamRole(this, "flow-log-role", {
       name: iamName(config, "vpc-flow-logs"),
       description: `VPC flow logs of cluster ${config.name} into their log group`,
-      assumeRolePolicy: policyJson(flowLogsAssumeRolePolicy()),
+      assumeRolePolicy: policyJson(
+        flowLogsAssumeRolePolicy({
+          partition: config.partition,
+          region: config.region,
+          account: props.account,
+        }),
+      ),
+      permissionsBoundary: props.permissionsBoundary,
       tags: nameTag(config, "vpc-flow-logs"),
     });
     named(this.flowLogRole, "vpc_flow_logs");

@@ -30,7 +30,6 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { describeError } from "../engine/cluster-runs";
 import { LOCK_TABLE_KEY, LOCK_TABLE_TTL_ATTRIBUTE } from "../engine/state-backend";
-import { terminateRunningTerraform } from "../engine/terraform/runner";
 import type { RepoGitHub } from "./github";
 
 export const RUN_PARTITION = "run#in-flight";
@@ -203,20 +202,21 @@ export class RunJournal {
   }
 
   /**
-   * Graceful stop: no new work, up to `graceMs` for the runs in flight, then SIGTERM to terraform
-   * and a report for each run still going; then up to `settleMs` for them to wind down.
+   * Graceful stop: no new work, up to `graceMs` for the runs in flight, then `terminate` (the run
+   * engine's `terminateTerraform`: SIGTERM to its terraform processes) and a report for each run
+   * still going; then up to `settleMs` for them to wind down.
    * Returns the runs that were reported as interrupted.
    */
   async stop(
     graceMs: number,
-    options: { settleMs?: number; terminate?: () => number } = {},
+    options: { terminate: () => number; settleMs?: number },
   ): Promise<RunRecord[]> {
     this.stopRequested = true;
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     await this.settle(graceMs);
     const left = [...this.active.values()];
     if (left.length === 0) return [];
-    const signalled = (options.terminate ?? terminateRunningTerraform)();
+    const signalled = options.terminate();
     this.log.info(
       `stopping with ${left.length} run(s) in flight; SIGTERM sent to ${signalled} terraform process(es)`,
     );

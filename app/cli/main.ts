@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Command, CommanderError, Option } from "commander";
 import type { ClusterConfig } from "../../infra/definition/config";
+import { NODE_BOUNDARY_POLICY_NAME } from "../../infra/iam-boundary";
 import { countResources, synthesizeCluster } from "../../infra/synth";
 import packageJson from "../../package.json";
 import { loadDefinitionFile } from "../engine/definitions/load";
@@ -21,7 +22,7 @@ import { offlineStackOptions } from "../engine/plan/offline";
 import { PLAN_FILE, planCluster } from "../engine/plan/plan-cluster";
 import { TerraformError, TerraformRunner } from "../engine/terraform/runner";
 import { isMissingCredentials, missingCredentialsMessage } from "./aws-hints";
-import { iamPolicyFiles, IAM_POLICY_FILE as POLICY_FILE } from "./iam-policy-files";
+import { BOUNDARY_FILE, iamPolicyFiles, IAM_POLICY_FILE as POLICY_FILE } from "./iam-policy-files";
 import { planOutput } from "./plan-output";
 import {
   defaultValidateFormat,
@@ -258,17 +259,27 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
     .argument("<definition...>", "cluster definition files")
     .option(
       "--out <dir>",
-      `write DIR/${POLICY_FILE} (a role's inline policy) and DIR/k3s-bot-policy.part-N.json (managed policies) instead of printing`,
+      `write DIR/${POLICY_FILE} (a role's inline policy), DIR/k3s-bot-policy.part-N.json (managed policies) and DIR/${BOUNDARY_FILE} (the roles' permissions boundary) instead of printing`,
     )
-    .action((files: string[], options: { out?: string }) => {
+    .option(
+      "--boundary",
+      `print the permissions boundary the operator creates once as the managed policy ${NODE_BOUNDARY_POLICY_NAME}, instead of the bot's policy`,
+    )
+    .action((files: string[], options: { out?: string; boundary?: boolean }) => {
       for (const file of files) loadOrFail(file, io);
-      const { policy, parts } = iamPolicyFiles(files);
+      const { policy, parts, boundary } = iamPolicyFiles(files);
       if (!options.out) {
-        io.out(policy);
+        io.out(options.boundary ? boundary : policy);
+        if (!options.boundary) {
+          io.err(
+            `the roles the stack creates carry the permissions boundary ${NODE_BOUNDARY_POLICY_NAME}: create it once per account from \`k3s-bot iam-policy --boundary ${files.join(" ")}\`\n`,
+          );
+        }
         return;
       }
       mkdirSync(options.out, { recursive: true });
-      for (const [name, content] of Object.entries({ [POLICY_FILE]: policy, ...parts })) {
+      const written = { [POLICY_FILE]: policy, ...parts, [BOUNDARY_FILE]: boundary };
+      for (const [name, content] of Object.entries(written)) {
         const path = join(options.out, name);
         writeFileSync(path, content);
         io.err(`wrote ${path}\n`);

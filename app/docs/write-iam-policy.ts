@@ -9,7 +9,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EXAMPLE_DEFINITIONS, generatedIamFiles, IAM_POLICY_PATH } from "./iam-policy";
+import { generatedIamFiles, IAM_POLICY_PATH } from "./iam/files";
+import { EXAMPLE_DEFINITIONS } from "./iam-policy";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 

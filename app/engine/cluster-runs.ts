@@ -32,6 +32,7 @@ import { bindingRefusal, type RepositoryBindings } from "./repository-bindings";
 import { type RolloutOptions, type RolloutOutcome, rollOut } from "./rollout/instance-refresh";
 import type { RunQueue } from "./run-queue";
 import { ensureStateBackend } from "./state-backend";
+import { TerraformProcesses } from "./terraform/processes";
 import { TerraformError, TerraformRunner } from "./terraform/runner";
 
 export interface ClusterRunsOptions {
@@ -47,6 +48,11 @@ export interface ClusterRunsOptions {
   bindings?: RepositoryBindings;
   /** Terraform's output as it comes, for progress on a terminal (the demo). */
   onTerraformOutput?: (chunk: string) => void;
+  /**
+   * Synthesized stacks to reuse; one per engine by default. Engines of one process may share
+   * one (the tests' bot harness does): its key is everything synthesis reads.
+   */
+  synthCache?: SynthCache;
 }
 
 export interface PullRequestRef extends LockHolder {
@@ -116,9 +122,13 @@ export class ClusterRuns {
    */
   private readonly backends = new Map<string, Promise<void>>();
   /** Synthesized stacks, so a re-plan of an unchanged definition skips synthesis. */
-  readonly synthCache = new SynthCache();
+  readonly synthCache: SynthCache;
+  /** The terraform processes this engine runs now: what `terminateTerraform` signals. */
+  private readonly processes = new TerraformProcesses();
 
-  constructor(private readonly options: ClusterRunsOptions) {}
+  constructor(private readonly options: ClusterRunsOptions) {
+    this.synthCache = options.synthCache ?? new SynthCache();
+  }
 
   /** The operator's repository bindings, and guardrails (repository-bindings.ts). */
   get bindings(): RepositoryBindings | undefined {
@@ -172,9 +182,12 @@ export class ClusterRuns {
   }
 
   /** The stack's options for a repository's cluster: the same for a plan and a drift check. */
-  stackOptions(repo: string, config: ClusterConfig, workDir: string) {
+  stackOptions(repo: string, config: ClusterConfig, workDir: string, accountId?: string) {
     return {
       ...this.options.aws.stackOptions(config, workDir),
+      // Names the roles' permissions boundary (infra/iam-boundary.ts) in the plan. Without it
+      // the stack takes the account from the VPC's ARN, the same value once the VPC exists.
+      ...(accountId ? { accountId } : {}),
       ...(this.options.gitopsRepoUrl
         ? {
             bootstrap: {
@@ -200,9 +213,18 @@ export class ClusterRuns {
     return dir;
   }
 
+  /**
+   * Graceful stop: SIGTERM to every terraform process this engine runs now (Terraform then stops
+   * at a safe point and releases its state lock); returns how many were signalled.
+   */
+  terminateTerraform(): number {
+    return this.processes.terminate();
+  }
+
   private runner(workDir: string): TerraformRunner {
     return new TerraformRunner(workDir, {
       env: this.options.aws.terraformEnv(),
+      processes: this.processes,
       ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
       ...(this.options.onTerraformOutput ? { onOutput: this.options.onTerraformOutput } : {}),
     });
@@ -280,10 +302,11 @@ export class ClusterRuns {
           const result = await planCluster({
             config: images.config,
             workDir,
-            stackOptions: this.stackOptions(pr.repo, config, workDir),
+            stackOptions: this.stackOptions(pr.repo, config, workDir, accountId),
             ...(this.options.aws.customize ? { customize: this.options.aws.customize } : {}),
             runner: {
               env: this.options.aws.terraformEnv(),
+              processes: this.processes,
               ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}),
             },
             ...(options.destroy ? { planArgs: ["-destroy"] } : {}),

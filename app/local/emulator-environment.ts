@@ -21,11 +21,17 @@ import { applyEmulatorWorkarounds, dropTlsOnlyBucketPolicy } from "./emulator-ov
 export const EMULATOR_AMD64_IMAGE = "ami-03cf127a";
 export const EMULATOR_ARM64_IMAGE = "ami-0e9271c829888680e";
 
+/**
+ * One function for every instance: the engine's synth cache keys on the hook's identity, so
+ * stacks synthesized for one emulator environment serve another pointed at the same emulator.
+ */
+const emulatorCustomize: NonNullable<AwsEnvironment["customize"]> = (stack) => {
+  applyEmulatorWorkarounds(stack);
+};
+
 export class EmulatorAwsEnvironment implements AwsEnvironment {
   private readonly cache = new Map<string, AwsClients>();
-  readonly customize: AwsEnvironment["customize"] = (stack) => {
-    applyEmulatorWorkarounds(stack);
-  };
+  readonly customize: AwsEnvironment["customize"] = emulatorCustomize;
 
   constructor(readonly url: string) {}
 

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,8 +32,10 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
 }
 
 let child: ChildProcess | undefined;
+const work = mkdtempSync(join(tmpdir(), "k3s-bot-start-"));
 afterAll(() => {
   child?.kill("SIGKILL");
+  rmSync(work, { recursive: true, force: true });
 });
 
 describe("npm start", () => {
@@ -41,7 +43,6 @@ describe("npm start", () => {
     const port = await freePort();
     const closed = await freePort(); // nothing listens here: AWS calls are refused at once
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const work = mkdtempSync(join(tmpdir(), "k3s-bot-start-"));
     let output = "";
     // The start script itself, exec'd by the shell so the signal below reaches the server (npm
     // would die of the signal itself and hide how the server stops).

@@ -4,7 +4,7 @@
  * one on the PATH is used when that is missing.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,6 +56,7 @@ describe("shellcheck", () => {
       const file = path.join(os.tmpdir(), `k3s-bot-user-data-${role}-${process.pid}.sh`);
       writeFileSync(file, deliveredUserData(role, haParams()));
       const { status, output } = shellcheck([file], os.tmpdir());
+      rmSync(file);
       expect(output).toBe("");
       expect(status).toBe(0);
     });

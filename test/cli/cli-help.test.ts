@@ -62,6 +62,16 @@ describe("k3s-bot iam-policy", () => {
     expect(JSON.stringify(policy)).toContain("arn:aws:s3:::acme-tfstate");
     expect(part.Statement.length).toBeGreaterThan(0);
     expect(err).toContain(`wrote ${join(dir, "k3s-bot-policy.json")}`);
+    // The boundary the operator creates once, beside the policy.
+    expect(readFileSync(join(dir, "k3s-bot-node-boundary.json"), "utf8")).toBe(
+      readFileSync("docs/iam/k3s-bot-node-boundary.json", "utf8"),
+    );
+  }, 60_000);
+
+  it("prints the roles' permissions boundary with --boundary", async () => {
+    const { code, out, err } = await cli("iam-policy", "examples/clusters/dev.yaml", "--boundary");
+    expect(code, err).toBe(EXIT_OK);
+    expect(out).toBe(readFileSync("docs/iam/k3s-bot-node-boundary.json", "utf8"));
   }, 60_000);
 
   it("refuses an invalid definition with its problems", async () => {

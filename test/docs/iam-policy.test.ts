@@ -6,13 +6,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CONDITION_KEY_FACTS, checkConditionKeys } from "../../app/docs/iam/condition-keys";
+import { generatedIamFiles, IAM_POLICY_PATH } from "../../app/docs/iam/files";
 import {
   buildPolicy,
   EXAMPLE_DEFINITIONS,
-  generatedIamFiles,
   grantsFor,
   IAM_LIMITS,
-  IAM_POLICY_PATH,
   loadConfigs,
   managedPolicyParts,
   type PolicyDocument,
@@ -216,7 +216,7 @@ describe("the IAM policy k3s-bot ships", () => {
         const profileArn = `arn:aws:iam::123456789012:instance-profile/${String(profile.name)}`;
         expect(allows(document, "iam:CreateInstanceProfile", profileArn)).toBe(true);
       }
-      const attachable = statement(document, "AttachNodeManagedPolicies").Condition?.ArnEquals?.[
+      const attachable = statement(document, "OnlySsmPolicy").Condition?.ArnNotEquals?.[
         "iam:PolicyARN"
       ];
       for (const attachment of Object.values(resources.aws_iam_role_policy_attachment ?? {})) {
@@ -263,8 +263,42 @@ describe("the IAM policy k3s-bot ships", () => {
       ).map((a) => ({ action: a, condition: s.Condition })),
     );
     expect(deletes).toHaveLength(7);
-    for (const { condition } of deletes) {
-      expect(condition).toEqual({ Null: { "aws:ResourceTag/k3s-bot/cluster": "false" } });
+    // Each service's documented tag key (infra/facts/iam-condition-keys.json).
+    const keyOf = (action: string) =>
+      action.startsWith("autoscaling:")
+        ? "autoscaling:ResourceTag"
+        : action.startsWith("rds:")
+          ? "rds:db-tag"
+          : "aws:ResourceTag";
+    for (const { action, condition } of deletes) {
+      expect(condition, action).toEqual({
+        Null: { [`${keyOf(action)}/k3s-bot/cluster`]: "false" },
+      });
+    }
+  });
+
+  it("puts a condition only on actions documented to honour its key, each fact with a source", () => {
+    // The generator checks every conditioned statement (buildPolicy above would have thrown).
+    expect(() =>
+      checkConditionKeys("Ec2", ["ec2:CreateVpc"], {
+        Null: { "aws:ResourceTag/k3s-bot/cluster": "false" },
+      }),
+    ).toThrow(/ec2:CreateVpc on aws:ResourceTag\/k3s-bot\/cluster.*condition-keys\.json/);
+    // The key family must match, not only the action: rds:db-tag is not aws:ResourceTag.
+    expect(() =>
+      checkConditionKeys("Rds", ["rds:DeleteDBInstance"], {
+        Null: { "aws:ResourceTag/k3s-bot/cluster": "false" },
+      }),
+    ).toThrow();
+    for (const [action, fact] of Object.entries(CONDITION_KEY_FACTS)) {
+      expect(fact.source, action).toMatch(/^https:\/\/docs\.(aws\.amazon\.com|amazonaws\.cn)\//);
+      expect(fact.read, action).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(fact.keys.length, action).toBeGreaterThan(0);
+    }
+    const conditioned = document.Statement.filter((s) => s.Condition && s.Effect === "Allow");
+    for (const statement of conditioned) {
+      for (const action of statement.Action)
+        expect(CONDITION_KEY_FACTS[action], action).toBeDefined();
     }
   });
 });

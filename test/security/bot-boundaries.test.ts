@@ -6,30 +6,16 @@
  * listing. Each failed before the fix it covers.
  */
 
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ClusterLocks } from "../../app/engine/locks";
-import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { lockOf, useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
-let emulator: Emulator;
 let bot: BotHarness;
-let terraform: FakeTerraform;
 const [A, B] = [sha("a"), sha("b")];
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
-afterAll(async () => {
-  terraform?.restore();
-  await emulator?.stop();
-});
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   bot = startBot(emulator.url);
   bot.github.permissions.set("alice", "write");
 });
@@ -37,21 +23,6 @@ afterEach(() => bot.close());
 
 const comment = (pullRequest: number, body: string, user = "alice") =>
   bot.receive("issue_comment", issueCommentCreated({ repo: REPO, pullRequest, body, user }));
-const lockOf = async (cluster: string) => {
-  const dynamodb = new DynamoDBClient(emulatorAwsClientConfig(emulator.url));
-  try {
-    return await new ClusterLocks(dynamodb, "acme-k3s-bot").get({
-      cluster,
-      stateBucket: "acme-tfstate",
-      stateKey: `k3s/${cluster}/terraform.tfstate`,
-    });
-  } catch (error) {
-    if ((error as Error).name === "ResourceNotFoundException") return null;
-    throw error;
-  } finally {
-    dynamodb.destroy();
-  }
-};
 const lastComment = (pullRequest: number) => bot.github.commentsOn(pullRequest).at(-1)?.body ?? "";
 
 describe("definitionsPath is the one definitions folder", () => {
@@ -67,7 +38,7 @@ describe("definitionsPath is the one definitions folder", () => {
     });
     await comment(10, "/k3s plan");
     expect(terraform.runs()).toEqual([]);
-    expect(await lockOf("prod")).toBeNull();
+    expect(await lockOf(emulator.url, "prod")).toBeNull();
     const body = bot.github.markedComment(10, "<!-- k3s-bot:plan:evil -->")?.body ?? "";
     expect(body).toContain("invalid definition");
     expect(body).toContain("must match the file name infra/clusters/evil.yaml (evil)");
@@ -85,14 +56,14 @@ describe("`/k3s unlock` releases by this PR's lock records", () => {
       files: [{ filename: "clusters/dev.yaml", status: "modified" }],
     });
     await comment(10, "/k3s plan");
-    expect(await lockOf("dev")).toMatchObject({ pullRequest: 10 });
+    expect(await lockOf(emulator.url, "dev")).toMatchObject({ pullRequest: 10 });
 
     gh.setFile(B, "clusters/dev.yaml", "name: dev\nregion: [broken\n");
     const pull = gh.pulls.get(10);
     if (pull) pull.headSha = B;
     await comment(10, "/k3s unlock");
     expect(lastComment(10)).toContain("`dev`: unlocked");
-    expect(await lockOf("dev")).toBeNull();
+    expect(await lockOf(emulator.url, "dev")).toBeNull();
   });
 
   it("a named cluster this PR does not hold is left alone and named", async () => {
@@ -104,7 +75,7 @@ describe("`/k3s unlock` releases by this PR's lock records", () => {
     await comment(11, "/k3s plan dev");
     await comment(10, "/k3s unlock dev");
     expect(lastComment(10)).toContain("`dev`: held by acme/platform#11, not by this PR");
-    expect(await lockOf("dev")).toMatchObject({ pullRequest: 11 });
+    expect(await lockOf(emulator.url, "dev")).toMatchObject({ pullRequest: 11 });
   });
 });
 

@@ -8,51 +8,27 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ClusterRuns, type PlanOutcome } from "../../app/engine/cluster-runs";
-import { ClusterLocks } from "../../app/engine/locks";
 import { RunQueue } from "../../app/engine/run-queue";
 import { ensureStateBackend } from "../../app/engine/state-backend";
-import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
 import { EmulatorAwsEnvironment } from "../../app/local/emulator-environment";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, peakConcurrency, useFakeTerraform } from "../support/fake-terraform";
+import { lockOf, useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
+import { peakConcurrency } from "../support/fake-terraform";
 import { issueCommentCreated } from "../support/payloads";
 
-let emulator: Emulator;
 let bot: BotHarness;
-let terraform: FakeTerraform;
 
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
   terraform.set({ FAKE_TF_PLAN_MS: "400" });
 });
-afterAll(async () => {
-  terraform?.restore();
-  await emulator?.stop();
-});
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   bot = startBot(emulator.url);
   bot.github.permissions.set("alice", "write");
 });
 afterEach(() => bot.close());
-
-const lockOf = async (cluster: string) => {
-  const dynamodb = new DynamoDBClient(emulatorAwsClientConfig(emulator.url));
-  try {
-    return await new ClusterLocks(dynamodb, "acme-k3s-bot").get({
-      cluster,
-      stateBucket: "acme-tfstate",
-      stateKey: `k3s/${cluster}/terraform.tfstate`,
-    });
-  } finally {
-    dynamodb.destroy();
-  }
-};
 
 const planComment = (pullRequest: number, body = "/k3s plan") =>
   bot.receive(
@@ -77,7 +53,7 @@ describe("two PRs plan the same cluster at the same moment", () => {
     }
     await Promise.all([planComment(5), planComment(6)]);
 
-    const holder = await lockOf("dev");
+    const holder = await lockOf(emulator.url, "dev");
     expect([5, 6]).toContain(holder?.pullRequest);
     const winner = holder?.pullRequest as 5 | 6;
     const loser = winner === 5 ? 6 : 5;
@@ -130,7 +106,7 @@ describe("two PRs plan the same cluster at the same moment", () => {
     const locked = outcomes.filter((o) => o.kind === "locked");
     expect(locked).toHaveLength(4);
     for (const o of locked) expect(o.kind === "locked" && o.heldBy.pullRequest).toBe(planned[0]);
-    expect((await lockOf("dev"))?.pullRequest).toBe(planned[0]);
+    expect((await lockOf(emulator.url, "dev"))?.pullRequest).toBe(planned[0]);
     expect(terraform.runs().filter((r) => r.args[0] === "plan")).toHaveLength(1);
   });
 });
@@ -156,7 +132,7 @@ describe("20 PRs plan 20 different clusters at once", () => {
       expect(bot.github.markedComment(100 + i, `<!-- k3s-bot:plan:${name} -->`)?.body).toContain(
         "Plan: 1 to add",
       );
-      expect((await lockOf(name))?.pullRequest, name).toBe(100 + i);
+      expect((await lockOf(emulator.url, name))?.pullRequest, name).toBe(100 + i);
     }
     const events = terraform.events();
     const plans = events.filter((e) => e.event === "start" && e.args[0] === "plan");

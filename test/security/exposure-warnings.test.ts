@@ -6,11 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT_OK, runCli } from "../../app/cli/main";
-import { type Emulator, startEmulator } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { pullRequestEvent } from "../support/payloads";
 
 const open = (cidrs: string, extra = "") =>
@@ -18,22 +17,14 @@ const open = (cidrs: string, extra = "") =>
 /** smallCluster's lines: adminCidrs is on line 6, the list starting at column 16. */
 const ADMIN_LINE = 6;
 
-let emulator: Emulator;
 let bot: BotHarness;
-let terraform: FakeTerraform;
 const dir = mkdtempSync(join(tmpdir(), "k3s-bot-exposure-"));
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
+const { emulator } = useEmulatorWithFakeTerraform();
 afterAll(async () => {
-  terraform?.restore();
   rmSync(dir, { recursive: true, force: true });
-  await emulator?.stop();
 });
-beforeEach(async () => {
-  await emulator.reset();
+beforeEach(() => {
   bot = startBot(emulator.url);
 });
 afterEach(() => bot.close());

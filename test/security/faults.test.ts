@@ -13,19 +13,17 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import Bottleneck from "bottleneck";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createK3sBot } from "../../app/bot/app";
 import { ClusterLocks } from "../../app/engine/locks";
-import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
+import { emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
-let emulator: Emulator;
 let bot: BotHarness;
 let probot: Probot;
 let logs: string[];
-let terraform: FakeTerraform;
 const head = sha("a");
 const devRef = {
   cluster: "dev",
@@ -77,17 +75,8 @@ const lockHolder = async () => {
   }
 };
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
-afterAll(async () => {
-  terraform?.restore();
-  await emulator?.stop();
-});
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   terraform.set({ FAKE_TF_APPLY: undefined, FAKE_TF_PLAN_MS: undefined });
   bot = startBot(emulator.url);
   probot = productionLikeProbot();

@@ -10,11 +10,10 @@
 import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TerraformRunner } from "../../app/engine/terraform/runner";
-import { type Emulator, startEmulator } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
 const CANARY = join(tmpdir(), `k3s-bot-injection-canary-${process.pid}`);
@@ -104,23 +103,14 @@ const REPLY =
 const outsideCode = (body: string) => body.replace(/`[^`\n]*`/g, "");
 const UNSEEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
-let emulator: Emulator;
 let bot: BotHarness;
-let terraform: FakeTerraform;
 const head = sha("a");
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 afterAll(async () => {
-  terraform?.restore();
   rmSync(CANARY, { force: true });
-  await emulator?.stop();
 });
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   bot = startBot(emulator.url);
   bot.github.setFile(head, "clusters/dev.yaml", smallCluster("dev"));
   bot.github.addPull({ number: 5, headSha: head, files: [] });

@@ -10,30 +10,18 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../app/local/emulator";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
 const PROD = smallCluster("prod");
 const OTHER_ROLE = "arn:aws:iam::999999999999:role/k3s-bot-prod-admin";
 
-let emulator: Emulator;
 let bot: BotHarness;
-let terraform: FakeTerraform;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
-afterAll(async () => {
-  terraform?.restore();
-  await emulator?.stop();
-});
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   bot = startBot(emulator.url);
   bot.github.setFile("main", ".github/k3s-bot.yml", "forkPullRequests: plan\n");
   bot.github.setFile("main", "clusters/prod.yaml", PROD);

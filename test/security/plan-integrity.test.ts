@@ -12,31 +12,24 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
+import { emulatorAwsClientConfig } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
 const BUCKET = "acme-tfstate";
-let emulator: Emulator;
 let bot: BotHarness;
-let terraform: FakeTerraform;
 let s3: S3Client;
 const head = sha("d");
 
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
   s3 = new S3Client(emulatorAwsClientConfig(emulator.url));
 });
 afterAll(async () => {
   s3?.destroy();
-  terraform?.restore();
-  await emulator?.stop();
 });
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   bot = startBot(emulator.url);
   bot.github.setFile(head, "clusters/dev.yaml", smallCluster("dev"));
   bot.github.addPull({

@@ -13,36 +13,24 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
   bindingsFromEnvironment,
   type RepositoryBindings,
 } from "../../app/engine/repository-bindings";
-import { type Emulator, startEmulator } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
 const ATTACKER = "mallory/sandbox";
 const ROLE = "arn:aws:iam::123456789012:role/k3s-bot-prod";
 const dir = mkdtempSync(join(tmpdir(), "k3s-bot-bindings-"));
 
-let emulator: Emulator;
-let terraform: FakeTerraform;
 const bots: BotHarness[] = [];
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 afterAll(async () => {
-  terraform?.restore();
   rmSync(dir, { recursive: true, force: true });
-  await emulator?.stop();
-});
-beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
 });
 afterEach(() => {
   for (const bot of bots.splice(0)) bot.close();

@@ -7,7 +7,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Probot } from "probot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createK3sBot } from "../../app/bot/app";
 import { DynamoDeliveryLog } from "../../app/bot/deliveries";
 import { RepoGitHub } from "../../app/bot/github";
@@ -18,9 +18,9 @@ import {
   type RunRecord,
 } from "../../app/bot/run-journal";
 import { ClusterLocks } from "../../app/engine/locks";
-import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
+import { emulatorAwsClientConfig } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated } from "../support/payloads";
 
@@ -28,8 +28,6 @@ const TABLE = "k3s-bot-deliveries";
 const RESTARTED = "interrupted by a restart of k3s-bot; the lock stays with this PR";
 const head = sha("a");
 
-let emulator: Emulator;
-let terraform: FakeTerraform;
 let bot: BotHarness;
 let dynamodb: DynamoDBClient;
 let store: DynamoRunStore;
@@ -91,17 +89,8 @@ const alive = (pid: number) => {
   }
 };
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
-afterAll(async () => {
-  terraform?.restore();
-  await emulator?.stop();
-});
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   terraform.set({ FAKE_TF_APPLY: undefined, FAKE_TF_PLAN_MS: undefined });
   bot = startBot(emulator.url);
   dynamodb = new DynamoDBClient(emulatorAwsClientConfig(emulator.url));
@@ -118,7 +107,8 @@ beforeEach(async () => {
   bot.github.permissions.set("bob", "write");
 });
 afterEach(async () => {
-  for (const journal of journals.splice(0)) await journal.stop(0);
+  for (const journal of journals.splice(0))
+    await journal.stop(0, { terminate: () => bot.runs.terminateTerraform() });
   for (const event of terraform.events())
     if (event.event === "hanging" && alive(event.pid)) process.kill(event.pid, "SIGKILL");
   dynamodb.destroy();
@@ -162,7 +152,7 @@ describe("graceful stop (SIGTERM/SIGINT)", () => {
       replica: journal.replica,
     } satisfies Partial<RunRecord>);
 
-    const stopped = journal.stop(500);
+    const stopped = journal.stop(500, { terminate: () => bot.runs.terminateTerraform() });
     // New work while stopping is refused, with a message.
     const plansBefore = terraform.runs().filter((r) => r.args[0] === "plan").length;
     await comment(probot, "/k3s plan");
@@ -193,7 +183,9 @@ describe("graceful stop (SIGTERM/SIGINT)", () => {
   it("stops at once when nothing is running", async () => {
     const { journal } = await replica(60_000);
     const started = Date.now();
-    expect(await journal.stop(30_000)).toEqual([]);
+    expect(await journal.stop(30_000, { terminate: () => bot.runs.terminateTerraform() })).toEqual(
+      [],
+    );
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

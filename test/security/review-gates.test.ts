@@ -5,31 +5,17 @@
  * their own push. Each test names what it guards; each failed before the fix it covers.
  */
 
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ClusterLocks } from "../../app/engine/locks";
-import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { lockOf, useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
-let emulator: Emulator;
 let bot: BotHarness;
-let terraform: FakeTerraform;
 const [A, B, M] = [sha("a"), sha("b"), sha("c")];
 const PLAN = "<!-- k3s-bot:plan:dev -->";
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
-afterAll(async () => {
-  terraform?.restore();
-  await emulator?.stop();
-});
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   bot = startBot(emulator.url);
   const gh = bot.github;
   gh.setFile("main", "clusters/dev.yaml", smallCluster("dev"));
@@ -42,22 +28,6 @@ afterEach(() => bot.close());
 
 const comment = (pullRequest: number, body: string, user = "alice") =>
   bot.receive("issue_comment", issueCommentCreated({ repo: REPO, pullRequest, body, user }));
-const lockOf = async (cluster: string) => {
-  const dynamodb = new DynamoDBClient(emulatorAwsClientConfig(emulator.url));
-  try {
-    return await new ClusterLocks(dynamodb, "acme-k3s-bot").get({
-      cluster,
-      stateBucket: "acme-tfstate",
-      stateKey: `k3s/${cluster}/terraform.tfstate`,
-    });
-  } catch (error) {
-    // No lock table yet: nothing was ever locked.
-    if ((error as Error).name === "ResourceNotFoundException") return null;
-    throw error;
-  } finally {
-    dynamodb.destroy();
-  }
-};
 const terraformCommands = () => terraform.runs().map((run) => run.args[0]);
 const lastComment = (pullRequest: number) => bot.github.commentsOn(pullRequest).at(-1)?.body ?? "";
 const review = (user: string, more: Record<string, unknown> = {}) => ({
@@ -154,7 +124,7 @@ describe("who may plan: `/k3s plan` runs Terraform with the bot's identity and t
   it("a read-only commenter plans nothing and takes no lock", async () => {
     await comment(10, "/k3s plan", "carol");
     expect(terraform.runs()).toEqual([]);
-    expect(await lockOf("dev")).toBeNull();
+    expect(await lockOf(emulator.url, "dev")).toBeNull();
     expect(lastComment(10)).toContain("@carol needs write access to this repository to plan");
   });
 
@@ -167,14 +137,14 @@ describe("who may plan: `/k3s plan` runs Terraform with the bot's identity and t
     });
     await comment(10, "/k3s plan dev", "stranger");
     expect(terraform.runs()).toEqual([]);
-    expect(await lockOf("dev")).toBeNull();
+    expect(await lockOf(emulator.url, "dev")).toBeNull();
   });
 
   it("the repository may lower the bar (`plan.permission: read`)", async () => {
     bot.github.setFile("main", ".github/k3s-bot.yml", "plan: { permission: read }\n");
     await comment(10, "/k3s plan", "carol");
     expect(terraformCommands()).toContain("plan");
-    expect(await lockOf("dev")).toMatchObject({ pullRequest: 10, user: "carol" });
+    expect(await lockOf(emulator.url, "dev")).toMatchObject({ pullRequest: 10, user: "carol" });
   });
 });
 

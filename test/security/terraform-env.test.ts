@@ -6,9 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { terraformChildEnv } from "../../app/engine/terraform/child-env";
-import { type Emulator, startEmulator } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
 /** Secrets the bot holds, each a distinct canary so a leak names itself. */
@@ -31,15 +30,12 @@ const TERRAFORM_NEEDS: Record<string, string> = {
   TF_LOG: "",
 };
 
-let emulator: Emulator;
 let bot: BotHarness;
-let terraform: FakeTerraform;
 const saved = new Map<string, string | undefined>();
 const head = sha("c");
 
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
   for (const [name, value] of Object.entries({ ...BOT_SECRETS, ...TERRAFORM_NEEDS })) {
     saved.set(name, process.env[name]);
     process.env[name] = value;
@@ -50,12 +46,8 @@ afterAll(async () => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
-  terraform?.restore();
-  await emulator?.stop();
 });
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   bot = startBot(emulator.url);
   bot.github.setFile(head, "clusters/dev.yaml", smallCluster("dev"));
   bot.github.addPull({

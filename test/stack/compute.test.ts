@@ -285,6 +285,22 @@ describe("IAM", () => {
     ]);
   });
 
+  it("puts the node boundary on every role the stack creates, and tags it with its cluster", () => {
+    // The bot may create roles only with this boundary (docs/iam/k3s-bot-policy.json), and the
+    // boundary reads secrets by the role's own `k3s-bot/cluster` tag (infra/iam-boundary.ts).
+    const roles = listOf(dev, "aws_iam_role");
+    expect(roles.length).toBeGreaterThanOrEqual(3);
+    for (const role of roles) {
+      expect(role.permissions_boundary, String(role.name)).toMatch(
+        /^arn:aws:iam::\$\{local\.role_account\}:policy\/k3s-bot-node-boundary$/,
+      );
+    }
+    const provider = (
+      dev.provider as { aws: { default_tags: { tags: Record<string, string> }[] }[] }
+    ).aws[0];
+    expect(provider?.default_tags[0]?.tags["k3s-bot/cluster"]).toBe("dev");
+  });
+
   it("lets only EC2 assume the node roles", () => {
     const nodeRoles = listOf(dev, "aws_iam_role").filter((role) =>
       /-(control-plane|worker)$/.test(String(role.name)),

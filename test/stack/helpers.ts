@@ -1,9 +1,11 @@
 /**
  * Builds the stack from the example definitions and hands tests the synthesized Terraform JSON.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing } from "cdktf";
+import { afterAll } from "vitest";
 import { parse } from "yaml";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { resolveCluster } from "../../infra/definition/resolve";
@@ -52,8 +54,22 @@ export const TEST_GITOPS = {
   revision: "main",
 };
 
+/**
+ * One output directory for every app of the test file, removed after it. `Testing.app()` without
+ * an outdir makes a new `cdktf.outdir.*` under the system temp dir per call (cdktf 0.21.0,
+ * lib/testing/index.js) and never removes it: hundreds after a run. `Testing.synth` writes no
+ * file there; the App only creates its `stacks/` folder.
+ */
+const outdir = mkdtempSync(join(tmpdir(), "k3s-bot-stack-test-"));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** A cdktf app for tests, writing (if anything) into this file's one output directory. */
+export function testingApp(): ReturnType<typeof Testing.app> {
+  return Testing.app({ outdir });
+}
+
 export function synthesize(config: ClusterConfig, options: StackOptions = {}): Synthesized {
-  const app = Testing.app();
+  const app = testingApp();
   const stack = new K3sClusterStack(app, config.name, config, {
     bootstrap: { gitops: TEST_GITOPS },
     ...options,

@@ -6,7 +6,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { NodePool, type NodePoolProps } from "../../infra/node-pool";
-import { ref, type TerraformJson } from "./helpers";
+import { ref, type TerraformJson, testingApp } from "./helpers";
 
 const base: NodePoolProps = {
   name: "batch",
@@ -33,7 +33,7 @@ const base: NodePoolProps = {
 };
 
 function synth(props: Partial<NodePoolProps>): TerraformJson {
-  const stack = new TerraformStack(Testing.app(), "pool");
+  const stack = new TerraformStack(testingApp(), "pool");
   new AwsProvider(stack, "aws", { region: "eu-central-1" });
   new NodePool(stack, "pool", { ...base, ...props });
   return JSON.parse(Testing.synth(stack)) as TerraformJson;

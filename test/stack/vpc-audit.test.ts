@@ -3,6 +3,8 @@ import { FLOW_LOG_RETENTION_DAYS } from "../../infra/vpc-audit";
 import { exampleConfig, listOf, ref, resourceAt, synthesize } from "./helpers";
 
 const dev = synthesize(exampleConfig("dev")).json;
+/** The Terraform reference the stack uses when the account is unknown at synth. */
+const ACCOUNT_REF = `\${local.role_account}`;
 
 describe("VPC audit", () => {
   it("closes the VPC's default security group: no ingress, no egress", () => {
@@ -25,13 +27,24 @@ describe("VPC audit", () => {
       retention_in_days: FLOW_LOG_RETENTION_DAYS,
     });
     const role = resourceAt(dev, "aws_iam_role.vpc_flow_logs");
+    // Confused deputy: only flow logs of this account, in this region (Amazon VPC User Guide,
+    // "IAM role for publishing flow logs to CloudWatch Logs").
     expect(JSON.parse(String(role.assume_role_policy)).Statement).toEqual([
       {
         Effect: "Allow",
         Principal: { Service: "vpc-flow-logs.amazonaws.com" },
         Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT_REF },
+          ArnLike: {
+            "aws:SourceArn": `arn:aws:ec2:eu-central-1:${ACCOUNT_REF}:vpc-flow-log/*`,
+          },
+        },
       },
     ]);
+    expect(role.permissions_boundary).toBe(
+      `arn:aws:iam::${ACCOUNT_REF}:policy/k3s-bot-node-boundary`,
+    );
     const delivery = JSON.parse(
       String(resourceAt(dev, "aws_iam_role_policy.vpc_flow_logs_delivery").policy),
     );
@@ -41,6 +54,23 @@ describe("VPC audit", () => {
       expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}:\*$/),
     ]);
     expect(listOf(dev, "aws_flow_log")).toHaveLength(1);
+  });
+
+  it("names the account in the boundary and trust policy when it is known at synth", () => {
+    const config = exampleConfig("dev");
+    const known = (json: ReturnType<typeof synthesize>["json"]) =>
+      resourceAt(json, "aws_iam_role.vpc_flow_logs");
+    const fromEngine = known(synthesize(config, { accountId: "210987654321" }).json);
+    expect(fromEngine.permissions_boundary).toBe(
+      "arn:aws:iam::210987654321:policy/k3s-bot-node-boundary",
+    );
+    expect(String(fromEngine.assume_role_policy)).toContain('"aws:SourceAccount":"210987654321"');
+    // The definition's account wins over what the engine saw.
+    config.aws.accountId = "123456789012";
+    const fromDefinition = known(synthesize(config, { accountId: "210987654321" }).json);
+    expect(fromDefinition.permissions_boundary).toBe(
+      "arn:aws:iam::123456789012:policy/k3s-bot-node-boundary",
+    );
   });
 
   it("exports the datastore's PostgreSQL and upgrade logs to CloudWatch", () => {

@@ -14,6 +14,7 @@ import { createK3sBot } from "../../app/bot/app";
 import type { AfterApply } from "../../app/bot/workflow";
 import type { AwsEnvironment } from "../../app/engine/aws-environment";
 import { ClusterRuns } from "../../app/engine/cluster-runs";
+import { SynthCache } from "../../app/engine/plan/synth-cache";
 import type { RepositoryBindings } from "../../app/engine/repository-bindings";
 import { RunQueue } from "../../app/engine/run-queue";
 import { EmulatorAwsEnvironment } from "../../app/local/emulator-environment";
@@ -21,6 +22,14 @@ import { FakeGitHub } from "./fake-github";
 import { TestOctokit } from "./octokit";
 
 export const REPO = "acme/platform";
+
+/**
+ * Synthesized stacks shared by every bot of a test file (a file's module state), as one bot
+ * process keeps them across its plans: each test starts a new bot, and without this each of
+ * its plans synthesized the stack again (1–2 s each). The key is everything synthesis reads
+ * (app/engine/plan/synth-cache.ts), so a test never gets another definition's stack.
+ */
+const synthCache = new SynthCache();
 
 export interface BotHarness {
   probot: Probot;
@@ -58,6 +67,7 @@ export function startBot(
     workRoot,
     timeoutMs: 10 * 60_000,
     gitopsRepoUrl: (repo) => `https://github.com/${repo}.git`,
+    synthCache,
     ...(options.bindings ? { bindings: options.bindings } : {}),
   });
   const probot = new Probot({

@@ -7,7 +7,6 @@
 import { readFileSync } from "node:fs";
 import {
   type Document,
-  isAlias,
   isMap,
   isScalar,
   isSeq,
@@ -16,16 +15,16 @@ import {
   parseDocument,
   type YAMLError,
 } from "yaml";
-import type { z } from "zod";
 import type { ClusterConfig } from "../../../infra/definition/config";
 import { resolveCluster } from "../../../infra/definition/resolve";
-import { checkClusterRules, closestMatch, type RuleProblem } from "../../../infra/definition/rules";
+import { checkClusterRules, type RuleProblem } from "../../../infra/definition/rules";
 import {
   CLUSTER_NAME_PATTERN,
   type ClusterDefinition,
   type ClusterDefinitionInput,
   ClusterDefinitionSchema,
 } from "../../../infra/definition/schema";
+import { hostileStringMessage } from "./hostile-strings";
 import { setAsideOf, validatedPart } from "./partial";
 import {
   type DefinitionProblem,
@@ -33,8 +32,15 @@ import {
   formatFieldPath,
   sortProblems,
   sourceLineOf,
-  UNSEEN,
 } from "./problems";
+import {
+  issueExpected,
+  knownKeysAt,
+  type SchemaIssue,
+  schemaMessage,
+  unknownKeyHint,
+} from "./schema-messages";
+import { MAX_NESTING, type Path, SourceMap } from "./source-map";
 import { selectYamlErrors, type YamlErrorReport } from "./yaml-errors";
 
 export type LoadResult =
@@ -47,16 +53,12 @@ export type LoadResult =
  * parser's time: 32 KiB of the worst junk (one error per character) parses in a few hundred ms.
  */
 export const MAX_DEFINITION_BYTES = 32 * 1024;
-/** Deeper than any real definition (4 levels), shallow enough for every recursive step. */
-const MAX_NESTING = 32;
 /** Alias expansions allowed; the yaml package's default (100) still allows large bombs. */
 const MAX_ALIAS_COUNT = 10;
 /** After this many YAML errors the rest are usually echoes of the first. */
 const MAX_YAML_PROBLEMS = 10;
 /** Schema problems reported at most; 20,000 unknown keys are one mistake, not 20,000. */
 const MAX_SCHEMA_PROBLEMS = 50;
-
-type Path = readonly (string | number)[];
 
 /** Reads and loads a definition file; an unreadable file is a problem, not an exception. */
 export function loadDefinitionFile(path: string): LoadResult {
@@ -141,7 +143,7 @@ function loadUnchecked(text: string, file: string, definitionsDir: string): Load
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
-  const source = new SourceMap(document, lineCounter, text, file);
+  const source = new DefinitionSource(document, lineCounter, text, file);
   const yamlProblems = selectYamlErrors([...document.errors, ...document.warnings], text).map(
     ({ error, report }) => source.yamlProblem(error, report),
   );
@@ -317,268 +319,9 @@ function closingQuote(text: string, start: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// zod issues in the user's words
+// The problems of a definition, at their place in the source (positions: source-map.ts)
 
-type SchemaIssue = z.core.$ZodIssue;
-type RawSchemaIssue = Parameters<z.core.$ZodErrorMap>[0];
-
-const TYPE_NAMES: Record<string, string> = {
-  object: "a mapping",
-  array: "a list",
-  string: "a string",
-  number: "a number",
-  int: "a whole number",
-  boolean: "true or false",
-};
-
-function typeName(expected: string): string {
-  return TYPE_NAMES[expected] ?? expected;
-}
-
-/**
- * Messages for issues whose schema gave none (a schema's own message wins over this map).
- * They state the expectation; the value found is appended by the report.
- */
-const schemaMessage: z.core.$ZodErrorMap = (issue: RawSchemaIssue) => {
-  switch (issue.code) {
-    case "invalid_type":
-      if (issue.input === undefined) return `is required (${typeName(issue.expected)})`;
-      return `expected ${typeName(issue.expected)}${typeHint(issue.expected, issue.input)}`;
-    case "too_small":
-      return `${boundSubject(issue.origin)} at least ${issue.minimum}${boundUnit(issue.origin)}`;
-    case "too_big":
-      return `${boundSubject(issue.origin)} at most ${issue.maximum}${boundUnit(issue.origin)}`;
-    case "invalid_value": {
-      const choices = issue.values.map(String);
-      const suggestion =
-        typeof issue.input === "string" ? closestMatch(issue.input, choices) : undefined;
-      return `expected one of ${choices.join(", ")}${suggestion ? `; did you mean ${suggestion}?` : ""}`;
-    }
-    default:
-      return undefined;
-  }
-};
-
-/** YAML 1.2 reads `yes` and `"3"` as strings; say so, since YAML 1.1 habits are common. */
-function typeHint(expected: string, input: unknown): string {
-  if (typeof input !== "string") return "";
-  if (expected === "boolean" && /^(yes|no|on|off|y|n|True|False|TRUE|FALSE)$/.test(input)) {
-    return " (YAML 1.2 reads yes/no/on/off as strings)";
-  }
-  if (
-    (expected === "number" || expected === "int") &&
-    input.trim() !== "" &&
-    Number.isFinite(Number(input))
-  ) {
-    return " (without quotes)";
-  }
-  return "";
-}
-
-function boundSubject(origin: string): string {
-  return origin === "array" ? "must list" : origin === "string" ? "must have" : "must be";
-}
-
-function boundUnit(origin: string): string {
-  if (origin === "array" || origin === "set") return " item(s)";
-  if (origin === "string") return " character(s)";
-  return "";
-}
-
-function issueExpected(issue: SchemaIssue): string | undefined {
-  switch (issue.code) {
-    case "invalid_type":
-      return typeName(issue.expected);
-    case "too_small":
-      return `${issue.inclusive === false ? ">" : "≥"} ${issue.minimum}`;
-    case "too_big":
-      return `${issue.inclusive === false ? "<" : "≤"} ${issue.maximum}`;
-    case "invalid_value":
-      return issue.values.map(String).join(" | ");
-    default:
-      return undefined;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Known keys, for "did you mean" on unknown ones
-
-interface SchemaDef {
-  type: string;
-  innerType?: { _zod: { def: SchemaDef } };
-  in?: { _zod: { def: SchemaDef } };
-  element?: { _zod: { def: SchemaDef } };
-  valueType?: { _zod: { def: SchemaDef } };
-  shape?: Record<string, { _zod: { def: SchemaDef } }>;
-}
-
-const WRAPPERS = new Set([
-  "default",
-  "prefault",
-  "optional",
-  "nullable",
-  "readonly",
-  "catch",
-  "nonoptional",
-]);
-
-/** The schema definition without defaults/optional wrappers (zod's documented `_zod.def`). */
-function unwrap(def: SchemaDef): SchemaDef {
-  let current = def;
-  for (;;) {
-    if (WRAPPERS.has(current.type) && current.innerType) current = current.innerType._zod.def;
-    else if (current.type === "pipe" && current.in) current = current.in._zod.def;
-    else return current;
-  }
-}
-
-const ROOT_DEF = (ClusterDefinitionSchema as unknown as { _zod: { def: SchemaDef } })._zod.def;
-
-/** Keys the schema knows for the mapping at `path`, if it is a fixed-key mapping. */
-function knownKeysAt(path: Path): string[] | undefined {
-  let def = unwrap(ROOT_DEF);
-  for (const segment of path) {
-    const next =
-      def.type === "object"
-        ? def.shape?.[String(segment)]
-        : def.type === "array"
-          ? def.element
-          : def.type === "record"
-            ? def.valueType
-            : undefined;
-    if (!next) return undefined;
-    def = unwrap(next._zod.def);
-  }
-  return def.type === "object" && def.shape ? Object.keys(def.shape) : undefined;
-}
-
-/** Every fixed key in the schema with the path of the mapping that holds it. */
-function allKnownKeys(
-  def: SchemaDef = unwrap(ROOT_DEF),
-  path: string[] = [],
-): [string, string[]][] {
-  if (def.type !== "object" || !def.shape) return [];
-  return Object.entries(def.shape).flatMap(([key, child]) => [
-    [key, path] as [string, string[]],
-    ...allKnownKeys(unwrap(child._zod.def), [...path, key]),
-  ]);
-}
-
-const KNOWN_KEYS_EVERYWHERE = allKnownKeys();
-
-function unknownKeyHint(parentPath: Path, key: string): string {
-  const suggestion = closestMatch(key, knownKeysAt(parentPath) ?? []);
-  if (suggestion) return `; did you mean \`${suggestion}\`?`;
-  // A right key at the wrong level (adminCidrs at the top instead of under network).
-  const home = KNOWN_KEYS_EVERYWHERE.find(([known, at]) => known === key && at.length > 0);
-  if (home) return `; \`${key}\` belongs under \`${home[1].join(".")}\``;
-  return "";
-}
-
-// ---------------------------------------------------------------------------------------------
-// Source positions
-
-interface Located {
-  /** The node at the path, or the deepest ancestor found. */
-  node: Node | null;
-  /** The key of that node in its parent mapping, when it has one. */
-  key: Node | null;
-  /** Whether the whole path was found. */
-  exact: boolean;
-  /** The first alias (`*name`) the path went through: where the value was written for it. */
-  alias: Node | null;
-}
-
-/** Maps definition paths and offsets to the document's nodes and 1-based line:column. */
-class SourceMap {
-  constructor(
-    private readonly document: Document,
-    private readonly lineCounter: LineCounter,
-    private readonly text: string,
-    private readonly file: string,
-  ) {}
-
-  position(offset: number): { line: number; column: number } {
-    const { line, col } = this.lineCounter.linePos(offset);
-    return { line, column: col };
-  }
-
-  rootOffset(): number {
-    const root = this.document.contents;
-    return root?.range?.[0] ?? 0;
-  }
-
-  locate(path: Path): Located {
-    let located: Located = { node: this.document.contents, key: null, exact: true, alias: null };
-    for (const segment of path) {
-      const alias = located.alias ?? (isAlias(located.node) ? located.node : null);
-      const container = this.deref(located.node);
-      let next: Located | undefined;
-      if (isMap(container)) {
-        const pair = container.items.find(
-          (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-        );
-        if (pair) {
-          const node = (pair.value as Node | null) ?? null;
-          next = { node, key: pair.key as Node, exact: true, alias };
-        }
-      } else if (isSeq(container) && typeof segment === "number") {
-        const item = container.items[segment];
-        if (item !== undefined) next = { node: item as Node | null, key: null, exact: true, alias };
-      }
-      if (!next) return { ...located, exact: false };
-      located = next;
-    }
-    return located;
-  }
-
-  /** Follows an alias to its anchored node, so paths reach into aliased mappings. */
-  private deref(node: Node | null): Node | null {
-    return isAlias(node) ? (node.resolve(this.document) ?? null) : node;
-  }
-
-  /** Start of a located node: the value when exact, else the key (or start) of the ancestor. */
-  private offsetOf(located: Located): number {
-    if (located.alias?.range) return located.alias.range[0];
-    // A block mapping or list starts on the line after its key; the key is where to look.
-    const isBlock = (isMap(located.node) || isSeq(located.node)) && !located.node.flow;
-    if (located.exact && isBlock && located.key?.range) return located.key.range[0];
-    if (located.exact && located.node?.range) return located.node.range[0];
-    if (located.exact && located.key?.range) return located.key.range[1];
-    return located.key?.range?.[0] ?? located.node?.range?.[0] ?? this.rootOffset();
-  }
-
-  /** The value at `path` as written, on one line; undefined when the path is not in the file. */
-  foundAt(path: Path): string | undefined {
-    const located = this.locate(path);
-    if (!located.exact) return undefined;
-    const range = located.node?.range;
-    return describeFound(range ? this.text.slice(range[0], range[1]) : "");
-  }
-
-  private at(path: Path, details: Omit<DefinitionProblem, "file" | "line" | "column" | "field">) {
-    const located = this.locate(path);
-    return {
-      file: this.file,
-      ...this.position(this.offsetOf(located)),
-      field: formatFieldPath(path),
-      ...details,
-    };
-  }
-
-  /** A problem about a key itself (unknown, invalid): positioned on the key. */
-  private atKey(
-    path: Path,
-    details: Omit<DefinitionProblem, "file" | "line" | "column" | "field">,
-  ) {
-    const located = this.locate(path);
-    const offset =
-      located.exact && located.key?.range && !located.alias
-        ? located.key.range[0]
-        : this.offsetOf(located);
-    return { file: this.file, ...this.position(offset), field: formatFieldPath(path), ...details };
-  }
-
+class DefinitionSource extends SourceMap {
   yamlProblem(error: YAMLError, plain: YamlErrorReport | undefined): DefinitionProblem {
     const offset = plain?.offset ?? error.pos[0];
     // Only a duplicate key sits on a well-formed node worth naming; other syntax errors are
@@ -598,81 +341,6 @@ class SourceMap {
       field: formatFieldPath(path),
       message: messages[error.code] ?? plain?.message ?? `YAML: ${error.message.split("\n")[0]}`,
     };
-  }
-
-  /** Path of the deepest key or item whose node starts at or contains `offset`. */
-  private pathAt(offset: number): (string | number)[] {
-    const path: (string | number)[] = [];
-    let node: unknown = this.document.contents;
-    const contains = (candidate: unknown) => {
-      const range = (candidate as Node | null)?.range;
-      return range != null && range[0] <= offset && offset < Math.max(range[2], range[0] + 1);
-    };
-    for (let depth = 0; depth <= MAX_NESTING; depth++) {
-      if (isMap(node)) {
-        const pair = node.items.find((item) => contains(item.key) || contains(item.value));
-        if (!pair || !isScalar(pair.key)) return path;
-        path.push(String(pair.key.value));
-        if (contains(pair.key)) return path;
-        node = pair.value;
-      } else if (isSeq(node)) {
-        const index = node.items.findIndex(contains);
-        if (index === -1) return path;
-        path.push(index);
-        node = node.items[index];
-      } else {
-        return path;
-      }
-    }
-    return path;
-  }
-
-  /** The first node nested deeper than `limit`, found without recursion. */
-  findNodeDeeperThan(limit: number): Node | undefined {
-    const stack: [unknown, number][] = [[this.document.contents, 0]];
-    while (stack.length > 0) {
-      const [node, depth] = stack.pop() as [unknown, number];
-      if (!isMap(node) && !isSeq(node)) continue;
-      if (depth >= limit) return node;
-      for (const item of node.items) {
-        if (isMap(node)) {
-          const pair = item as { key: unknown; value: unknown };
-          stack.push([pair.key, depth + 1], [pair.value, depth + 1]);
-        } else {
-          stack.push([item, depth + 1]);
-        }
-      }
-    }
-    return undefined;
-  }
-
-  /** The first mapping key that is itself a list or mapping (`? [a, b]`); depth is capped. */
-  findCollectionKey(): Node | undefined {
-    const stack: unknown[] = [this.document.contents];
-    while (stack.length > 0) {
-      const node = stack.pop();
-      if (isMap(node)) {
-        for (const pair of node.items) {
-          if (isMap(pair.key) || isSeq(pair.key)) return pair.key;
-          stack.push(pair.value);
-        }
-      } else if (isSeq(node)) {
-        stack.push(...node.items);
-      }
-    }
-    return undefined;
-  }
-
-  firstAlias(): Node | undefined {
-    let first: Node | undefined;
-    const visit = (node: unknown, depth: number) => {
-      if (first || depth > MAX_NESTING) return;
-      if (isAlias(node)) first = node;
-      else if (isMap(node)) for (const pair of node.items) visit(pair.value, depth + 1);
-      else if (isSeq(node)) for (const item of node.items) visit(item, depth + 1);
-    };
-    visit(this.document.contents, 0);
-    return first;
   }
 
   /**
@@ -856,60 +524,12 @@ class SourceMap {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Strings that must not pass, whatever the field
-
-/** Terraform reads `${…}` and `%{…}` in any string of the synthesized JSON as a template. */
-const TERRAFORM_TEMPLATE = /[$%]\{/;
-/**
- * Control characters (tab and newline included: no field is multi-line), format characters
- * (direction overrides and isolates, zero-width characters, the BOM), lone surrogates: they hide
- * what a reviewer reads or change how it is read.
- */
-const INVISIBLE = new RegExp(UNSEEN.source, "u");
-/** AWS tag keys and values: letters, digits, spaces and `_ . : / = + - @` (any language). */
-const AWS_TAG_TEXT = /^[\p{L}\p{N}\p{Zs}_.:/=+\-@]*$/u;
-/** A KMS key id, multi-Region key id, alias, or key/alias ARN. */
-const KMS_KEY =
-  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]{1,250}|arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(?:key\/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})|alias\/[A-Za-z0-9/_-]{1,250}))$/;
-
-function hostileStringMessage(path: Path, text: string, isKey: boolean): string | undefined {
-  const what = isKey ? "key" : "value";
-  if (isKey && text === "__proto__") return "`__proto__` is not allowed as a key";
-  const invisible = INVISIBLE.exec(text);
-  if (invisible) {
-    return `the ${what} contains an invisible or control character (${codePoint(invisible[0])}); write plain text`;
-  }
-  if (TERRAFORM_TEMPLATE.test(text)) {
-    return `the ${what} contains \`\${\` or \`%{\`, which Terraform would evaluate as an expression; definitions hold plain values only`;
-  }
-  const [top, second] = path;
-  if (top === "tags" && path.length === 2 && !AWS_TAG_TEXT.test(text)) {
-    return `tag ${what}s may use letters, digits, spaces and _ . : / = + - @ only (AWS tag rules)`;
-  }
-  if (isKey) return undefined;
-  if (top === "state" && second === "kmsKeyId" && path.length === 2 && !KMS_KEY.test(text)) {
-    return "expected a KMS key id, alias/<name>, or a key or alias ARN";
-  }
-  if (top === "state" && second === "key" && path.length === 2) {
-    const segments = text.split("/");
-    if (segments.some((segment) => segment === "" || segment === "." || segment === "..")) {
-      return "the state key must be a relative S3 key: no leading /, no //, no . or .. segments";
-    }
-  }
-  return undefined;
-}
-
 /** ` \`!!js/function\`` from the yaml package's "Unresolved tag: tag:yaml.org,2002:js/function". */
 function tagOf(message: string): string {
   const tag = /Unresolved tag: (\S+)/.exec(message)?.[1];
   if (tag === undefined) return "";
   const short = tag.replace(/^tag:yaml\.org,2002:/, "!!");
   return ` \`${describeFound(short).replace(/`/g, "'")}\``;
-}
-
-function codePoint(char: string): string {
-  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
 /** `{ key: value }` when the value is defined, else `{}`: keeps absent fields absent. */

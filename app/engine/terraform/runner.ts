@@ -3,12 +3,12 @@
  * non-interactive run needs; every run has a timeout, and a failure carries Terraform's own
  * error text (redacted) rather than a stack trace.
  */
-import type { ChildProcess } from "node:child_process";
 import { dirname } from "node:path";
 import { $ } from "zx";
 import { redactSecrets } from "../redact";
 import { terraformChildEnv } from "./child-env";
 import { type TerraformEnvironment, terraformEnvironment } from "./cli-config";
+import type { TerraformProcesses } from "./processes";
 
 /** Colour codes, in case a wrapper forces colour despite -no-color. */
 const ANSI_ESCAPES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
@@ -56,25 +56,14 @@ export interface TerraformRunnerOptions {
   /** Called with each chunk of Terraform output, for progress display. */
   onOutput?: (chunk: string) => void;
   signal?: AbortSignal;
+  /** The engine's set of running terraform processes, which its graceful stop signals. */
+  processes?: TerraformProcesses;
 }
 
 export interface PlanResult {
   /** False when Terraform reports no changes (exit code 0 of -detailed-exitcode). */
   hasChanges: boolean;
   run: RunResult;
-}
-
-/** The terraform processes this process runs now: what a graceful stop signals. */
-const running = new Set<ChildProcess>();
-
-/**
- * Sends SIGTERM to every terraform process this process runs (Terraform then stops at a safe
- * point and releases its state lock); returns how many were signalled.
- */
-export function terminateRunningTerraform(): number {
-  let signalled = 0;
-  for (const child of running) if (child.kill("SIGTERM")) signalled++;
-  return signalled;
 }
 
 /** `terraform version` per binary, asked once per process. */
@@ -109,14 +98,15 @@ export class TerraformRunner {
       // exec: the shell zx starts becomes terraform, so a signal to the child reaches terraform.
     })`exec ${this.environment.binary} ${args}`;
     const child = process_.child;
-    if (child) running.add(child);
+    const processes = this.options.processes;
+    if (child) processes?.track(child);
     if (this.options.onOutput) {
       const onOutput = this.options.onOutput;
       process_.stdout.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
       process_.stderr.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
     }
     const output = await process_.finally(() => {
-      if (child) running.delete(child);
+      if (child) processes?.forget(child);
     });
     // A signal may still show as exit 128 + its number (e.g. from a wrapper script).
     const signal =

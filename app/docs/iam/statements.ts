@@ -1,0 +1,261 @@
+/**
+ * The statements of the bot's policy: one per service and scope, each saying why the bot needs
+ * it and how it is scoped (names the stack and the definitions fix, the cluster tag, the
+ * permissions boundary). Which actions land in each comes from resource-permissions.ts and
+ * sdk-commands.ts.
+ */
+import { NODE_BOUNDARY_POLICY_NAME } from "../../../infra/iam-boundary";
+import { CLUSTER_TAG_KEY } from "../../../infra/naming";
+
+const unique = (values: string[]) => [...new Set(values)].sort();
+
+// ---------------------------------------------------------------------------------------------
+// Statements: one per service and scope
+
+/** What the statements' resources are built from: the definitions the policy is for. */
+export interface PolicyContext {
+  partition: string;
+  stateBuckets: string[];
+  /** Object key patterns of Terraform state, e.g. `k3s/*` (the default key's namespace). */
+  stateKeyPatterns: string[];
+  lockTables: string[];
+  stateKmsKeys: string[];
+  /** Roles the bot assumes: exactly the definitions' `aws.roleArn`s, no name pattern. */
+  assumedRoles: string[];
+  /** Name patterns of the roles the stack creates (from the synthesized stacks). */
+  nodeRoleNames: string[];
+  /** Name patterns of the instance profiles (from the synthesized stacks). */
+  instanceProfileNames: string[];
+  /** Managed policies the stack attaches to node roles (from the synthesized stacks). */
+  attachedPolicyArns: string[];
+  /** Name patterns of the cluster's own secrets (from the synthesized stacks). */
+  secretNames: string[];
+  /** Service principals whose service-linked roles the resources need. */
+  serviceLinkedRoles: string[];
+}
+
+export interface StatementSpec {
+  /** Why the bot needs it, in one line; shown in docs/iam/README.md. */
+  why: string;
+  resources: (ctx: PolicyContext) => string[];
+  condition?: (ctx: PolicyContext) => Record<string, Record<string, string | string[]>>;
+  /** A Deny statement with fixed actions, present whenever the stack creates roles. */
+  deny?: string[];
+}
+
+/** The VPC flow-log role's name ends so (infra/vpc-audit.ts: iamName(config, "vpc-flow-logs")). */
+const FLOW_LOG_ROLE_SUFFIX = "-vpc-flow-logs";
+const arn = (ctx: PolicyContext, rest: string) => `arn:${ctx.partition}:${rest}`;
+/** Resources that carry the cluster tag (the provider's default_tags put it on every one). */
+const clusterTagged = () => ({ Null: { [`aws:ResourceTag/${CLUSTER_TAG_KEY}`]: "false" } });
+/** The same, with a service's own tag key where its documentation uses that one. */
+const taggedBy = (key: string) => () => ({ Null: { [`${key}/${CLUSTER_TAG_KEY}`]: "false" } });
+/**
+ * The boundary every role the stack creates must carry (infra/iam-boundary.ts). The account is
+ * IAM's policy variable for the caller's own account, so one policy serves every account.
+ */
+const boundaryArn = (ctx: PolicyContext) =>
+  arn(ctx, `iam::\${aws:PrincipalAccount}:policy/${NODE_BOUNDARY_POLICY_NAME}`);
+const withBoundary = (ctx: PolicyContext) => ({
+  StringEquals: { "iam:PermissionsBoundary": boundaryArn(ctx) },
+});
+const nodeRoleArns = (ctx: PolicyContext) =>
+  ctx.nodeRoleNames.map((name) => arn(ctx, `iam::*:role/${name}`));
+const ANY = () => ["*"];
+
+export const STATEMENTS = {
+  // --- the bot's own calls and Terraform's backend ---
+  AssumeClusterRoles: {
+    why: "Per-cluster roles (`aws.roleArn` in a definition): the bot's provider and S3 backend assume them. Exactly the roles the definitions name, no name pattern (a `k3s-bot-*` pattern would also match the node roles); a role named only in the repo config (`clusters.<name>.roleArn`) must be added here by hand.",
+    resources: (ctx) => ctx.assumedRoles,
+  },
+  StateBucket: {
+    why: "Creates the state bucket once (versioned, encrypted, public access blocked, TLS only), checks an existing one, lists saved plans; Terraform's S3 backend lists the bucket.",
+    resources: (ctx) => ctx.stateBuckets.map((bucket) => arn(ctx, `s3:::${bucket}`)),
+  },
+  StateObjects: {
+    why: "Terraform state, its use_lockfile lock object and its owner record (`<key>.k3s-bot-owner`), and the saved plans (`plans/…`), nothing else in the bucket.",
+    resources: (ctx) =>
+      ctx.stateBuckets.flatMap((bucket) => [
+        ...ctx.stateKeyPatterns.map((key) => arn(ctx, `s3:::${bucket}/${key}`)),
+        arn(ctx, `s3:::${bucket}/plans/*`),
+      ]),
+  },
+  StateKmsKey: {
+    why: "State, plans and the lock table encrypted with the KMS key a definition names (`state.kmsKeyId`).",
+    resources: (ctx) => ctx.stateKmsKeys,
+  },
+  LockTable: {
+    why: "Creates the bot's lock table once (on-demand, TTL, point-in-time recovery) and keeps cluster locks and delivery records in it.",
+    resources: (ctx) => ctx.lockTables.map((table) => arn(ctx, `dynamodb:*:*:table/${table}`)),
+  },
+  // --- the stack, through the AWS provider ---
+  Ec2: {
+    why: "VPC, subnets, gateways, routes, security groups and launch templates; RunInstances and CreateTags because an Auto Scaling group validates its launch template with the caller's rights; network interfaces for EFS mount targets. Not tag-scoped: EC2 create calls (no resource yet), CreateTags/DeleteTags (the stack adopts the VPC's default security group, which AWS creates untagged), RevokeSecurityGroup* (the same adoption revokes the default group's rules before it carries the tag).",
+    resources: ANY,
+  },
+  Ec2GroupRulesTagged: {
+    why: "Opens or changes rules only in security groups that carry the cluster tag (IAM User Guide's example for security groups: the group ARN with `aws:ResourceTag`).",
+    resources: (ctx) => [arn(ctx, "ec2:*:*:security-group/*")],
+    condition: clusterTagged,
+  },
+  Ec2RuleObjects: {
+    why: "The rule objects themselves (`security-group-rule/…`) carry no tag of their group; the same example grants them unconditioned. The group is still checked by the statement above.",
+    resources: (ctx) => [arn(ctx, "ec2:*:*:security-group-rule/*")],
+  },
+  Ec2DeleteClusterTagged: {
+    why: "Deletes only what carries the cluster tag `k3s-bot/cluster` (set on every resource by the provider's default tags).",
+    resources: ANY,
+    condition: clusterTagged,
+  },
+  AmiParameter: {
+    why: "Each plan reads Canonical's public SSM parameter for the current Ubuntu image (GetParameter) unless the definition pins the AMI; a launch template built outside the bot may name the parameter itself (`resolve:ssm:…`), which EC2 resolves with the caller's rights (GetParameters).",
+    resources: (ctx) => [arn(ctx, "ssm:*::parameter/aws/service/canonical/*")],
+  },
+  AutoScaling: {
+    why: "The control-plane and worker groups, the drain lifecycle hook and the CPU target-tracking policy.",
+    resources: ANY,
+  },
+  AutoScalingDeleteClusterTagged: {
+    why: "Deletes only hooks and policies of groups that carry the cluster tag.",
+    resources: ANY,
+    condition: clusterTagged,
+  },
+  AutoScalingGroupsTagged: {
+    why: 'Changes and deletes only groups that carry the cluster tag (`autoscaling:ResourceTag`, Auto Scaling User Guide, "Tags for security").',
+    resources: ANY,
+    condition: taggedBy("autoscaling:ResourceTag"),
+  },
+  AutoScalingCreateTagged: {
+    why: "Creates only groups whose request carries the cluster tag (`aws:RequestTag`, same guide).",
+    resources: ANY,
+    condition: taggedBy("aws:RequestTag"),
+  },
+  LoadBalancing: {
+    why: "The API and ingress network load balancers, their target groups and listeners; DescribeTargetHealth while Terraform waits for healthy servers.",
+    resources: ANY,
+  },
+  LoadBalancingDeleteClusterTagged: {
+    why: "Deletes only load balancers, target groups and listeners that carry the cluster tag.",
+    resources: ANY,
+    condition: clusterTagged,
+  },
+  Rds: {
+    why: "The PostgreSQL datastore, its subnet group and parameter group; CreateDBSnapshot for the final snapshot on destroy.",
+    resources: ANY,
+  },
+  RdsDeleteClusterTagged: {
+    why: "Deletes only subnet and parameter groups that carry the cluster tag.",
+    resources: ANY,
+    condition: clusterTagged,
+  },
+  RdsInstanceTagged: {
+    why: "Changes, reboots and deletes only DB instances that carry the cluster tag (`rds:db-tag`, the IAM User Guide's RDS tag example).",
+    resources: ANY,
+    condition: taggedBy("rds:db-tag"),
+  },
+  RdsParameterGroupTagged: {
+    why: "Changes only DB parameter groups that carry the cluster tag (`rds:pg-tag`, same example).",
+    resources: ANY,
+    condition: taggedBy("rds:pg-tag"),
+  },
+  RdsManagedSecret: {
+    why: "`manage_master_user_password`: RDS creates and maintains the master password secret (`rds!…`) with the caller's rights.",
+    resources: (ctx) => [arn(ctx, "secretsmanager:*:*:secret:rds!*")],
+  },
+  RdsManagedSecretKms: {
+    why: "The RDS-managed secret is encrypted with Secrets Manager's KMS key; only through Secrets Manager.",
+    resources: ANY,
+    condition: () => ({ StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" } }),
+  },
+  Efs: {
+    why: "The shared file system, its mount targets (which need EC2 network interfaces, see Ec2) and its backup policy.",
+    resources: ANY,
+  },
+  EfsDeleteClusterTagged: {
+    why: "Deletes only file systems that carry the cluster tag.",
+    resources: ANY,
+    condition: clusterTagged,
+  },
+  NodeRoles: {
+    why: "The server, agent and flow-log roles and their instance profiles, by the names the stack gives them (`k3s-bot-<cluster>-<region>-…`): reads, tags, trust and deletion.",
+    resources: (ctx) => [
+      ...nodeRoleArns(ctx),
+      ...ctx.instanceProfileNames.map((name) => arn(ctx, `iam::*:instance-profile/${name}`)),
+    ],
+  },
+  NodeRolesWithBoundary: {
+    why: "Creates those roles and writes their inline and attached policies only when the role carries the permissions boundary `k3s-bot-node-boundary` (docs/iam/k3s-bot-node-boundary.json): whatever policy is written, the role can do no more than the boundary allows.",
+    resources: nodeRoleArns,
+    condition: withBoundary,
+  },
+  OnlySsmPolicy: {
+    why: "Node roles get exactly the AWS managed policies the stack attaches (SSM Session Manager instead of SSH), no other: any other policy ARN is denied outright.",
+    resources: ANY,
+    condition: (ctx) => ({ ArnNotEquals: { "iam:PolicyARN": ctx.attachedPolicyArns } }),
+    deny: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+  },
+  KeepBoundaries: {
+    why: "Never removes a role's boundary, and never changes, versions or deletes a managed policy (the boundary among them: a new default version would widen every role at once). The bot manages no managed policy, so the Deny covers all.",
+    resources: ANY,
+    deny: [
+      "iam:DeleteRolePermissionsBoundary",
+      "iam:CreatePolicyVersion",
+      "iam:DeletePolicy",
+      "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+    ],
+  },
+  PassNodeRoles: {
+    why: "Auto Scaling groups launch instances with the node roles' instance profiles; the roles may be passed to EC2 only.",
+    resources: (ctx) =>
+      ctx.nodeRoleNames
+        .filter((name) => !name.endsWith(FLOW_LOG_ROLE_SUFFIX))
+        .map((name) => arn(ctx, `iam::*:role/${name}`)),
+    condition: () => ({ StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } }),
+  },
+  PassFlowLogRole: {
+    why: "VPC flow logs deliver to CloudWatch Logs with the stack's flow-log role, which may be passed to the flow-logs service only.",
+    resources: (ctx) =>
+      ctx.nodeRoleNames
+        .filter((name) => name.endsWith(FLOW_LOG_ROLE_SUFFIX))
+        .map((name) => arn(ctx, `iam::*:role/${name}`)),
+    condition: () => ({ StringEquals: { "iam:PassedToService": "vpc-flow-logs.amazonaws.com" } }),
+  },
+  FlowLogGroups: {
+    why: "The VPC flow-log group (`/k3s-bot/<cluster>/vpc-flow-logs`) and its retention, by name.",
+    resources: (ctx) => [arn(ctx, "logs:*:*:log-group:/k3s-bot/*")],
+  },
+  LogsDescribe: {
+    why: "The provider reads log groups back with DescribeLogGroups, which takes no resource scope.",
+    resources: ANY,
+  },
+  ServiceLinkedRoles: {
+    why: "The first Auto Scaling group, load balancer, database or file system in an account creates its service's service-linked role.",
+    resources: (ctx) => [arn(ctx, "iam::*:role/aws-service-role/*")],
+    condition: (ctx) => ({ StringEquals: { "iam:AWSServiceName": ctx.serviceLinkedRoles } }),
+  },
+  ClusterSecrets: {
+    why: "The join token and kubeconfig secrets, created empty (the first server writes the values), by name.",
+    // One pattern for every cluster's secrets: the names differ only in their last part, and
+    // IAM's size limit for a role's inline policy is tight.
+    resources: (ctx) =>
+      unique(
+        ctx.secretNames.map((name) =>
+          arn(ctx, `secretsmanager:*:*:secret:${name.split("/").slice(0, -1).join("/")}/*`),
+        ),
+      ),
+  },
+} satisfies Record<string, StatementSpec>;
+
+export type StatementKey = keyof typeof STATEMENTS;
+
+export interface Grant {
+  statement: StatementKey;
+  actions: string[];
+}
+
+export const grant = (statement: StatementKey, ...actions: string[]): Grant => ({
+  statement,
+  actions,
+});
