@@ -3,9 +3,9 @@
  * identities and what each may do, their user data, and two node pools: a fixed number of servers
  * behind the API load balancer and the workers, scaled by CPU or by cluster-autoscaler.
  *
- * Nodes have no SSH key and no port 22: operators use SSM Session Manager. Their AMI is the
- * current Ubuntu 24.04 image, resolved by EC2 at launch from Canonical's public SSM parameter,
- * so a plan needs no AWS call and new instances pick up patched images.
+ * Nodes have no SSH key and no port 22: operators use SSM Session Manager. Their AMI is a
+ * literal id in the launch template, pinned in the definition or resolved by the run engine at
+ * plan time (infra/images.ts), so the plan shows the image and the apply uses exactly it.
  */
 
 import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
@@ -18,7 +18,6 @@ import { ClusterSecrets } from "./cluster-secrets";
 import type { Database } from "./database";
 import { DATASTORE_DB_NAME, rdsCaBundleUrl } from "./database";
 import type { ClusterConfig } from "./definition/config";
-import { instanceArchitecture } from "./definition/instance-types";
 import {
   cloudProviderControlPlanePolicy,
   cloudProviderNodePolicy,
@@ -33,6 +32,7 @@ import {
   workerSecretsPolicy,
   workerSelfHealthPolicy,
 } from "./iam-policies";
+import { ubuntuImageParameterName } from "./images";
 import {
   CLUSTER_TAG_KEY,
   defaultTags,
@@ -48,6 +48,11 @@ import { NodePool } from "./node-pool";
 /** The control-plane group's name, known before the group exists (servers look it up at boot). */
 function controlPlaneGroupName(config: Pick<ClusterConfig, "name">): string {
   return `${config.name}-control-plane`;
+}
+
+/** The control-plane group's termination hook (a leaving server is drained and unregistered). */
+function controlPlaneHookName(config: Pick<ClusterConfig, "name">): string {
+  return `${config.name}-server-drain`;
 }
 
 /** Seconds a new server gets to install k3s and pass the API health check. */
@@ -73,10 +78,14 @@ export const IMDS_HOP_LIMIT: Readonly<Record<NodeRole, number>> = { server: 2, a
 /** Worst case from a worker entering Terminating:Wait to its drain starting, plus slack. */
 export const DRAIN_START_MARGIN_SECONDS = 60;
 
-/** Canonical's public parameter for the current Ubuntu 24.04 LTS image (gp3 root volume). */
+/**
+ * The image when the configuration carries no AMI id: EC2 resolves Canonical's parameter at each
+ * launch. Only a stack synthesized outside the run engine (an offline plan, tests) gets this;
+ * the engine always fills in the AMI (infra/images.ts), because an image resolved at launch
+ * never shows in a plan and rules out an instance refresh's automatic rollback.
+ */
 export function ubuntuImageParameter(instanceType: string): string {
-  const arch = instanceArchitecture(instanceType);
-  return `resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
+  return `resolve:ssm:${ubuntuImageParameterName(instanceType)}`;
 }
 
 /** Bootstrap inputs the run engine knows and the cluster definition does not. */
@@ -126,6 +135,8 @@ export class Compute extends Construct {
   /** The k3s agents: min..max, scaled by CPU target tracking or by cluster-autoscaler. */
   readonly workers: NodePool;
   readonly workerDrainHook: AutoscalingLifecycleHook;
+  /** A leaving server waits for the others to drain it and delete its node (etcd member). */
+  readonly serverDrainHook: AutoscalingLifecycleHook;
   /** Only when `workers.scaling` is `cpu`. */
   readonly workerCpuPolicy?: AutoscalingPolicy;
 
@@ -236,6 +247,7 @@ export class Compute extends Construct {
       ...(efs ? { efsFileSystemId: efs.id } : {}),
       addons: { ...config.addons },
       controlPlaneGroupName: controlPlaneGroupName(config),
+      controlPlaneLifecycleHookName: controlPlaneHookName(config),
       workers: {
         autoScalingGroupName: workerNames.autoScalingGroup,
         scaling: config.workers.scaling,
@@ -249,13 +261,13 @@ export class Compute extends Construct {
     const common = (
       role: NodeRole,
       what: string,
-      spec: { instanceType: string; rootVolumeGb: number },
+      spec: { instanceType: string; rootVolumeGb: number; ami?: string | undefined },
       nodeIdentity: NodeIdentity,
       roleGroup: string,
     ) => ({
       launchTemplateName: `${config.name}-${what}`,
       description: `k3s ${role} nodes of cluster ${config.name}`,
-      imageId: ubuntuImageParameter(spec.instanceType),
+      imageId: spec.ami ?? ubuntuImageParameter(spec.instanceType),
       instanceType: spec.instanceType,
       rootVolumeGb: spec.rootVolumeGb,
       instanceProfileArn: nodeIdentity.instanceProfile.arn,
@@ -287,12 +299,24 @@ export class Compute extends Construct {
       healthCheckType: "ELB",
       healthCheckGraceSeconds: SERVER_HEALTH_CHECK_GRACE_SECONDS,
       spot: false,
-      // One server with embedded etcd holds the only copy of the cluster state on its disk:
-      // a refresh would replace it with an empty one. Replace such a server deliberately.
-      // Otherwise new servers come up and turn healthy before old ones go: the API stays up.
-      instanceRefresh: !(config.datastore.engine === "etcd" && controlPlane.count === 1),
       ignoreDesiredCapacity: false,
     });
+
+    // A leaving server (instance refresh, health replacement) waits while the other servers
+    // drain it and delete its node: with embedded etcd, k3s removes the member of a deleted
+    // node, so a rollout never leaves dead members counting against the quorum
+    // (infra/bootstrap/scripts/drain-on-terminate.sh).
+    this.serverDrainHook = named(
+      new AutoscalingLifecycleHook(this, "control-plane-drain-hook", {
+        name: controlPlaneHookName(config),
+        autoscalingGroupName: this.servers.group.name,
+        lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+        heartbeatTimeout: workers.drainTimeoutSeconds + DRAIN_START_MARGIN_SECONDS,
+        defaultResult: "CONTINUE",
+      }),
+      "servers_drain",
+    );
+    servers.addPolicy("server-drain", workerLifecyclePolicy(this.servers.group.arn));
 
     // --- workers: min..max, scaled by CPU target tracking or by cluster-autoscaler ---
     const autoscaled = workers.scaling === "clusterAutoscaler";
@@ -309,7 +333,6 @@ export class Compute extends Construct {
       healthCheckType: "EC2",
       healthCheckGraceSeconds: WORKER_HEALTH_CHECK_GRACE_SECONDS,
       spot: workers.spot,
-      instanceRefresh: true,
       ignoreDesiredCapacity: autoscaled,
       // Auto-discovery tags (cluster-autoscaler AWS README): the group is found by them.
       ...(autoscaled

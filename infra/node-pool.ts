@@ -1,6 +1,6 @@
 /**
  * One group of k3s nodes (docs/architecture.md, "infra/"): a launch template and the Auto
- * Scaling group that launches from it, with its health checks, instance refresh and tags. The
+ * Scaling group that launches from it, with its health checks and tags. The
  * servers and the workers are both a `NodePool`; what differs between them (size, role, user
  * data, load balancers, Spot) comes in through the props, as rke2-aws-tf's `nodepool` module
  * is used for both of its pools.
@@ -78,11 +78,6 @@ export interface NodePoolProps {
   healthCheckGraceSeconds: number;
   /** Spot instances only (no On-Demand base), with capacity rebalancing. */
   spot: boolean;
-  /**
-   * Roll out a new launch template version automatically: new instances first, old ones go
-   * once the new are healthy (never below the desired capacity).
-   */
-  instanceRefresh: boolean;
   /** Let Terraform leave `desired_capacity` alone (cluster-autoscaler sets it). */
   ignoreDesiredCapacity: boolean;
   /** On the instances, their volumes and the group (propagated to instances at launch). */
@@ -189,22 +184,19 @@ export class NodePool extends Construct {
       healthCheckType: props.healthCheckType,
       healthCheckGracePeriod: props.healthCheckGraceSeconds,
       defaultInstanceWarmup: INSTANCE_WARMUP_SECONDS,
-      ...(props.instanceRefresh
-        ? {
-            instanceRefresh: {
-              strategy: "Rolling",
-              preferences: {
-                minHealthyPercentage: 100,
-                maxHealthyPercentage: 200,
-                instanceWarmup: String(INSTANCE_WARMUP_SECONDS),
-              },
-            },
-          }
-        : {}),
       tag: tags,
-      ...(props.ignoreDesiredCapacity
-        ? { lifecycle: { ignoreChanges: ["desired_capacity"] } }
-        : {}),
+      // No `instance_refresh` block, and the group's template version is left to the rollout:
+      // Terraform would start refreshes of both pools at once and return when they start. The
+      // engine refreshes them after apply, servers first, watched, with automatic rollback, and
+      // a refresh that succeeds moves the group to the new version (app/engine/rollout/).
+      lifecycle: {
+        ignoreChanges: [
+          props.spot
+            ? "mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version"
+            : "launch_template[0].version",
+          ...(props.ignoreDesiredCapacity ? ["desired_capacity"] : []),
+        ],
+      },
       dependsOn: props.dependsOn,
     });
     named(this.group, props.name);

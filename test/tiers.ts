@@ -15,6 +15,22 @@ export interface SlowTestFile {
 }
 
 export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
+  "test/app/ready-watch.test.ts": {
+    needs: ["emulator"],
+    why: "the ready watch after apply, reading a fake reporter's states from the emulator's SSM",
+  },
+  "test/aws/drift-lease.test.ts": {
+    needs: ["emulator"],
+    why: "the drift scan's leader lease: conditional writes on DynamoDB in the emulator",
+  },
+  "test/emulator/drift.test.ts": {
+    needs: ["terraform", "emulator"],
+    why: "applies a small cluster, changes it behind Terraform's back, and scans for drift (many minutes on 2 shared cores)",
+  },
+  "test/security/guardrails.test.ts": {
+    needs: ["emulator"],
+    why: "guardrails through the real app: plans and applies with fake terraform, locks in the emulator",
+  },
   "test/app/commands.test.ts": {
     needs: ["emulator"],
     why: "the bot's replies that need no Terraform run, with locks and the state backend in the emulator",

@@ -27,6 +27,11 @@ export class OpenCheckRuns {
     return id;
   }
 
+  /** New output on a running check run (progress), leaving it in progress. */
+  async progress(id: number, output: CheckOutput): Promise<void> {
+    await this.github.updateCheckRun(id, output);
+  }
+
   async finish(id: number, conclusion: "success" | "failure", output: CheckOutput): Promise<void> {
     await this.github.finishCheckRun(id, conclusion, output);
     this.open.delete(id);

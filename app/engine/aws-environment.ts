@@ -3,13 +3,17 @@
  * Production uses the default credential chain and adds nothing to the stack; the local
  * emulator (app/local/) supplies its own implementation. The engine never knows which.
  */
+
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SSMClient } from "@aws-sdk/client-ssm";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ClusterConfig } from "../../infra/definition/config";
 import type { StackOptions } from "../../infra/stack";
 import type { synthesizeCluster } from "../../infra/synth";
+import type { RolloutClients } from "./rollout/instance-refresh";
 
 export interface AwsClients {
   s3: S3Client;
@@ -30,6 +34,16 @@ export interface AwsEnvironment {
   terraformEnv(): Record<string, string>;
   /** The account the credentials belong to, for the plan comment. */
   accountId(region: string): Promise<string | undefined>;
+  /**
+   * The value of a public SSM parameter in a region: the current Ubuntu image at plan time
+   * (plan/images.ts). The emulator answers for parameters it cannot serve.
+   */
+  imageParameter(name: string, region: string): Promise<string>;
+  /**
+   * Clients in the cluster's account and region for the rollout after apply (instance
+   * refreshes); absent where the environment cannot refresh instances (the emulator).
+   */
+  rolloutClients?(config: ClusterConfig): Promise<RolloutClients>;
   /** Called once the state backend exists (the emulator works around a gap here). */
   afterStateBackend?(config: ClusterConfig): Promise<void>;
 }
@@ -57,8 +71,47 @@ export class DefaultAwsEnvironment implements AwsEnvironment {
     return {};
   }
 
+  async imageParameter(name: string, region: string): Promise<string> {
+    const ssm = new SSMClient({ region });
+    try {
+      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
+      if (!Parameter?.Value) throw new Error("the parameter has no value");
+      return Parameter.Value;
+    } finally {
+      ssm.destroy();
+    }
+  }
+
   terraformEnv(): Record<string, string> {
     return {};
+  }
+
+  /**
+   * With a role, as Terraform's provider does (infra/stack.ts). The credentials are a provider
+   * with an expiration, so the SDK assumes the role again when a long rollout outlives them.
+   */
+  async rolloutClients(config: ClusterConfig): Promise<RolloutClients> {
+    const { region, name } = config;
+    const roleArn = config.aws.roleArn;
+    const sts = this.clients(region).sts;
+    const credentials = roleArn
+      ? async () => {
+          const assumed = await sts.send(
+            new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: `k3s-bot-${name}` }),
+          );
+          const c = assumed.Credentials;
+          if (!c?.AccessKeyId || !c.SecretAccessKey)
+            throw new Error(`assuming ${roleArn} returned no credentials`);
+          return {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+            ...(c.Expiration ? { expiration: c.Expiration } : {}),
+          };
+        }
+      : undefined;
+    const settings = { region, ...(credentials ? { credentials } : {}) };
+    return { autoscaling: new AutoScalingClient(settings), ec2: new EC2Client(settings) };
   }
 
   /** Asked once per process (STS GetCallerIdentity); a failed call is asked again next time. */

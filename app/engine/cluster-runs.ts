@@ -19,14 +19,17 @@ import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
 import { claimState, stateRefusal } from "./ownership";
 import { type Placement, withPlacement } from "./placement";
+import { imagesMarkdown, pinImages } from "./plan/images";
 import type { PlanContext, PlanSection } from "./plan/markdown";
 import { planCluster } from "./plan/plan-cluster";
+import { rolloutMarkdown } from "./plan/rollout";
 import type { PlanSummary } from "./plan/summary";
 import { SynthCache } from "./plan/synth-cache";
 import { digestMismatch, PlanDigests, planDigest } from "./plan-digest";
 import { PLAN_FILES, type PlanMetadata, PlanStore, planPrefix } from "./plan-store";
 import { redactSecrets } from "./redact";
 import { bindingRefusal, type RepositoryBindings } from "./repository-bindings";
+import { type RolloutOptions, type RolloutOutcome, rollOut } from "./rollout/instance-refresh";
 import type { RunQueue } from "./run-queue";
 import { ensureStateBackend } from "./state-backend";
 import { TerraformProcesses } from "./terraform/processes";
@@ -282,6 +285,10 @@ export class ClusterRuns {
         ? accountOfArn(config.aws.roleArn)
         : await this.options.aws.accountId(config.region);
       const workDir = this.workDir(pr.repo, config.name, "plan");
+      // The AMIs go into the plan as literal ids: pinned, or resolved now (plan/images.ts).
+      const images = options.destroy
+        ? { config, images: [] }
+        : await pinImages(config, (name, region) => this.options.aws.imageParameter(name, region));
       // Plan and upload in one queued task: the next plan of this cluster cannot overwrite the
       // plan file between the two, so the saved plan is the one made for this head commit.
       return await this.options.queue.run(
@@ -293,7 +300,7 @@ export class ClusterRuns {
             ...(accountId ? { accountId } : {}),
           };
           const result = await planCluster({
-            config,
+            config: images.config,
             workDir,
             stackOptions: this.stackOptions(pr.repo, config, workDir, accountId),
             ...(this.options.aws.customize ? { customize: this.options.aws.customize } : {}),
@@ -332,7 +339,13 @@ export class ClusterRuns {
             markdown: `${warnings}${result.markdown}`,
             planText: result.planText,
             context: { cluster: config.name, region: config.region, ...context },
-            sections: [{ id: "warnings", markdown: warnings }],
+            sections: [
+              { id: "warnings", markdown: warnings },
+              { id: "images", markdown: imagesMarkdown(images.images) },
+              ...(result.rollout
+                ? [{ id: "rollout", markdown: rolloutMarkdown(result.rollout) }]
+                : []),
+            ].filter((section) => section.markdown !== ""),
             metadata,
             destroy: options.destroy ?? false,
           } satisfies PlanOutcome;
@@ -433,6 +446,19 @@ export class ClusterRuns {
         return { kind: "failed", error: describeError(error), metadata };
       }
     });
+  }
+
+  /**
+   * After an applied plan, outside the run queue: replaces the nodes of groups whose launch
+   * template moved on, servers first (rollout/instance-refresh.ts). Null where the environment
+   * cannot refresh instances.
+   */
+  async rollOut(
+    config: ClusterConfig,
+    report: RolloutOptions["report"],
+  ): Promise<RolloutOutcome | null> {
+    const clients = await this.options.aws.rolloutClients?.(config);
+    return clients ? rollOut(config, { clients, report }) : null;
   }
 
   /**

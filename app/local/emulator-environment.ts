@@ -18,6 +18,10 @@ import {
 } from "./emulator";
 import { applyEmulatorWorkarounds, dropTlsOnlyBucketPolicy } from "./emulator-overrides";
 
+/** Images in moto's built-in list (x86_64 and arm64), standing in for Canonical's. */
+export const EMULATOR_AMD64_IMAGE = "ami-03cf127a";
+export const EMULATOR_ARM64_IMAGE = "ami-0e9271c829888680e";
+
 /**
  * One function for every instance: the engine's synth cache keys on the hook's identity, so
  * stacks synthesized for one emulator environment serve another pointed at the same emulator.
@@ -52,6 +56,16 @@ export class EmulatorAwsEnvironment implements AwsEnvironment {
       providerOverrides: emulatorProviderSettings(this.url),
       backend: { kind: "s3", overrides: emulatorBackendSettings(this.url) },
     };
+  }
+
+  /**
+   * moto 5.2.1 ships no `/aws/service/canonical/...` parameters and refuses to create any under
+   * `/aws/` (moto/ssm/models.py, put_parameter: "No access to reserved parameter name"), so
+   * the emulator cannot be seeded with Canonical's parameter: it answers with images moto
+   * itself lists (moto/ec2/resources/amis.json.gz), per architecture. See docs/emulator.md.
+   */
+  async imageParameter(name: string): Promise<string> {
+    return name.includes("/arm64/") ? EMULATOR_ARM64_IMAGE : EMULATOR_AMD64_IMAGE;
   }
 
   terraformEnv(): Record<string, string> {

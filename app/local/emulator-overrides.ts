@@ -73,15 +73,8 @@ function isOverridableResource(node: unknown): node is OverridableResource {
 export function applyEmulatorWorkarounds(stack: K3sClusterStack): string[] {
   const applied: string[] = [];
 
-  // Gap 1: StartInstanceRefresh is not implemented (500; Terraform retries until it times out).
-  // Without the block, a launch template change is not rolled out automatically, which no
-  // emulator run needs: its instances never boot.
-  for (const { group } of [stack.compute.servers, stack.compute.workers]) {
-    if (group.instanceRefreshInput !== undefined) {
-      group.resetInstanceRefresh();
-      applied.push(`${group.friendlyUniqueId}: instance_refresh left out`);
-    }
-  }
+  // Gap 1 (no instance refresh) needs no workaround in the stack: it has no `instance_refresh`
+  // block; the engine refreshes after apply, and the emulator environment has no rollout clients.
 
   // Gap (found with this stack, listed in docs/emulator.md): PutBackupPolicy is not implemented for EFS (500;
   // the provider retries until it times out), only DescribeBackupPolicy is. Left out of the

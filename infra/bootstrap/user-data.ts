@@ -53,6 +53,11 @@ export interface BootstrapParams {
   addons: { ingress: "nginx" | "none"; jenkins: boolean; argocd: boolean };
   /** Name of the control-plane Auto Scaling group (its oldest live server initialises etcd). */
   controlPlaneGroupName: string;
+  /**
+   * The control-plane group's termination hook: servers drain a leaving server and delete its
+   * node (with embedded etcd, k3s then removes its member) before it goes.
+   */
+  controlPlaneLifecycleHookName?: string;
   workers: {
     autoScalingGroupName: string;
     scaling: "cpu" | "clusterAutoscaler";
@@ -233,6 +238,7 @@ function paramsEnv(role: NodeRole, params: BootstrapParams): string {
       K3S_BOT_SERVICE_CIDR: params.serviceCidr,
       K3S_BOT_DATASTORE: params.datastore.engine,
       K3S_BOT_CONTROL_PLANE_ASG: params.controlPlaneGroupName,
+      K3S_BOT_SERVER_LIFECYCLE_HOOK: params.controlPlaneLifecycleHookName,
       K3S_BOT_WORKER_ASG: params.workers.autoScalingGroupName,
       K3S_BOT_LIFECYCLE_HOOK: params.workers.lifecycleHookName,
       K3S_BOT_DRAIN_TIMEOUT_SECONDS: params.workers.drainTimeoutSeconds,

@@ -93,6 +93,21 @@ export const NetworkSchema = z
   })
   .describe("The VPC and who may reach what.");
 
+/**
+ * An AMI id: `ami-` and 8 (older) or 17 hex digits (EC2 API reference, "Resource IDs":
+ * IDs created since 2016-2018 have 17 characters after the prefix, older ones 8).
+ */
+export const AMI_ID_PATTERN = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+const ami = (role: string) =>
+  z
+    .string()
+    .regex(AMI_ID_PATTERN, "expected an AMI id such as ami-0123456789abcdef0")
+    .optional()
+    .describe(
+      `AMI of the ${role}, pinned (an Ubuntu 24.04 image of the instance type's architecture). When absent, each plan resolves Canonical's current Ubuntu 24.04 image from its public SSM parameter and shows it; the saved plan applies exactly that image either way.`,
+    );
+
 const instanceType = (example: string) =>
   z
     .string()
@@ -118,6 +133,7 @@ export const ControlPlaneSchema = z
       .max(1000)
       .default(30)
       .describe("Root volume size in GiB (gp3, encrypted)."),
+    ami: ami("k3s servers"),
   })
   .describe("The k3s servers.");
 
@@ -143,6 +159,7 @@ export const WorkersSchema = z
       .max(2000)
       .default(50)
       .describe("Root volume size in GiB (gp3, encrypted)."),
+    ami: ami("workers"),
     spot: z
       .boolean()
       .default(false)

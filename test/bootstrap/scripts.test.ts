@@ -530,6 +530,84 @@ describe("termination hook (scale-in drain on a server)", () => {
     ]);
   });
 
+  describe("a leaving server (instance refresh), with the control-plane hook", () => {
+    async function bootedServerWithHook() {
+      world.createSecret(ARN.db, DB_SECRET);
+      const node = world.node();
+      const params = haParams({ controlPlaneLifecycleHookName: "prod-server-drain" });
+      const boot = await world.run(node, deliveredUserData("server", params));
+      expect(boot.code, boot.stderr).toBe(0);
+      return { node, before: boot.calls.length };
+    }
+    const leaving = "i-0feedfacecafe0003";
+    const nodes = `ip-10-30-1-10.eu-central-1.compute.internal aws:///eu-central-1a/${leaving}\n`;
+    const ops = (calls: Call[]) =>
+      calls
+        .filter((c) => c.cmd === "aws" || c.cmd === "kubectl")
+        .map((c) => [c.cmd, ...(c.argv[0] === "--region" ? c.argv.slice(2) : c.argv)].join(" "));
+
+    it("drains it, deletes its node (k3s removes its etcd member), then lets it go", async () => {
+      const { node, before } = await bootedServerWithHook();
+      const result = await world.exec(node, [drainScript(node.root)], {
+        STUB_TERMINATING: "",
+        STUB_TERMINATING_SERVERS: leaving,
+        STUB_NODES: nodes,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const server = "ip-10-30-1-10.eu-central-1.compute.internal";
+      expect(ops(result.calls.slice(before)).slice(1)).toEqual([
+        expect.stringContaining(
+          "describe-auto-scaling-groups --auto-scaling-group-names prod-control-plane",
+        ),
+        expect.stringContaining("kubectl get nodes"),
+        `kubectl cordon ${server}`,
+        `kubectl drain ${server} --ignore-daemonsets --delete-emptydir-data --force --timeout=300s`,
+        `kubectl delete node ${server} --timeout=300s`,
+        `aws autoscaling complete-lifecycle-action --auto-scaling-group-name prod-control-plane --lifecycle-hook-name prod-server-drain --instance-id ${leaving} --lifecycle-action-result CONTINUE`,
+      ]);
+    });
+
+    it("does not say the server may go while its node (and etcd member) is still there", async () => {
+      const { node, before } = await bootedServerWithHook();
+      const result = await world.exec(node, [drainScript(node.root)], {
+        STUB_TERMINATING: "",
+        STUB_TERMINATING_SERVERS: leaving,
+        STUB_NODES: nodes,
+        STUB_DELETE_EXIT: "1",
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain("not completing the lifecycle action");
+      expect(
+        ops(result.calls.slice(before)).some((op) => op.includes("complete-lifecycle-action")),
+      ).toBe(false);
+    });
+
+    it("leaves its own termination to the other servers", async () => {
+      const { node, before } = await bootedServerWithHook();
+      const result = await world.exec(node, [drainScript(node.root)], {
+        STUB_TERMINATING: "",
+        STUB_TERMINATING_SERVERS: node.instanceId,
+        STUB_NODES: `ip-10-30-1-11.eu-central-1.compute.internal aws:///eu-central-1a/${node.instanceId}\n`,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const after = ops(result.calls.slice(before));
+      expect(after.filter((op) => op.startsWith("kubectl"))).toEqual([]);
+      expect(after.some((op) => op.includes("complete-lifecycle-action"))).toBe(false);
+    });
+
+    it("without the hook configured, looks at the workers only", async () => {
+      const { node, before } = await bootedServer();
+      const result = await world.exec(node, [drainScript(node.root)], {
+        STUB_TERMINATING: "",
+        STUB_TERMINATING_SERVERS: leaving,
+      });
+      expect(result.code).toBe(0);
+      expect(ops(result.calls.slice(before))).toEqual([
+        expect.stringContaining("--auto-scaling-group-names prod-workers"),
+      ]);
+    });
+  });
+
   it("does nothing when no worker is terminating", async () => {
     const { node, before } = await bootedServer();
     const result = await world.exec(node, [drainScript(node.root)], { STUB_TERMINATING: "" });

@@ -75,7 +75,22 @@ describe("launch templates", () => {
     );
   });
 
-  it("resolve Canonical's Ubuntu 24.04 image at launch, for the instance type's architecture", () => {
+  it("carry the configuration's AMI ids as literals, per group", () => {
+    const pinned = synthesize(
+      exampleConfig("dev", (c) => {
+        c.controlPlane.ami = "ami-0123456789abcdef0";
+        c.workers.ami = "ami-0fedcba9876543210";
+      }),
+    ).json;
+    expect(resourceAt(pinned, "aws_launch_template.servers").image_id).toBe(
+      "ami-0123456789abcdef0",
+    );
+    expect(resourceAt(pinned, "aws_launch_template.workers").image_id).toBe(
+      "ami-0fedcba9876543210",
+    );
+  });
+
+  it("without an AMI id (outside the engine), name Canonical's parameter for the architecture", () => {
     for (const template of templates) {
       expect(template.image_id).toBe(
         "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
@@ -135,20 +150,18 @@ describe("control-plane group", () => {
     expect(group.health_check_grace_period).toBeGreaterThanOrEqual(300);
   });
 
-  it("rolls new servers in before old ones go", () => {
-    expect(controlPlaneGroup(ha).instance_refresh).toMatchObject({
-      strategy: "Rolling",
-      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200 },
-    });
-  });
-
-  it("does not refresh a single embedded-etcd server, which holds the only copy of the state", () => {
+  it("leaves node replacement to the engine's rollout: no refresh, template version not tracked", () => {
     const single = synthesize(
       exampleConfig("dev", (c) => {
         c.datastore.engine = "etcd";
       }),
     ).json;
-    expect(controlPlaneGroup(single).instance_refresh).toBeUndefined();
+    for (const json of [dev, ha, single]) {
+      expect(controlPlaneGroup(json).instance_refresh).toBeUndefined();
+      expect(controlPlaneGroup(json).lifecycle).toEqual({
+        ignore_changes: ["launch_template[0].version"],
+      });
+    }
   });
 });
 
@@ -204,7 +217,9 @@ describe("worker group", () => {
       "k8s.io/cluster-autoscaler/enabled": "true",
       [`k8s.io/cluster-autoscaler/${HA}`]: "owned",
     });
-    expect(workerGroup(ha).lifecycle).toEqual({ ignore_changes: ["desired_capacity"] });
+    expect(workerGroup(ha).lifecycle).toEqual({
+      ignore_changes: ["launch_template[0].version", "desired_capacity"],
+    });
   });
 
   it("waits for a drain before a worker is terminated", () => {
@@ -216,6 +231,23 @@ describe("worker group", () => {
       default_result: "CONTINUE",
     });
     expect(referencedName(hook.autoscaling_group_name)).toBe("workers");
+  });
+
+  it("has servers wait on termination too, so the others unregister them (etcd members)", () => {
+    const hook = resourceAt(dev, "aws_autoscaling_lifecycle_hook.servers_drain");
+    expect(hook).toMatchObject({
+      name: "dev-server-drain",
+      lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      default_result: "CONTINUE",
+    });
+    expect(referencedName(hook.autoscaling_group_name)).toBe("servers");
+    // The servers' bootstrap knows the hook's name (the drain script reads it).
+    const pieces = Object.values(dev.locals ?? {}).flat() as string[];
+    expect(pieces.join("")).toContain("K3S_BOT_SERVER_LIFECYCLE_HOOK='dev-server-drain'");
+    const policy = policiesOf(dev, "servers")["server-drain"];
+    expect(policy?.Statement).toEqual([
+      expect.objectContaining({ Resource: ref("aws_autoscaling_group.servers.arn") }),
+    ]);
   });
 
   it("runs on Spot only, through a mixed-instances policy, when spot is on", () => {
@@ -234,6 +266,12 @@ describe("worker group", () => {
         on_demand_percentage_above_base_capacity: 0,
       },
       launch_template: { override: [{ instance_type: "t3.large" }] },
+    });
+    // The rollout moves the version here too (app/engine/rollout/).
+    expect(spot.lifecycle).toEqual({
+      ignore_changes: [
+        "mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version",
+      ],
     });
   });
 });

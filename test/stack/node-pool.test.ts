@@ -26,7 +26,6 @@ const base: NodePoolProps = {
   healthCheckType: "EC2",
   healthCheckGraceSeconds: 120,
   spot: false,
-  instanceRefresh: false,
   ignoreDesiredCapacity: false,
   instanceTags: { Name: "c1-batch", team: "data" },
   launchTemplateTags: { Name: "c1-batch" },
@@ -63,12 +62,10 @@ describe("NodePool", () => {
     expect(json.locals?.batch_user_data).toEqual(["#!/bin/sh\necho hello\n"]);
   });
 
-  it("rolls new instances in before old ones go, when asked to", () => {
-    const group = synth({ instanceRefresh: true }).resource?.aws_autoscaling_group?.batch;
-    expect(group?.instance_refresh).toMatchObject({
-      strategy: "Rolling",
-      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200 },
-    });
+  it("starts no instance refresh and leaves the template version to the rollout", () => {
+    const group = synth({}).resource?.aws_autoscaling_group?.batch;
+    expect(group?.instance_refresh).toBeUndefined();
+    expect(group?.lifecycle).toEqual({ ignore_changes: ["launch_template[0].version"] });
   });
 
   it("runs Spot only through a mixed-instances policy, and leaves desired capacity alone", () => {
@@ -79,7 +76,12 @@ describe("NodePool", () => {
       instances_distribution: { on_demand_percentage_above_base_capacity: 0 },
     });
     expect(group?.capacity_rebalance).toBe(true);
-    expect(group?.lifecycle).toEqual({ ignore_changes: ["desired_capacity"] });
+    expect(group?.lifecycle).toEqual({
+      ignore_changes: [
+        "mixed_instances_policy[0].launch_template[0].launch_template_specification[0].version",
+        "desired_capacity",
+      ],
+    });
     expect(group?.tag).toEqual([
       { key: "Name", value: "c1-batch", propagate_at_launch: true },
       { key: "team", value: "data", propagate_at_launch: true },

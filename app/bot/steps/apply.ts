@@ -12,6 +12,7 @@ import type { EventContext } from "../context";
 import type { PullRequestInfo } from "../github";
 import { checkGuardrails, overrideRefusals } from "../guardrails";
 import { guardrailsSection } from "../guardrails-section";
+import { reportRollout } from "../rollout-report";
 import type { Target } from "../targets";
 import { placementFor } from "./plan";
 
@@ -120,11 +121,17 @@ export async function applyOne(
         outcome.outputs,
         outcome.durationMs,
       );
+      await post(body);
+      // Node replacement, outside the run queue; progress shows in this check run.
+      const rollout = await reportRollout(ctx, checkId, cluster);
+      const appliedBody = `${body}\n\n${rollout.markdown}`;
       let ok = true;
-      if (ctx.watchReady) {
+      if (!rollout.ok) {
+        ok = await finish(false, "Applied; rollout did not finish", appliedBody);
+      } else if (ctx.watchReady) {
         // The check stays in progress until the cluster reports ready (ready-watch.ts); the
         // watch runs after this event and holds no Terraform slot.
-        await post(`${body}\n\n_Waiting for the cluster to report ready…_`);
+        await post(`${appliedBody}\n\n_Waiting for the cluster to report ready…_`);
         await ctx.watchReady({
           pullRequest: pr.number,
           cluster: target.cluster,
@@ -137,12 +144,12 @@ export async function applyOne(
             addons: loaded.config.addons,
             storage: loaded.config.storage,
           },
-          appliedBody: body,
+          appliedBody,
           applyStartedAt: Date.now() - (outcome.durationMs ?? 0),
         });
         checks.handOver(checkId);
       } else {
-        ok = await finish(true, "Applied", body);
+        ok = await finish(true, "Applied", appliedBody);
       }
       if (ctx.afterApply) {
         // The apply stands whatever happens here; a failed hand-off is reported, not hidden.

@@ -57,11 +57,28 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   // No grant: STS answers GetCallerIdentity whatever the policy says (STS API Reference,
   // GetCallerIdentity: "No permissions are required to perform this operation").
   "client-sts:GetCallerIdentityCommand": [],
+  // app/engine/aws-environment.ts: Canonical's current Ubuntu image, read at plan time;
+  // app/engine/cluster-status/read.ts: the clusters' self-reported status.
+  "client-ssm:GetParameterCommand": [
+    grant("AmiParameter", "ssm:GetParameter"),
+    grant("ReadClusterStatus", "ssm:GetParameter"),
+  ],
+  // app/engine/rollout/instance-refresh.ts: the rollout after apply, servers then workers.
+  "client-auto-scaling:DescribeAutoScalingGroupsCommand": [
+    grant("AutoScaling", "autoscaling:Describe*"),
+  ],
+  "client-auto-scaling:DescribeInstanceRefreshesCommand": [
+    grant("AutoScaling", "autoscaling:Describe*"),
+  ],
+  "client-auto-scaling:StartInstanceRefreshCommand": [
+    grant("AutoScaling", "autoscaling:StartInstanceRefresh"),
+  ],
+  "client-ec2:DescribeLaunchTemplatesCommand": [grant("Ec2", "ec2:Describe*")],
+  // app/engine/aws-environment.ts: the rollout's clients, in the cluster role's account.
+  "client-sts:AssumeRoleCommand": [grant("AssumeClusterRoles", "sts:AssumeRole")],
   // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`, run by an operator with their own
   // credentials (app/cli/main.ts); the bot never reads a cluster's admin kubeconfig.
   "client-secrets-manager:GetSecretValueCommand": [],
-  // app/engine/cluster-status/read.ts: the clusters' self-reported status.
-  "client-ssm:GetParameterCommand": [grant("ReadClusterStatus", "ssm:GetParameter")],
 };
 
 /** Folders whose SDK calls never reach real AWS (the local emulator's workarounds). */

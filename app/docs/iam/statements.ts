@@ -113,7 +113,7 @@ export const STATEMENTS = {
     condition: clusterTagged,
   },
   AmiParameter: {
-    why: "Launch templates name the AMI as Canonical's public SSM parameter (`resolve:ssm:…`); EC2 resolves it with the caller's rights.",
+    why: "Each plan reads Canonical's public SSM parameter for the current Ubuntu image (GetParameter) unless the definition pins the AMI; a launch template built outside the bot may name the parameter itself (`resolve:ssm:…`), which EC2 resolves with the caller's rights (GetParameters).",
     resources: (ctx) => [arn(ctx, "ssm:*::parameter/aws/service/canonical/*")],
   },
   AutoScaling: {

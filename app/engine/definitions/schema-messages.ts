@@ -156,10 +156,11 @@ function allKnownKeys(
 const KNOWN_KEYS_EVERYWHERE = allKnownKeys();
 
 export function unknownKeyHint(parentPath: Path, key: string): string {
-  const suggestion = closestMatch(key, knownKeysAt(parentPath) ?? []);
-  if (suggestion) return `; did you mean \`${suggestion}\`?`;
-  // A right key at the wrong level (adminCidrs at the top instead of under network).
+  // A right key at the wrong level (adminCidrs at the top instead of under network): an exact
+  // key elsewhere says more than a near one here (`controlPlane.min` is `workers.min`, not `ami`).
   const home = KNOWN_KEYS_EVERYWHERE.find(([known, at]) => known === key && at.length > 0);
   if (home) return `; \`${key}\` belongs under \`${home[1].join(".")}\``;
+  const suggestion = closestMatch(key, knownKeysAt(parentPath) ?? []);
+  if (suggestion) return `; did you mean \`${suggestion}\`?`;
   return "";
 }

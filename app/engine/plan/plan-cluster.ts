@@ -18,10 +18,30 @@ import type { StackOptions } from "../../../infra/stack";
 import { countResources, synthesizeCluster, type TerraformJson } from "../../../infra/synth";
 import { terraformEnvironment } from "../terraform/cli-config";
 import { TerraformError, TerraformRunner, type TerraformRunnerOptions } from "../terraform/runner";
-import { type PlanContext, renderPlanMarkdown } from "./markdown";
+import { type PlanContext, type PlanSection, renderPlanMarkdown } from "./markdown";
 import { planTextFromStdout, summarizePlanText } from "./plan-text";
+import {
+  type PlannedChange,
+  predictRollout,
+  type RolloutPrediction,
+  rolloutMarkdown,
+} from "./rollout";
 import { type PlanSummary, summarizePlan } from "./summary";
 import { type SynthCache, synthKey } from "./synth-cache";
+
+/** Whether a plan changes launch templates or Auto Scaling groups (what can roll nodes). */
+function touchesNodes(summary: PlanSummary): boolean {
+  return summary.byType.some(
+    (t) =>
+      (t.type === "aws_launch_template" || t.type === "aws_autoscaling_group") &&
+      t.change + t.replace > 0,
+  );
+}
+
+function plannedChanges(planJson: unknown): PlannedChange[] {
+  const changes = (planJson as { resource_changes?: unknown } | null)?.resource_changes;
+  return Array.isArray(changes) ? (changes as PlannedChange[]) : [];
+}
 
 export interface PlanClusterInput {
   config: ClusterConfig;
@@ -39,6 +59,8 @@ export interface PlanClusterInput {
   planArgs?: string[];
   /** Synthesized stacks from earlier plans (the engine keeps one per process). */
   synthCache?: SynthCache;
+  /** Sections the caller adds to the plan comment (empty ones skipped). */
+  sections?: PlanSection[];
   /** "json": always summarize from `terraform show -json` (default: from the plan's text). */
   summaryFrom?: "text" | "json";
 }
@@ -63,6 +85,8 @@ export interface PlanClusterResult {
   planText: string;
   markdown: string;
   resourceCount: number;
+  /** Node groups the apply will roll, when the plan changes launch templates or groups. */
+  rollout?: RolloutPrediction;
   timings: PlanTimings;
   runner: TerraformRunner;
 }
@@ -191,10 +215,18 @@ export async function planCluster(input: PlanClusterInput): Promise<PlanClusterR
   let summary = input.summaryFrom === "json" ? null : summarizePlanText(planText, await version);
   // Terraform's exit code says whether there are changes: the text must agree.
   if (summary && summary.hasChanges !== plan.hasChanges) summary = null;
+  let planJson: unknown;
   if (!summary) {
     summaryFrom = "json";
-    summary = summarizePlan(await runner.showJson(PLAN_FILE));
+    planJson = await runner.showJson(PLAN_FILE);
+    summary = summarizePlan(planJson);
     planText = await runner.showText(PLAN_FILE);
+  }
+  // Node groups that roll: read from the JSON plan, asked for only when nodes are concerned.
+  let rollout: RolloutPrediction | undefined;
+  if (!input.planArgs?.includes("-destroy") && touchesNodes(summary)) {
+    planJson ??= await runner.showJson(PLAN_FILE);
+    rollout = predictRollout(config, plannedChanges(planJson));
   }
   const showMs = Date.now() - started;
 
@@ -203,7 +235,13 @@ export async function planCluster(input: PlanClusterInput): Promise<PlanClusterR
     summary,
     planFile: join(workDir, PLAN_FILE),
     planText,
-    markdown: renderPlanMarkdown(context, summary, planText),
+    markdown: renderPlanMarkdown(context, summary, planText, {
+      sections: [
+        ...(input.sections ?? []),
+        { id: "rollout", markdown: rollout ? rolloutMarkdown(rollout) : "" },
+      ].filter((section) => section.markdown !== ""),
+    }),
+    ...(rollout ? { rollout } : {}),
     resourceCount: stack.resourceCount,
     timings: {
       synthMs,

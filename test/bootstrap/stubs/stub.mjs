@@ -9,6 +9,8 @@
 //                    put-secret-value
 //   STUB_TERMINATING instance ids in Terminating:Wait; STUB_NODES "name providerID" lines
 //   STUB_DRAIN_EXIT  exit code of kubectl drain (e.g. 1 for a drain that timed out)
+//   STUB_TERMINATING_SERVERS  the same as STUB_TERMINATING, for the control-plane group
+//   STUB_DELETE_EXIT exit code of kubectl delete node (e.g. 1 for a finalizer that never ran)
 //   STUB_CA_BUNDLE   "down": the RDS trust store does not answer
 //   STUB_CP_INSTANCES file of "launch-time instance-id" lines: the live control-plane instances
 //   STUB_CP_DIES     "<instance-id> <n>": listed n times, then gone (a server that died)
@@ -169,9 +171,12 @@ function aws() {
     return;
   }
   if (service === "autoscaling" && op === "describe-auto-scaling-groups") {
-    process.stdout.write(
-      `${(env.STUB_TERMINATING ?? "").split(/\s+/).filter(Boolean).join("\t")}\n`,
-    );
+    // Servers in Terminating:Wait for the control-plane group, workers for any other.
+    const group = args[args.indexOf("--auto-scaling-group-names") + 1] ?? "";
+    const ids = group.endsWith("-control-plane")
+      ? env.STUB_TERMINATING_SERVERS
+      : env.STUB_TERMINATING;
+    process.stdout.write(`${(ids ?? "").split(/\s+/).filter(Boolean).join("\t")}\n`);
     return;
   }
   if (service === "ec2" && op === "describe-instances") {
@@ -247,6 +252,7 @@ function kubectl() {
   }
   if (argv[0] === "cordon") return;
   if (argv[0] === "drain") process.exit(Number(env.STUB_DRAIN_EXIT ?? 0));
+  if (argv[0] === "delete" && argv[1] === "node") process.exit(Number(env.STUB_DELETE_EXIT ?? 0));
   fail(2, `kubectl stub: unsupported call ${argv.join(" ")}`);
 }
 
