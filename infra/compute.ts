@@ -27,6 +27,7 @@ import type { Database } from "./database";
 import { DATASTORE_DB_NAME, rdsCaBundleUrl } from "./database";
 import type { ClusterConfig } from "./definition/config";
 import { instanceArchitecture } from "./definition/instance-types";
+import type { EtcdSnapshots } from "./etcd-snapshots";
 import {
   cloudProviderControlPlanePolicy,
   cloudProviderNodePolicy,
@@ -34,6 +35,7 @@ import {
   ec2AssumeRolePolicy,
   efsCsiControllerPolicy,
   efsCsiNodePolicy,
+  etcdSnapshotPolicy,
   type PolicyDocument,
   policyJson,
   serverSecretsPolicy,
@@ -174,6 +176,8 @@ export interface ComputeProps {
   loadBalancing: LoadBalancing;
   database?: Database;
   storage?: SharedStorage;
+  /** The snapshot bucket, with embedded etcd. */
+  etcdSnapshots?: EtcdSnapshots;
 }
 
 export class Compute extends Construct {
@@ -194,7 +198,8 @@ export class Compute extends Construct {
 
   constructor(scope: Construct, id: string, props: ComputeProps) {
     super(scope, id);
-    const { config, networking, loadBalancing, database, storage, bootstrap: extra } = props;
+    const { config, networking, loadBalancing, database, storage, etcdSnapshots } = props;
+    const extra = props.bootstrap;
     const { securityGroups } = networking;
     const workerNames = workerGroupNames(config);
     const secrets = secretNames(config);
@@ -277,6 +282,12 @@ export class Compute extends Construct {
     if (config.workers.scaling === "clusterAutoscaler") {
       servers.addPolicy("cluster-autoscaler", clusterAutoscalerPolicy(config.name));
     }
+    if (etcdSnapshots) {
+      servers.addPolicy(
+        "etcd-snapshots",
+        etcdSnapshotPolicy(etcdSnapshots.bucket.arn, etcdSnapshots.folder),
+      );
+    }
 
     // --- launch templates ---
     const bootstrap: BootstrapParams = {
@@ -298,7 +309,10 @@ export class Compute extends Construct {
             masterSecretArn: database.masterSecretArn,
             caBundleUrl: rdsCaBundleUrl(config.region, config.partition),
           }
-        : { engine: "etcd" },
+        : {
+            engine: "etcd",
+            ...(etcdSnapshots ? { snapshots: etcdSnapshots.bootstrapParams() } : {}),
+          },
       ...(storage ? { efsFileSystemId: storage.fileSystem.id } : {}),
       addons: { ...config.addons },
       controlPlaneGroupName: controlPlaneGroupName(config),

@@ -13,6 +13,7 @@ import type { Construct } from "constructs";
 import { Compute, type NodeBootstrapOptions } from "./compute";
 import { Database } from "./database";
 import type { ClusterConfig } from "./definition/config";
+import { EtcdSnapshots } from "./etcd-snapshots";
 import { LoadBalancing } from "./load-balancing";
 import { defaultTags } from "./naming";
 import { Networking, PORTS } from "./networking";
@@ -49,6 +50,8 @@ export class K3sClusterStack extends TerraformStack {
   readonly database?: Database;
   /** Only with `storage.efs: true`. */
   readonly storage?: SharedStorage;
+  /** With embedded etcd: the bucket of k3s' etcd snapshots. */
+  readonly etcdSnapshots?: EtcdSnapshots;
   readonly compute: Compute;
 
   constructor(scope: Construct, id: string, config: ClusterConfig, options: StackOptions = {}) {
@@ -91,6 +94,9 @@ export class K3sClusterStack extends TerraformStack {
         securityGroups.efs,
       );
     }
+    if (config.datastore.engine === "etcd") {
+      this.etcdSnapshots = new EtcdSnapshots(this, "etcd-snapshots", config);
+    }
     this.compute = new Compute(this, "compute", {
       config,
       networking: this.networking,
@@ -98,6 +104,7 @@ export class K3sClusterStack extends TerraformStack {
       bootstrap: options.bootstrap ?? {},
       ...(this.database ? { database: this.database } : {}),
       ...(this.storage ? { storage: this.storage } : {}),
+      ...(this.etcdSnapshots ? { etcdSnapshots: this.etcdSnapshots } : {}),
     });
 
     this.addOutputs();
@@ -159,6 +166,13 @@ export class K3sClusterStack extends TerraformStack {
     );
     if (this.storage) {
       output("efs_id", this.storage.fileSystem.id, "EFS file system for the efs StorageClass");
+    }
+    if (this.etcdSnapshots) {
+      output(
+        "etcd_snapshot_bucket",
+        this.etcdSnapshots.bucket.id,
+        `Bucket of the etcd snapshots (folder ${this.etcdSnapshots.folder}/)`,
+      );
     }
     if (this.database) {
       output("db_endpoint", this.database.instance.endpoint, "RDS endpoint (host:port)");

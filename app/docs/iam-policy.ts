@@ -24,6 +24,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { ClusterConfig } from "../../infra/definition/config";
+import { SNAPSHOT_BUCKET_PREFIX } from "../../infra/etcd-snapshots";
 import { CLUSTER_TAG_KEY } from "../../infra/naming";
 import { synthesizeCluster, type TerraformJson } from "../../infra/synth";
 import { loadDefinitionFile } from "../engine/definitions/load";
@@ -210,6 +211,13 @@ export const STATEMENTS = {
     resources: (ctx) => [arn(ctx, "iam::*:role/aws-service-role/*")],
     condition: (ctx) => ({ StringEquals: { "iam:AWSServiceName": ctx.serviceLinkedRoles } }),
   },
+  SnapshotBuckets: {
+    why: "With embedded etcd, the cluster's etcd snapshot bucket (`k3s-bot-etcd-<cluster>-…`): created versioned, encrypted, private, TLS only, with a lifecycle; `force_destroy` empties it (every object version) when the cluster is destroyed.",
+    resources: (ctx) => [
+      arn(ctx, `s3:::${SNAPSHOT_BUCKET_PREFIX}*`),
+      arn(ctx, `s3:::${SNAPSHOT_BUCKET_PREFIX}*/*`),
+    ],
+  },
   ClusterSecrets: {
     why: "The join token and kubeconfig secrets, created empty (the first server writes the values), by name.",
     resources: (ctx) =>
@@ -251,6 +259,8 @@ const elb = (...actions: string[]) =>
   );
 const elbDelete = (...actions: string[]) =>
   grant("LoadBalancingDeleteClusterTagged", ...actions.map((a) => `elasticloadbalancing:${a}`));
+const snapshotBucket = (...actions: string[]) =>
+  grant("SnapshotBuckets", ...actions.map((a) => `s3:${a}`));
 const rds = (...actions: string[]) =>
   grant(
     "Rds",
@@ -527,6 +537,46 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
       iam("NodeRoles", "ListAttachedRolePolicies"),
       iam("AttachNodeManagedPolicies", "AttachRolePolicy", "DetachRolePolicy"),
     ],
+  },
+  // The provider reads a bucket back with one Get call per sub-configuration (policy, ACL, CORS,
+  // website, versioning, accelerate, request payment, logging, lifecycle, replication,
+  // encryption, object lock, tags: hashicorp/terraform-provider-aws internal/service/s3/bucket.go,
+  // resourceBucketRead), and force_destroy lists and deletes every object version.
+  aws_s3_bucket: {
+    grants: [
+      snapshotBucket(
+        "CreateBucket",
+        "DeleteBucket",
+        "ListBucket",
+        "ListBucketVersions",
+        "GetBucket*",
+        "GetAccelerateConfiguration",
+        "GetEncryptionConfiguration",
+        "GetLifecycleConfiguration",
+        "GetReplicationConfiguration",
+        "PutBucketTagging",
+        "DeleteObject",
+        "DeleteObjectVersion",
+      ),
+    ],
+  },
+  aws_s3_bucket_ownership_controls: {
+    grants: [snapshotBucket("PutBucketOwnershipControls", "GetBucketOwnershipControls")],
+  },
+  aws_s3_bucket_public_access_block: {
+    grants: [snapshotBucket("PutBucketPublicAccessBlock", "GetBucketPublicAccessBlock")],
+  },
+  aws_s3_bucket_versioning: {
+    grants: [snapshotBucket("PutBucketVersioning", "GetBucketVersioning")],
+  },
+  aws_s3_bucket_server_side_encryption_configuration: {
+    grants: [snapshotBucket("PutEncryptionConfiguration", "GetEncryptionConfiguration")],
+  },
+  aws_s3_bucket_lifecycle_configuration: {
+    grants: [snapshotBucket("PutLifecycleConfiguration", "GetLifecycleConfiguration")],
+  },
+  aws_s3_bucket_policy: {
+    grants: [snapshotBucket("PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy")],
   },
   aws_secretsmanager_secret: {
     grants: [
