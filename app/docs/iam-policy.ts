@@ -642,6 +642,13 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   "client-dynamodb:UpdateItemCommand": [table("UpdateItem")],
   // app/engine/aws-environment.ts, state-backend.ts: whose credentials these are.
   "client-sts:GetCallerIdentityCommand": [grant("CallerIdentity", "sts:GetCallerIdentity")],
+  // app/engine/datastore-snapshot.ts: a manual snapshot before an apply that changes the
+  // datastore, through the cluster's role when it names one.
+  "client-rds:CreateDBSnapshotCommand": [rds("CreateDBSnapshot")],
+  "client-rds:DescribeDBSnapshotsCommand": [rds()],
+  "client-sts:AssumeRoleCommand": [grant("AssumeClusterRoles", "sts:AssumeRole")],
+  // app/engine/updates/sources.ts: the update job reads Canonical's current Ubuntu AMI.
+  "client-ssm:GetParameterCommand": [grant("AmiParameter", "ssm:GetParameter")],
   // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`.
   "client-secrets-manager:GetSecretValueCommand": [
     grant("ReadKubeconfig", "secretsmanager:GetSecretValue"),
