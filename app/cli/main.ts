@@ -12,6 +12,7 @@ import { Command, CommanderError, Option } from "commander";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { countResources, synthesizeCluster } from "../../infra/synth";
 import packageJson from "../../package.json";
+import { changedDatastores, rdsClientFor, snapshotDatastores } from "../engine/datastore-snapshot";
 import { loadDefinitionFile } from "../engine/definitions/load";
 import { formatProblem, formatProblems } from "../engine/definitions/problems";
 import { definitionWarnings } from "../engine/definitions/warnings";
@@ -23,6 +24,7 @@ import { TerraformError, TerraformRunner } from "../engine/terraform/runner";
 import { isMissingCredentials, missingCredentialsMessage } from "./aws-hints";
 import { iamPolicyFiles, IAM_POLICY_FILE as POLICY_FILE } from "./iam-policy-files";
 import { planOutput } from "./plan-output";
+import { addUpdatesCommand } from "./updates-command";
 import {
   defaultValidateFormat,
   formatValidateProblems,
@@ -238,6 +240,12 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
               io.err(`  ${line.trim()}\n`);
         },
       });
+      // A manual RDS snapshot first when the plan changes the datastore (docs/backups.md).
+      const datastores = changedDatastores(await runner.showJson(PLAN_FILE));
+      for (const id of datastores.length
+        ? await snapshotDatastores(rdsClientFor(config), datastores)
+        : [])
+        io.err(`RDS snapshot ${id} taken before the apply\n`);
       const applied = await runner.apply(PLAN_FILE);
       // A plan file applies once: Terraform refuses it afterwards as stale.
       writePlanRecord(workDir, { ...record, appliedAt: new Date().toISOString() });
@@ -308,6 +316,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
       }
     });
 
+  addUpdatesCommand(program, io, env, (message) => new CliFailure(message));
   return program;
 }
 
