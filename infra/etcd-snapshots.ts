@@ -26,6 +26,9 @@ export const SNAPSHOT_BUCKET_PREFIX = "k3s-bot-etcd-";
 /** The folder (key prefix) k3s writes to; the servers' policy allows nothing else. */
 export const SNAPSHOT_FOLDER = "etcd-snapshots";
 
+/** Construct id of the bucket's TLS-only policy (the emulator run leaves it out). */
+export const ETCD_SNAPSHOTS_TLS_POLICY_ID = "tls-only";
+
 /** S3 endpoint of a region, for k3s' S3 client (minio-go) outside the default partition too. */
 export function s3Endpoint(region: string, partition: string): string {
   return `s3.${region}.amazonaws.com${partition === "aws-cn" ? ".cn" : ""}`;
@@ -86,7 +89,7 @@ export class EtcdSnapshots extends Construct {
         },
       ],
     });
-    new S3BucketPolicy(this, "tls-only", {
+    new S3BucketPolicy(this, ETCD_SNAPSHOTS_TLS_POLICY_ID, {
       bucket,
       policy: policyJson({
         Version: "2012-10-17",
