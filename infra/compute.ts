@@ -1,71 +1,61 @@
 /**
- * The nodes (docs/architecture.md, "infra/"): IAM roles and instance profiles, the cluster's secrets,
- * launch templates, the fixed-size control-plane group and the scaling worker group.
+ * The nodes (docs/architecture.md, "infra/"): the cluster's secrets, the servers' and workers'
+ * identities and what each may do, their user data, and two node pools: a fixed number of servers
+ * behind the API load balancer and the workers, scaled by CPU or by cluster-autoscaler.
  *
  * Nodes have no SSH key and no port 22: operators use SSM Session Manager. Their AMI is the
  * current Ubuntu 24.04 image, resolved by EC2 at launch from Canonical's public SSM parameter,
  * so a plan needs no AWS call and new instances pick up patched images.
  */
 
-import {
-  AutoscalingGroup,
-  type AutoscalingGroupTag,
-} from "@cdktf/provider-aws/lib/autoscaling-group";
 import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
 import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
-import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { Fn, type ITerraformDependable, TerraformLocal, Token } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { type BootstrapParams, type NodeRole, renderUserData } from "./bootstrap/user-data";
+import { named } from "./addresses";
+import {
+  type BootstrapParams,
+  type EtcdSnapshotParams,
+  type NodeRole,
+  renderUserData,
+} from "./bootstrap/user-data";
+import { ClusterSecrets } from "./cluster-secrets";
 import type { Database } from "./database";
 import { DATASTORE_DB_NAME, rdsCaBundleUrl } from "./database";
 import type { ClusterConfig } from "./definition/config";
 import { instanceArchitecture } from "./definition/instance-types";
-import type { EtcdSnapshots } from "./etcd-snapshots";
 import {
   cloudProviderControlPlanePolicy,
   cloudProviderNodePolicy,
   clusterAutoscalerPolicy,
-  ec2AssumeRolePolicy,
   efsCsiControllerPolicy,
   efsCsiNodePolicy,
   etcdSnapshotPolicy,
-  type PolicyDocument,
-  policyJson,
   serverSecretsPolicy,
   ssmManagedInstanceCoreArn,
   workerLifecyclePolicy,
   workerSecretsPolicy,
   workerSelfHealthPolicy,
 } from "./iam-policies";
-import type { LoadBalancing } from "./load-balancing";
 import {
   CLUSTER_TAG_KEY,
   defaultTags,
   iamName,
   kubernetesClusterTag,
   nameTag,
-  secretNames,
   workerGroupNames,
 } from "./naming";
-import type { Networking } from "./networking";
-import type { SharedStorage } from "./storage";
+import { NodeIdentity } from "./node-identity";
+import { NodePool } from "./node-pool";
 
 /** The control-plane group's name, known before the group exists (servers look it up at boot). */
-function controlPlaneGroupName(config: ClusterConfig): string {
+function controlPlaneGroupName(config: Pick<ClusterConfig, "name">): string {
   return `${config.name}-control-plane`;
 }
 
 /** Seconds a new server gets to install k3s and pass the API health check. */
 const SERVER_HEALTH_CHECK_GRACE_SECONDS = 600;
 const WORKER_HEALTH_CHECK_GRACE_SECONDS = 300;
-const INSTANCE_WARMUP_SECONDS = 300;
 
 /**
  * IMDS response hop limit per role. A packet from a pod on the pod network crosses one more hop
@@ -92,159 +82,80 @@ export function ubuntuImageParameter(instanceType: string): string {
   return `resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
 }
 
-/** A cdktf string token, as `Token.asString()` encodes it (captured, for `split`). */
-const STRING_TOKEN = /(\$\{TfToken\[[A-Za-z0-9_.-]+\]\})/;
-
-/**
- * `base64gzip()` of a script that contains Terraform references, without passing its text
- * through cdktf's expression rendering. cdktf re-escapes string literals given to functions
- * (`${` → `$${` on top of the escaping renderUserData already did, quotes rejected) and, in a
- * plain string that mixes tokens with `$${…}`, reads `${…}` as raw expressions. So the literal
- * pieces between references go, token-free and verbatim, into a list local (Terraform reads
- * each as a template, where `$${` is the escape renderUserData wrote), and the expression only
- * joins list elements and references: `base64gzip(join("", [element(local.x, 0), aws_lb…]))`.
- */
-function userDataExpression(scope: Construct, id: string, text: string): string {
-  const pieces = text.split(STRING_TOKEN);
-  const literals = pieces.filter((_, index) => index % 2 === 0);
-  const references = pieces.filter((_, index) => index % 2 === 1);
-  const local = new TerraformLocal(scope, id, literals);
-  const parts: string[] = [];
-  literals.forEach((literal, index) => {
-    if (literal !== "") parts.push(Fn.element(local.asList, index));
-    const reference = references[index];
-    if (reference !== undefined) parts.push(reference);
-  });
-  return Fn.base64gzip(Fn.join("", parts));
-}
-
-/** An instance role, its instance profile and its inline policies. */
-export class NodeIdentity extends Construct {
-  readonly role: IamRole;
-  readonly instanceProfile: IamInstanceProfile;
-  readonly ssmAttachment: IamRolePolicyAttachment;
-  readonly policies: Record<string, IamRolePolicy> = {};
-
-  constructor(
-    scope: Construct,
-    id: string,
-    config: ClusterConfig,
-    what: string,
-    description: string,
-  ) {
-    super(scope, id);
-    this.role = new IamRole(this, "role", {
-      name: iamName(config, what),
-      description,
-      assumeRolePolicy: policyJson(ec2AssumeRolePolicy()),
-      tags: nameTag(config, what),
-    });
-    this.instanceProfile = new IamInstanceProfile(this, "instance-profile", {
-      name: iamName(config, what),
-      role: this.role.name,
-      tags: nameTag(config, what),
-    });
-    this.ssmAttachment = new IamRolePolicyAttachment(this, "ssm", {
-      role: this.role.name,
-      policyArn: ssmManagedInstanceCoreArn(config.partition),
-    });
-  }
-
-  addPolicy(name: string, policy: PolicyDocument): IamRolePolicy {
-    const resource = new IamRolePolicy(this, `policy-${name}`, {
-      name,
-      role: this.role.id,
-      policy: policyJson(policy),
-    });
-    this.policies[name] = resource;
-    return resource;
-  }
-
-  /** What must exist before an instance with this profile boots. */
-  get bootDependencies(): ITerraformDependable[] {
-    return [this.instanceProfile, this.ssmAttachment, ...Object.values(this.policies)];
-  }
-}
-
 /** Bootstrap inputs the run engine knows and the cluster definition does not. */
 export type NodeBootstrapOptions = Partial<Pick<BootstrapParams, "gitops" | "k3sInstallerSha256">>;
 
+/**
+ * What the nodes need from the rest of the stack. Of the definition, the parts the nodes' user
+ * data carries to the bootstrap (k3s, add-ons, datastore, workers) and the pools' sizes.
+ */
 export interface ComputeProps {
-  config: ClusterConfig;
+  config: Pick<
+    ClusterConfig,
+    | "name"
+    | "region"
+    | "partition"
+    | "tags"
+    | "k3s"
+    | "addons"
+    | "datastore"
+    | "controlPlane"
+    | "workers"
+  >;
   bootstrap: NodeBootstrapOptions;
-  networking: Networking;
-  loadBalancing: LoadBalancing;
+  /** The private subnets, one per zone: both pools launch there. */
+  privateSubnetIds: string[];
+  /** The private subnets' routes to the NAT gateways: nodes download k3s at first boot. */
+  natRoutes: ITerraformDependable[];
+  securityGroups: { nodes: string; servers: string; workers: string };
+  /** DNS name of the Kubernetes API load balancer, which nodes join through. */
+  apiEndpoint: string;
+  apiTargetGroupArn: string;
+  /** The ingress load balancer's target groups (workers' NodePorts); none without ingress. */
+  ingressTargetGroupArns: string[];
   database?: Database;
-  storage?: SharedStorage;
-  /** The snapshot bucket, with embedded etcd. */
-  etcdSnapshots?: EtcdSnapshots;
+  /** The shared file system, with `storage.efs`. */
+  efs?: { id: string; arn: string };
+  /** With embedded etcd: the snapshot bucket, its folder and what the servers' k3s needs. */
+  etcdSnapshots?: { bucketArn: string; folder: string; bootstrap: EtcdSnapshotParams };
 }
 
 export class Compute extends Construct {
-  /** Created empty: the first server writes the value at boot, so it is never in state. */
-  readonly joinTokenSecret: SecretsmanagerSecret;
-  /** The agent token, the only token workers can read; created empty like the join token. */
-  readonly agentTokenSecret: SecretsmanagerSecret;
-  readonly kubeconfigSecret: SecretsmanagerSecret;
-  readonly controlPlaneIdentity: NodeIdentity;
+  readonly secrets: ClusterSecrets;
+  readonly serverIdentity: NodeIdentity;
   readonly workerIdentity: NodeIdentity;
-  readonly controlPlaneLaunchTemplate: LaunchTemplate;
-  readonly workerLaunchTemplate: LaunchTemplate;
-  readonly controlPlaneGroup: AutoscalingGroup;
-  readonly workerGroup: AutoscalingGroup;
-  readonly workerLifecycleHook: AutoscalingLifecycleHook;
+  /** The k3s servers: a fixed number behind the API load balancer. */
+  readonly servers: NodePool;
+  /** The k3s agents: min..max, scaled by CPU target tracking or by cluster-autoscaler. */
+  readonly workers: NodePool;
+  readonly workerDrainHook: AutoscalingLifecycleHook;
   /** Only when `workers.scaling` is `cpu`. */
   readonly workerCpuPolicy?: AutoscalingPolicy;
 
   constructor(scope: Construct, id: string, props: ComputeProps) {
     super(scope, id);
-    const { config, networking, loadBalancing, database, storage, etcdSnapshots } = props;
-    const extra = props.bootstrap;
-    const { securityGroups } = networking;
+    const { config, database, efs, etcdSnapshots, bootstrap: extra } = props;
     const workerNames = workerGroupNames(config);
-    const secrets = secretNames(config);
 
-    // --- secrets (no secret version: values are created on the first server) ---
-    const secret = (logicalId: string, name: string, description: string) =>
-      new SecretsmanagerSecret(this, logicalId, {
-        name,
-        description,
-        // Delete at once on destroy, so a cluster of the same name can be created again.
-        recoveryWindowInDays: 0,
-        tags: nameTag(config, logicalId),
-      });
-    this.joinTokenSecret = secret(
-      "join-token",
-      secrets.joinToken,
-      `k3s join (server) token of cluster ${config.name}, written by its first server`,
-    );
-    this.agentTokenSecret = secret(
-      "agent-token",
-      secrets.agentToken,
-      `k3s agent token of cluster ${config.name} (joins workers, not servers), written by its first server`,
-    );
-    this.kubeconfigSecret = secret(
-      "kubeconfig",
-      secrets.kubeconfig,
-      `Admin kubeconfig of cluster ${config.name}, written by its first server`,
-    );
+    this.secrets = new ClusterSecrets(this, "secrets", { clusterName: config.name });
+    const { joinToken, agentToken, kubeconfig } = this.secrets;
 
     // --- IAM ---
-    this.controlPlaneIdentity = new NodeIdentity(
-      this,
-      "control-plane-identity",
-      config,
+    const identity = (name: string, what: string, description: string) =>
+      new NodeIdentity(this, `${what}-identity`, {
+        name,
+        iamName: iamName(config, what),
+        description,
+        tags: nameTag(config, what),
+        ssmPolicyArn: ssmManagedInstanceCoreArn(config.partition),
+      });
+    this.serverIdentity = identity(
+      "servers",
       "control-plane",
       `k3s servers of cluster ${config.name}`,
     );
-    this.workerIdentity = new NodeIdentity(
-      this,
-      "worker-identity",
-      config,
-      "worker",
-      `k3s agents of cluster ${config.name}`,
-    );
-    const servers = this.controlPlaneIdentity;
+    this.workerIdentity = identity("workers", "worker", `k3s agents of cluster ${config.name}`);
+    const servers = this.serverIdentity;
     const agents = this.workerIdentity;
 
     // Add-ons with AWS permissions (cloud controller, EFS CSI controller, cluster-autoscaler)
@@ -255,15 +166,15 @@ export class Compute extends Construct {
     servers.addPolicy(
       "cluster-secrets",
       serverSecretsPolicy({
-        joinTokenArn: this.joinTokenSecret.arn,
-        agentTokenArn: this.agentTokenSecret.arn,
-        kubeconfigArn: this.kubeconfigSecret.arn,
+        joinTokenArn: joinToken.arn,
+        agentTokenArn: agentToken.arn,
+        kubeconfigArn: kubeconfig.arn,
         ...(database ? { datastoreMasterSecretArn: database.masterSecretArn } : {}),
       }),
     );
     // Workers read the agent token only: with the join token a compromised worker could join as
     // a server and read the datastore.
-    agents.addPolicy("agent-token", workerSecretsPolicy(this.agentTokenSecret.arn));
+    agents.addPolicy("agent-token", workerSecretsPolicy(agentToken.arn));
     agents.addPolicy(
       "bootstrap-failure",
       workerSelfHealthPolicy({
@@ -273,10 +184,10 @@ export class Compute extends Construct {
         clusterTag: { [CLUSTER_TAG_KEY]: config.name },
       }),
     );
-    if (storage) {
+    if (efs) {
       servers.addPolicy("efs-csi-controller", efsCsiControllerPolicy());
-      for (const identity of [servers, agents]) {
-        identity.addPolicy("efs-csi-node", efsCsiNodePolicy(storage.fileSystem.arn));
+      for (const nodeIdentity of [servers, agents]) {
+        nodeIdentity.addPolicy("efs-csi-node", efsCsiNodePolicy(efs.arn));
       }
     }
     if (config.workers.scaling === "clusterAutoscaler") {
@@ -285,19 +196,19 @@ export class Compute extends Construct {
     if (etcdSnapshots) {
       servers.addPolicy(
         "etcd-snapshots",
-        etcdSnapshotPolicy(etcdSnapshots.bucket.arn, etcdSnapshots.folder),
+        etcdSnapshotPolicy(etcdSnapshots.bucketArn, etcdSnapshots.folder),
       );
     }
 
-    // --- launch templates ---
+    // --- user data ---
     const bootstrap: BootstrapParams = {
       clusterName: config.name,
       region: config.region,
       k3sVersion: config.k3s.version,
-      apiEndpoint: loadBalancing.apiLoadBalancer.dnsName,
-      joinTokenSecretArn: this.joinTokenSecret.arn,
-      agentTokenSecretArn: this.agentTokenSecret.arn,
-      kubeconfigSecretArn: this.kubeconfigSecret.arn,
+      apiEndpoint: props.apiEndpoint,
+      joinTokenSecretArn: joinToken.arn,
+      agentTokenSecretArn: agentToken.arn,
+      kubeconfigSecretArn: kubeconfig.arn,
       clusterCidr: config.k3s.clusterCidr,
       serviceCidr: config.k3s.serviceCidr,
       datastore: database
@@ -311,9 +222,9 @@ export class Compute extends Construct {
           }
         : {
             engine: "etcd",
-            ...(etcdSnapshots ? { snapshots: etcdSnapshots.bootstrapParams() } : {}),
+            ...(etcdSnapshots ? { snapshots: etcdSnapshots.bootstrap } : {}),
           },
-      ...(storage ? { efsFileSystemId: storage.fileSystem.id } : {}),
+      ...(efs ? { efsFileSystemId: efs.id } : {}),
       addons: { ...config.addons },
       controlPlaneGroupName: controlPlaneGroupName(config),
       workers: {
@@ -325,207 +236,116 @@ export class Compute extends Construct {
       ...extra,
     };
 
-    const launchTemplate = (
-      what: string,
+    /** What the two pools share, by role. */
+    const common = (
       role: NodeRole,
+      what: string,
       spec: { instanceType: string; rootVolumeGb: number },
-      identity: NodeIdentity,
-      groups: SecurityGroup[],
-    ) => {
-      const instanceTags = {
+      nodeIdentity: NodeIdentity,
+      roleGroup: string,
+    ) => ({
+      launchTemplateName: `${config.name}-${what}`,
+      description: `k3s ${role} nodes of cluster ${config.name}`,
+      imageId: ubuntuImageParameter(spec.instanceType),
+      instanceType: spec.instanceType,
+      rootVolumeGb: spec.rootVolumeGb,
+      instanceProfileArn: nodeIdentity.instanceProfile.arn,
+      securityGroupIds: [props.securityGroups.nodes, roleGroup],
+      imdsHopLimit: IMDS_HOP_LIMIT[role],
+      userData: renderUserData(role, bootstrap),
+      subnetIds: props.privateSubnetIds,
+      instanceTags: {
         ...defaultTags(config),
         ...kubernetesClusterTag(config.name),
         ...nameTag(config, what),
         "k3s-bot/role": role,
-      };
-      return new LaunchTemplate(this, `${what}-launch-template`, {
-        name: `${config.name}-${what}`,
-        description: `k3s ${role} nodes of cluster ${config.name}`,
-        imageId: ubuntuImageParameter(spec.instanceType),
-        instanceType: spec.instanceType,
-        iamInstanceProfile: { arn: identity.instanceProfile.arn },
-        vpcSecurityGroupIds: groups.map((group) => group.id),
-        metadataOptions: {
-          httpEndpoint: "enabled",
-          // IMDSv2 only: a token is required, which blocks SSRF-style credential theft.
-          httpTokens: "required",
-          httpPutResponseHopLimit: IMDS_HOP_LIMIT[role],
-        },
-        blockDeviceMappings: [
-          {
-            // Root device of Canonical's Ubuntu AMIs.
-            deviceName: "/dev/sda1",
-            ebs: {
-              volumeSize: spec.rootVolumeGb,
-              volumeType: "gp3",
-              encrypted: "true",
-              deleteOnTermination: "true",
-            },
-          },
-        ],
-        // cloud-init reads gzip; compressing keeps the script under EC2's 16 KB limit.
-        userData: userDataExpression(this, `${what}-user-data`, renderUserData(role, bootstrap)),
-        // A new version becomes the default, so the console and `aws ec2 run-instances` agree.
-        updateDefaultVersion: true,
-        // Provider default_tags reach neither the instances an ASG launches nor their volumes.
-        tagSpecifications: [
-          { resourceType: "instance", tags: instanceTags },
-          { resourceType: "volume", tags: instanceTags },
-        ],
-        tags: nameTag(config, what),
-      });
-    };
-
-    this.controlPlaneLaunchTemplate = launchTemplate(
-      "control-plane",
-      "server",
-      config.controlPlane,
-      servers,
-      [securityGroups.nodes, securityGroups.controlPlane],
-    );
-    this.workerLaunchTemplate = launchTemplate("worker", "agent", config.workers, agents, [
-      securityGroups.nodes,
-      securityGroups.worker,
-    ]);
-
-    // Default tags do not reach ASGs (the provider leaves them out) nor the instances they
-    // launch: tag blocks, propagated at launch.
-    const groupTags = (what: string, extra: Record<string, string> = {}): AutoscalingGroupTag[] =>
-      Object.entries({
-        ...defaultTags(config),
-        ...kubernetesClusterTag(config.name),
-        ...nameTag(config, what),
-        ...extra,
-      }).map(([key, value]) => ({ key, value, propagateAtLaunch: true }));
-
-    const privateSubnetIds = networking.privateSubnets.map((subnet) => subnet.id);
-    const bootDependencies = (identity: NodeIdentity): ITerraformDependable[] => [
-      ...identity.bootDependencies,
-      // Nodes download k3s at first boot: the NAT routes must be in place.
-      ...networking.privateDefaultRoutes,
-    ];
-    const launchBeforeTerminate = {
-      strategy: "Rolling",
-      preferences: {
-        minHealthyPercentage: 100,
-        maxHealthyPercentage: 200,
-        instanceWarmup: String(INSTANCE_WARMUP_SECONDS),
       },
-    };
+      launchTemplateTags: nameTag(config, what),
+      // Snapshot of the policies so far: the drain policy below names the worker group, and
+      // the workers need not wait for it.
+      dependsOn: [...nodeIdentity.bootDependencies, ...props.natRoutes],
+    });
 
-    // --- control plane: a fixed number of servers behind the API load balancer ---
-    const { controlPlane } = config;
-    // One server with embedded etcd holds the only copy of the cluster state on its disk:
-    // a refresh would replace it with an empty one. Replace such a server deliberately.
-    const refreshServers = !(config.datastore.engine === "etcd" && controlPlane.count === 1);
-    this.controlPlaneGroup = new AutoscalingGroup(this, "control-plane-group", {
-      name: controlPlaneGroupName(config),
-      minSize: controlPlane.count,
-      maxSize: controlPlane.count,
-      desiredCapacity: controlPlane.count,
-      vpcZoneIdentifier: privateSubnetIds,
-      launchTemplate: {
-        id: this.controlPlaneLaunchTemplate.id,
-        version: Token.asString(this.controlPlaneLaunchTemplate.latestVersion),
-      },
-      targetGroupArns: [loadBalancing.apiTargetGroup.arn],
+    // --- servers: a fixed number behind the API load balancer ---
+    const { controlPlane, workers } = config;
+    this.servers = new NodePool(this, "servers", {
+      name: "servers",
+      ...common("server", "control-plane", controlPlane, servers, props.securityGroups.servers),
+      groupName: controlPlaneGroupName(config),
+      size: { min: controlPlane.count, max: controlPlane.count, desired: controlPlane.count },
+      targetGroupArns: [props.apiTargetGroupArn],
       // A server that runs but cannot serve the API (/readyz) is replaced.
       healthCheckType: "ELB",
-      healthCheckGracePeriod: SERVER_HEALTH_CHECK_GRACE_SECONDS,
-      defaultInstanceWarmup: INSTANCE_WARMUP_SECONDS,
-      // New servers come up and turn healthy before old ones go: the API stays available.
-      ...(refreshServers ? { instanceRefresh: launchBeforeTerminate } : {}),
-      tag: groupTags("control-plane", { "k3s-bot/role": "server" }),
-      dependsOn: bootDependencies(servers),
+      healthCheckGraceSeconds: SERVER_HEALTH_CHECK_GRACE_SECONDS,
+      spot: false,
+      // One server with embedded etcd holds the only copy of the cluster state on its disk:
+      // a refresh would replace it with an empty one. Replace such a server deliberately.
+      // Otherwise new servers come up and turn healthy before old ones go: the API stays up.
+      instanceRefresh: !(config.datastore.engine === "etcd" && controlPlane.count === 1),
+      ignoreDesiredCapacity: false,
     });
 
     // --- workers: min..max, scaled by CPU target tracking or by cluster-autoscaler ---
-    const { workers } = config;
-    const workerTemplate = {
-      id: this.workerLaunchTemplate.id,
-      version: Token.asString(this.workerLaunchTemplate.latestVersion),
-    };
-    const autoscalerTags: AutoscalingGroupTag[] =
-      workers.scaling === "clusterAutoscaler"
-        ? [
-            // Auto-discovery tags (cluster-autoscaler AWS README): the group is found by them.
-            { key: "k8s.io/cluster-autoscaler/enabled", value: "true", propagateAtLaunch: false },
-            {
-              key: `k8s.io/cluster-autoscaler/${config.name}`,
-              value: "owned",
-              propagateAtLaunch: false,
-            },
-          ]
-        : [];
-    const ingress = loadBalancing.ingress;
-    this.workerGroup = new AutoscalingGroup(this, "worker-group", {
-      name: workerNames.autoScalingGroup,
-      minSize: workers.min,
-      maxSize: workers.max,
-      // No desired_capacity: the scaling policy or cluster-autoscaler owns it, and Terraform
+    const autoscaled = workers.scaling === "clusterAutoscaler";
+    this.workers = new NodePool(this, "workers", {
+      name: "workers",
+      ...common("agent", "worker", workers, agents, props.securityGroups.workers),
+      groupName: workerNames.autoScalingGroup,
+      // No desired capacity: the scaling policy or cluster-autoscaler owns it, and Terraform
       // setting it back on every apply would undo their work.
-      vpcZoneIdentifier: privateSubnetIds,
-      ...(workers.spot
-        ? {
-            mixedInstancesPolicy: {
-              instancesDistribution: {
-                onDemandBaseCapacity: 0,
-                onDemandPercentageAboveBaseCapacity: 0,
-                // AWS's recommended strategy: deep capacity pools first, then price.
-                spotAllocationStrategy: "price-capacity-optimized",
-              },
-              launchTemplate: {
-                launchTemplateSpecification: {
-                  launchTemplateId: workerTemplate.id,
-                  version: workerTemplate.version,
-                },
-                override: [{ instanceType: workers.instanceType }],
-              },
-            },
-            // Replace a Spot worker at risk of interruption before it is reclaimed.
-            capacityRebalance: true,
-          }
-        : { launchTemplate: workerTemplate }),
-      targetGroupArns: ingress ? [ingress.httpTargetGroup.arn, ingress.httpsTargetGroup.arn] : [],
+      size: { min: workers.min, max: workers.max },
+      targetGroupArns: props.ingressTargetGroupArns,
       // EC2 status, not the ingress health check: a worker is healthy whether or not it runs
       // an ingress controller pod.
       healthCheckType: "EC2",
-      healthCheckGracePeriod: WORKER_HEALTH_CHECK_GRACE_SECONDS,
-      defaultInstanceWarmup: INSTANCE_WARMUP_SECONDS,
-      instanceRefresh: launchBeforeTerminate,
-      tag: [...groupTags("worker", { "k3s-bot/role": "agent" }), ...autoscalerTags],
-      ...(workers.scaling === "clusterAutoscaler"
-        ? { lifecycle: { ignoreChanges: ["desired_capacity"] } }
+      healthCheckGraceSeconds: WORKER_HEALTH_CHECK_GRACE_SECONDS,
+      spot: workers.spot,
+      instanceRefresh: true,
+      ignoreDesiredCapacity: autoscaled,
+      // Auto-discovery tags (cluster-autoscaler AWS README): the group is found by them.
+      ...(autoscaled
+        ? {
+            groupOnlyTags: {
+              "k8s.io/cluster-autoscaler/enabled": "true",
+              [`k8s.io/cluster-autoscaler/${config.name}`]: "owned",
+            },
+          }
         : {}),
-      dependsOn: bootDependencies(agents),
     });
+    const workerGroup = this.workers.group;
 
     // Scale-in waits for the node to drain, then goes on. The servers notice a terminating
     // worker on their next poll (k3s-bot-drain.timer: every 20 s, 5 s accuracy) and then give the
     // drain drainTimeoutSeconds: the hook waits that long plus the poll and the API calls, so a
     // drain that uses its whole time is not cut short by the hook running out first.
-    this.workerLifecycleHook = new AutoscalingLifecycleHook(this, "worker-drain-hook", {
-      name: workerNames.lifecycleHook,
-      autoscalingGroupName: this.workerGroup.name,
-      lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
-      heartbeatTimeout: workers.drainTimeoutSeconds + DRAIN_START_MARGIN_SECONDS,
-      defaultResult: "CONTINUE",
-    });
+    this.workerDrainHook = named(
+      new AutoscalingLifecycleHook(this, "worker-drain-hook", {
+        name: workerNames.lifecycleHook,
+        autoscalingGroupName: workerGroup.name,
+        lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+        heartbeatTimeout: workers.drainTimeoutSeconds + DRAIN_START_MARGIN_SECONDS,
+        defaultResult: "CONTINUE",
+      }),
+      "workers_drain",
+    );
     // The drain runs on the servers (they hold the admin kubeconfig, see
     // infra/bootstrap/scripts/drain-on-terminate.sh): only their role completes the action,
     // and only on this group. Workers get no such permission.
-    servers.addPolicy("worker-drain", workerLifecyclePolicy(this.workerGroup.arn));
+    servers.addPolicy("worker-drain", workerLifecyclePolicy(workerGroup.arn));
 
     if (workers.scaling === "cpu") {
-      this.workerCpuPolicy = new AutoscalingPolicy(this, "worker-cpu-policy", {
-        name: `${config.name}-worker-cpu`,
-        autoscalingGroupName: this.workerGroup.name,
-        policyType: "TargetTrackingScaling",
-        targetTrackingConfiguration: {
-          predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
-          targetValue: workers.cpuTarget,
-        },
-      });
+      this.workerCpuPolicy = named(
+        new AutoscalingPolicy(this, "worker-cpu-policy", {
+          name: `${config.name}-worker-cpu`,
+          autoscalingGroupName: workerGroup.name,
+          policyType: "TargetTrackingScaling",
+          targetTrackingConfiguration: {
+            predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+            targetValue: workers.cpuTarget,
+          },
+        }),
+        "workers_cpu",
+      );
     }
   }
 }

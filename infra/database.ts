@@ -8,12 +8,12 @@
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
-import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { named } from "./addresses";
 import type { ClusterConfig } from "./definition/config";
 import { nameTag } from "./naming";
-import { type Networking, PORTS } from "./networking";
+import { PORTS } from "./ports";
 
 /**
  * The RDS CA bundle of a region, which servers fetch at boot to verify the datastore's
@@ -34,28 +34,35 @@ export function rdsCaBundleUrl(region: string, partition: ClusterConfig["partiti
 export const DATASTORE_DB_NAME = "k3s";
 export const DATASTORE_USERNAME = "k3s";
 
+export interface DatabaseProps {
+  /** Prefixes the instance's identifier and its groups' names. */
+  clusterName: string;
+  /** The definition's `datastore` (engine `postgres`). */
+  datastore: ClusterConfig["datastore"];
+  /** The database subnets, one per zone. */
+  subnetIds: string[];
+  /** The group that admits the k3s servers only. */
+  securityGroupId: string;
+}
+
 export class Database extends Construct {
   readonly subnetGroup: DbSubnetGroup;
   readonly parameterGroup: DbParameterGroup;
   readonly instance: DbInstance;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    config: ClusterConfig,
-    networking: Networking,
-    securityGroup: SecurityGroup,
-  ) {
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const { datastore } = config;
+    const { datastore } = props;
+    const config = { name: props.clusterName };
     const identifier = `${config.name}-datastore`;
 
     this.subnetGroup = new DbSubnetGroup(this, "subnet-group", {
       name: identifier,
       description: `k3s datastore of cluster ${config.name}`,
-      subnetIds: networking.databaseSubnets.map((subnet) => subnet.id),
+      subnetIds: props.subnetIds,
       tags: nameTag(config, "datastore"),
     });
+    named(this.subnetGroup, "datastore");
 
     this.parameterGroup = new DbParameterGroup(this, "parameter-group", {
       name: `${identifier}-postgres${datastore.postgresVersion}`,
@@ -67,6 +74,7 @@ export class Database extends Construct {
       lifecycle: { createBeforeDestroy: true },
       tags: nameTag(config, "datastore"),
     });
+    named(this.parameterGroup, "datastore");
 
     this.instance = new DbInstance(this, "instance", {
       identifier,
@@ -88,7 +96,7 @@ export class Database extends Construct {
       port: PORTS.postgres,
       dbSubnetGroupName: this.subnetGroup.name,
       parameterGroupName: this.parameterGroup.name,
-      vpcSecurityGroupIds: [securityGroup.id],
+      vpcSecurityGroupIds: [props.securityGroupId],
       publiclyAccessible: false,
       multiAz: datastore.multiAz,
       backupRetentionPeriod: datastore.backupRetentionDays,
@@ -102,6 +110,7 @@ export class Database extends Construct {
       finalSnapshotIdentifier: `${identifier}-final`,
       tags: nameTag(config, "datastore"),
     });
+    named(this.instance, "datastore");
   }
 
   /** host of the instance (a Terraform token). */

@@ -16,6 +16,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
+import { named } from "./addresses";
 import type { EtcdSnapshotParams } from "./bootstrap/user-data";
 import type { ClusterConfig } from "./definition/config";
 import { policyJson } from "./iam-policies";
@@ -25,6 +26,9 @@ import { nameTag } from "./naming";
 export const SNAPSHOT_BUCKET_PREFIX = "k3s-bot-etcd-";
 /** The folder (key prefix) k3s writes to; the servers' policy allows nothing else. */
 export const SNAPSHOT_FOLDER = "etcd-snapshots";
+
+/** Address name of every resource here (one of each type): `aws_s3_bucket.etcd_snapshots`. */
+const NAME = "etcd_snapshots";
 
 /** Construct id of the bucket's TLS-only policy (the emulator run leaves it out). */
 export const ETCD_SNAPSHOTS_TLS_POLICY_ID = "tls-only";
@@ -54,28 +58,33 @@ export class EtcdSnapshots extends Construct {
       forceDestroy: true,
       tags: nameTag(config, "etcd-snapshots"),
     });
+    named(this.bucket, NAME);
     const bucket = this.bucket.id;
-    new S3BucketOwnershipControls(this, "ownership", {
+    const ownership = new S3BucketOwnershipControls(this, "ownership", {
       bucket,
       rule: { objectOwnership: "BucketOwnerEnforced" },
     });
-    new S3BucketPublicAccessBlock(this, "public-access-block", {
+    named(ownership, NAME);
+    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access-block", {
       bucket,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
+    named(publicAccess, NAME);
     // Versioned: a server (or whoever holds its role) that deletes or overwrites a snapshot only
     // adds a version; the servers' policy has no s3:DeleteObjectVersion.
-    new S3BucketVersioningA(this, "versioning", {
+    const versioning = new S3BucketVersioningA(this, "versioning", {
       bucket,
       versioningConfiguration: { status: "Enabled" },
     });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+    named(versioning, NAME);
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     });
+    named(encryption, NAME);
     this.lifecycle = new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket,
       rule: [
@@ -89,7 +98,8 @@ export class EtcdSnapshots extends Construct {
         },
       ],
     });
-    new S3BucketPolicy(this, ETCD_SNAPSHOTS_TLS_POLICY_ID, {
+    named(this.lifecycle, NAME);
+    const tlsOnly = new S3BucketPolicy(this, ETCD_SNAPSHOTS_TLS_POLICY_ID, {
       bucket,
       policy: policyJson({
         Version: "2012-10-17",
@@ -105,6 +115,7 @@ export class EtcdSnapshots extends Construct {
         ],
       }),
     });
+    named(tlsOnly, NAME);
   }
 
   /** What the servers' k3s needs to save snapshots here and to restore from them. */

@@ -10,9 +10,22 @@ import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
-import type { ClusterConfig } from "./definition/config";
+import { named } from "./addresses";
 import { loadBalancerName, nameTag } from "./naming";
-import { type Networking, PORTS } from "./networking";
+import { PORTS } from "./ports";
+
+export interface LoadBalancingProps {
+  /** Prefixes the load balancers' and target groups' names (32 characters at most in all). */
+  clusterName: string;
+  vpcId: string;
+  /** `private`: the API load balancer is internal, in the private subnets. */
+  apiEndpoint: "public" | "private";
+  publicSubnetIds: string[];
+  privateSubnetIds: string[];
+  apiSecurityGroupId: string;
+  /** The ingress load balancer's security group; without it, no ingress load balancer. */
+  ingressSecurityGroupId?: string;
+}
 
 export class LoadBalancing extends Construct {
   readonly apiLoadBalancer: Lb;
@@ -26,32 +39,31 @@ export class LoadBalancing extends Construct {
     listeners: LbListener[];
   };
 
-  constructor(scope: Construct, id: string, config: ClusterConfig, networking: Networking) {
+  constructor(scope: Construct, id: string, props: LoadBalancingProps) {
     super(scope, id);
-    const { securityGroups } = networking;
-    const privateApi = config.network.apiEndpoint === "private";
+    const config = { name: props.clusterName };
+    const privateApi = props.apiEndpoint === "private";
 
     this.apiLoadBalancer = new Lb(this, "api", {
       name: loadBalancerName(config, "api"),
       loadBalancerType: "network",
       internal: privateApi,
-      subnets: (privateApi ? networking.privateSubnets : networking.publicSubnets).map(
-        (subnet) => subnet.id,
-      ),
+      subnets: privateApi ? props.privateSubnetIds : props.publicSubnetIds,
       // Only a load balancer created with a security group can ever have one; the group is what
       // limits the API to adminCidrs and the cluster's own nodes.
-      securityGroups: [securityGroups.apiLoadBalancer.id],
+      securityGroups: [props.apiSecurityGroupId],
       // A server in one zone must stay reachable through any of the load balancer's addresses.
       enableCrossZoneLoadBalancing: true,
       tags: nameTag(config, "api"),
     });
+    named(this.apiLoadBalancer, "api");
 
     this.apiTargetGroup = new LbTargetGroup(this, "api-targets", {
       name: loadBalancerName(config, "api"),
       port: PORTS.kubernetesApi,
       protocol: "TCP",
       targetType: "instance",
-      vpcId: networking.vpc.id,
+      vpcId: props.vpcId,
       // Servers join the cluster through this load balancer while being one of its targets.
       // With the client address preserved, a connection the load balancer sends back to the
       // instance it came from is dropped (NLB hairpinning); with it off, the target sees the
@@ -77,6 +89,7 @@ export class LoadBalancing extends Construct {
       },
       tags: nameTag(config, "api"),
     });
+    named(this.apiTargetGroup, "api");
 
     this.apiListener = new LbListener(this, "api-listener", {
       loadBalancerArn: this.apiLoadBalancer.arn,
@@ -85,25 +98,26 @@ export class LoadBalancing extends Construct {
       defaultAction: [{ type: "forward", targetGroupArn: this.apiTargetGroup.arn }],
       tags: nameTag(config, "api"),
     });
+    named(this.apiListener, "api");
 
-    const ingressSecurityGroup = securityGroups.ingressLoadBalancer;
-    if (config.addons.ingress !== "none" && ingressSecurityGroup) {
+    if (props.ingressSecurityGroupId !== undefined) {
       const loadBalancer = new Lb(this, "ingress", {
         name: loadBalancerName(config, "ingress"),
         loadBalancerType: "network",
         internal: false,
-        subnets: networking.publicSubnets.map((subnet) => subnet.id),
-        securityGroups: [ingressSecurityGroup.id],
+        subnets: props.publicSubnetIds,
+        securityGroups: [props.ingressSecurityGroupId],
         enableCrossZoneLoadBalancing: true,
         tags: nameTag(config, "ingress"),
       });
-      const targetGroup = (what: string, nodePort: number) =>
-        new LbTargetGroup(this, `ingress-${what}-targets`, {
+      named(loadBalancer, "ingress");
+      const targetGroup = (what: "http" | "https", nodePort: number) => {
+        const resource = new LbTargetGroup(this, `ingress-${what}-targets`, {
           name: loadBalancerName(config, `ing-${what}`),
           port: nodePort,
           protocol: "TCP",
           targetType: "instance",
-          vpcId: networking.vpc.id,
+          vpcId: props.vpcId,
           // Client addresses stay visible to the ingress controller (the instance target default,
           // written out). The worker group allows the load balancer's group, which admits the
           // traffic even with client IPs preserved (ELB guide, "Security groups for your Network
@@ -120,13 +134,15 @@ export class LoadBalancing extends Construct {
           },
           tags: nameTag(config, `ingress-${what}`),
         });
+        return named(resource, `ingress_${what}`);
+      };
       const httpTargetGroup = targetGroup("http", PORTS.ingressHttpNodePort);
       const httpsTargetGroup = targetGroup("https", PORTS.ingressHttpsNodePort);
       const listeners = [
-        { port: PORTS.http, targets: httpTargetGroup },
-        { port: PORTS.https, targets: httpsTargetGroup },
-      ].map(
-        ({ port, targets }) =>
+        { what: "http", port: PORTS.http, targets: httpTargetGroup },
+        { what: "https", port: PORTS.https, targets: httpsTargetGroup },
+      ].map(({ what, port, targets }) =>
+        named(
           new LbListener(this, `ingress-listener-${port}`, {
             loadBalancerArn: loadBalancer.arn,
             port,
@@ -135,6 +151,8 @@ export class LoadBalancing extends Construct {
             defaultAction: [{ type: "forward", targetGroupArn: targets.arn }],
             tags: nameTag(config, `ingress-${port}`),
           }),
+          `ingress_${what}`,
+        ),
       );
       this.ingress = { loadBalancer, httpTargetGroup, httpsTargetGroup, listeners };
     }

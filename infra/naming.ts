@@ -17,17 +17,17 @@ export function kubernetesClusterTag(clusterName: string): Record<string, string
 }
 
 /** Tags on every resource: the user's tags first, so ours cannot be overridden by accident. */
-export function defaultTags(config: ClusterConfig): Record<string, string> {
+export function defaultTags(config: Pick<ClusterConfig, "name" | "tags">): Record<string, string> {
   return { ...config.tags, [CLUSTER_TAG_KEY]: config.name, ...MANAGED_BY_TAG };
 }
 
 /** The `Name` tag the EC2 console shows. */
-export function nameTag(config: ClusterConfig, what: string): Record<string, string> {
+export function nameTag(config: Pick<ClusterConfig, "name">, what: string): Record<string, string> {
   return { Name: `${config.name}-${what}` };
 }
 
 /** Load balancer and target group names allow 32 characters (a-z, 0-9, hyphens). */
-export function loadBalancerName(config: ClusterConfig, what: string): string {
+export function loadBalancerName(config: Pick<ClusterConfig, "name">, what: string): string {
   const name = `${config.name}-${what}`;
   if (name.length > 32) {
     throw new Error(`load balancer name ${name} is longer than 32 characters`);
@@ -39,7 +39,7 @@ export function loadBalancerName(config: ClusterConfig, what: string): string {
  * IAM names are global to the account while the cluster is regional: the region in the name
  * lets two clusters of the same name live in two regions of one account.
  */
-export function iamName(config: ClusterConfig, what: string): string {
+export function iamName(config: Pick<ClusterConfig, "name" | "region">, what: string): string {
   return `k3s-bot-${config.name}-${config.region}-${what}`;
 }
 
@@ -47,7 +47,7 @@ export function iamName(config: ClusterConfig, what: string): string {
  * Secrets Manager names of the cluster's secrets; their values are written at first boot. The
  * join token lets a node join as a server (servers only); workers get the agent token.
  */
-export function secretNames(config: ClusterConfig): {
+export function secretNames(config: Pick<ClusterConfig, "name">): {
   joinToken: string;
   agentToken: string;
   kubeconfig: string;
@@ -64,7 +64,7 @@ export function secretNames(config: ClusterConfig): {
  * template's user data needs them, and reading them from the ASG would be a dependency cycle
  * (ASG → launch template → user data → ASG).
  */
-export function workerGroupNames(config: ClusterConfig): {
+export function workerGroupNames(config: Pick<ClusterConfig, "name">): {
   autoScalingGroup: string;
   lifecycleHook: string;
 } {

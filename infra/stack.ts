@@ -8,15 +8,19 @@
  */
 
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { type TerraformBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { type TerraformBackend, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
+import { ReadablyAddressedStack } from "./addresses";
 import { Compute, type NodeBootstrapOptions } from "./compute";
 import { Database } from "./database";
 import type { ClusterConfig } from "./definition/config";
 import { EtcdSnapshots } from "./etcd-snapshots";
+import { moveFromFormerAddresses } from "./former-addresses";
 import { LoadBalancing } from "./load-balancing";
 import { defaultTags } from "./naming";
-import { Networking, PORTS } from "./networking";
+import { Networking } from "./networking";
+import { PORTS } from "./ports";
+import { ClusterSecurityGroups } from "./security-groups";
 import { type BackendOption, configureStateBackend } from "./state-backend";
 import { SharedStorage } from "./storage";
 import { VpcAudit } from "./vpc-audit";
@@ -39,11 +43,16 @@ export interface StackOptions {
   bootstrap?: NodeBootstrapOptions;
 }
 
-export class K3sClusterStack extends TerraformStack {
+/**
+ * Every resource has a readable address (infra/addresses.ts) and a `moved` block from the
+ * address cdktf gave it before (infra/former-addresses.ts).
+ */
+export class K3sClusterStack extends ReadablyAddressedStack {
   readonly config: ClusterConfig;
   readonly provider: AwsProvider;
   readonly backend: TerraformBackend;
   readonly networking: Networking;
+  readonly securityGroups: ClusterSecurityGroups;
   readonly vpcAudit: VpcAudit;
   readonly loadBalancing: LoadBalancing;
   /** Only with `datastore.engine: postgres`. */
@@ -72,42 +81,95 @@ export class K3sClusterStack extends TerraformStack {
     }
     this.backend = configureStateBackend(this, config, options.backend);
 
-    this.networking = new Networking(this, "networking", config);
-    this.vpcAudit = new VpcAudit(this, "vpc-audit", config, this.networking);
-    const { securityGroups } = this.networking;
-    this.loadBalancing = new LoadBalancing(this, "load-balancing", config, this.networking);
-    if (config.datastore.engine === "postgres" && securityGroups.database) {
-      this.database = new Database(
-        this,
-        "database",
-        config,
-        this.networking,
-        securityGroups.database,
-      );
+    const { network } = config;
+    const networking = new Networking(this, "networking", {
+      clusterName: config.name,
+      vpcCidr: network.vpcCidr,
+      availabilityZones: network.availabilityZones,
+      subnets: network.subnets,
+      natGateways: network.natGateways,
+    });
+    this.networking = networking;
+    const ids = (resources: { id: string }[]) => resources.map((resource) => resource.id);
+    const securityGroups = new ClusterSecurityGroups(this, "security-groups", {
+      clusterName: config.name,
+      vpcId: networking.vpc.id,
+      adminCidrs: network.adminCidrs,
+      ingressCidrs: network.ingressCidrs,
+      apiEndpoint: network.apiEndpoint,
+      natPublicIps: networking.natEips.map((eip) => eip.publicIp),
+      embeddedEtcd: config.datastore.engine === "etcd",
+      ingress: config.addons.ingress !== "none",
+      database: config.datastore.engine === "postgres",
+      efs: config.storage.efs,
+    });
+    this.securityGroups = securityGroups;
+    this.vpcAudit = new VpcAudit(this, "vpc-audit", { cluster: config, vpcId: networking.vpc.id });
+    this.loadBalancing = new LoadBalancing(this, "load-balancing", {
+      clusterName: config.name,
+      vpcId: networking.vpc.id,
+      apiEndpoint: network.apiEndpoint,
+      publicSubnetIds: ids(networking.publicSubnets),
+      privateSubnetIds: ids(networking.privateSubnets),
+      apiSecurityGroupId: securityGroups.apiLoadBalancer.id,
+      ...(securityGroups.ingressLoadBalancer
+        ? { ingressSecurityGroupId: securityGroups.ingressLoadBalancer.id }
+        : {}),
+    });
+    if (securityGroups.database) {
+      this.database = new Database(this, "database", {
+        clusterName: config.name,
+        datastore: config.datastore,
+        subnetIds: ids(networking.databaseSubnets),
+        securityGroupId: securityGroups.database.id,
+      });
     }
-    if (config.storage.efs && securityGroups.efs) {
-      this.storage = new SharedStorage(
-        this,
-        "storage",
-        config,
-        this.networking,
-        securityGroups.efs,
-      );
+    if (securityGroups.efs) {
+      this.storage = new SharedStorage(this, "storage", {
+        clusterName: config.name,
+        nodeSubnets: networking.privateSubnets.map((subnet, index) => ({
+          zone: network.availabilityZones[index] as string,
+          subnetId: subnet.id,
+        })),
+        securityGroupId: securityGroups.efs.id,
+      });
     }
-    if (config.datastore.engine === "etcd") {
+    if (config.datastore.engine === "etcd" && config.datastore.snapshots.enabled) {
       this.etcdSnapshots = new EtcdSnapshots(this, "etcd-snapshots", config);
     }
+    const { ingress } = this.loadBalancing;
     this.compute = new Compute(this, "compute", {
       config,
-      networking: this.networking,
-      loadBalancing: this.loadBalancing,
       bootstrap: options.bootstrap ?? {},
+      privateSubnetIds: ids(networking.privateSubnets),
+      natRoutes: networking.privateDefaultRoutes,
+      securityGroups: {
+        nodes: securityGroups.nodes.id,
+        servers: securityGroups.controlPlane.id,
+        workers: securityGroups.worker.id,
+      },
+      apiEndpoint: this.loadBalancing.apiLoadBalancer.dnsName,
+      apiTargetGroupArn: this.loadBalancing.apiTargetGroup.arn,
+      ingressTargetGroupArns: ingress
+        ? [ingress.httpTargetGroup.arn, ingress.httpsTargetGroup.arn]
+        : [],
       ...(this.database ? { database: this.database } : {}),
-      ...(this.storage ? { storage: this.storage } : {}),
-      ...(this.etcdSnapshots ? { etcdSnapshots: this.etcdSnapshots } : {}),
+      ...(this.storage
+        ? { efs: { id: this.storage.fileSystem.id, arn: this.storage.fileSystem.arn } }
+        : {}),
+      ...(this.etcdSnapshots
+        ? {
+            etcdSnapshots: {
+              bucketArn: this.etcdSnapshots.bucket.arn,
+              folder: this.etcdSnapshots.folder,
+              bootstrap: this.etcdSnapshots.bootstrapParams(),
+            },
+          }
+        : {}),
     });
 
     this.addOutputs();
+    moveFromFormerAddresses(this, config);
   }
 
   /** What the next steps (templates, kubeconfig retrieval, tests) read from the state. */
@@ -145,23 +207,23 @@ export class K3sClusterStack extends TerraformStack {
       networking.natEips.map((eip) => eip.publicIp),
       "Addresses the nodes reach the internet from",
     );
-    output("control_plane_asg_name", compute.controlPlaneGroup.name, "k3s servers' ASG");
-    output("worker_asg_name", compute.workerGroup.name, "k3s agents' ASG");
+    output("control_plane_asg_name", compute.servers.group.name, "k3s servers' ASG");
+    output("worker_asg_name", compute.workers.group.name, "k3s agents' ASG");
     output(
       "worker_lifecycle_hook_name",
-      compute.workerLifecycleHook.name,
+      compute.workerDrainHook.name,
       "Termination hook that waits for a worker to drain",
     );
-    output("control_plane_role_arn", compute.controlPlaneIdentity.role.arn, "Server role");
+    output("control_plane_role_arn", compute.serverIdentity.role.arn, "Server role");
     output("worker_role_arn", compute.workerIdentity.role.arn, "Agent role");
     output(
       "join_token_secret_arn",
-      compute.joinTokenSecret.arn,
+      compute.secrets.joinToken.arn,
       "Secret holding the k3s join token (written at first boot)",
     );
     output(
       "kubeconfig_secret_arn",
-      compute.kubeconfigSecret.arn,
+      compute.secrets.kubeconfig.arn,
       "Secret holding the admin kubeconfig (written at first boot)",
     );
     if (this.storage) {

@@ -8,25 +8,27 @@
 import { EfsBackupPolicy } from "@cdktf/provider-aws/lib/efs-backup-policy";
 import { EfsFileSystem } from "@cdktf/provider-aws/lib/efs-file-system";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
-import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
-import type { ClusterConfig } from "./definition/config";
+import { named, namePart } from "./addresses";
 import { nameTag } from "./naming";
-import type { Networking } from "./networking";
+
+export interface SharedStorageProps {
+  /** Names the file system (`k3s-bot-<cluster>` creation token, `Name` tag). */
+  clusterName: string;
+  /** Where the nodes are: one mount target in each of these subnets. */
+  nodeSubnets: { zone: string; subnetId: string }[];
+  /** The group that admits NFS from the nodes. */
+  securityGroupId: string;
+}
 
 export class SharedStorage extends Construct {
   readonly fileSystem: EfsFileSystem;
   readonly mountTargets: EfsMountTarget[];
   readonly backupPolicy: EfsBackupPolicy;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    config: ClusterConfig,
-    networking: Networking,
-    securityGroup: SecurityGroup,
-  ) {
+  constructor(scope: Construct, id: string, props: SharedStorageProps) {
     super(scope, id);
+    const config = { name: props.clusterName };
 
     this.fileSystem = new EfsFileSystem(this, "file-system", {
       creationToken: `k3s-bot-${config.name}`,
@@ -36,14 +38,17 @@ export class SharedStorage extends Construct {
       throughputMode: "elastic",
       tags: nameTag(config, "efs"),
     });
+    named(this.fileSystem, "shared");
 
-    this.mountTargets = networking.privateSubnets.map(
-      (subnet, index) =>
-        new EfsMountTarget(this, `mount-target-${config.network.availabilityZones[index]}`, {
+    this.mountTargets = props.nodeSubnets.map(({ zone, subnetId }) =>
+      named(
+        new EfsMountTarget(this, `mount-target-${zone}`, {
           fileSystemId: this.fileSystem.id,
-          subnetId: subnet.id,
-          securityGroups: [securityGroup.id],
+          subnetId,
+          securityGroups: [props.securityGroupId],
         }),
+        namePart(zone),
+      ),
     );
 
     // AWS Backup's default plan for EFS (daily, 35 days): volumes hold Jenkins homes and the like.
@@ -51,5 +56,6 @@ export class SharedStorage extends Construct {
       fileSystemId: this.fileSystem.id,
       backupPolicy: { status: "ENABLED" },
     });
+    named(this.backupPolicy, "shared");
   }
 }

@@ -12,16 +12,22 @@ import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
+import { named } from "./addresses";
 import type { ClusterConfig } from "./definition/config";
 import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy, policyJson } from "./iam-policies";
 import { iamName, nameTag } from "./naming";
-import type { Networking } from "./networking";
 
 /** Days VPC flow logs are kept: enough to investigate an incident, bounded in cost. */
 export const FLOW_LOG_RETENTION_DAYS = 90;
 
-export function flowLogGroupName(config: ClusterConfig): string {
+export function flowLogGroupName(config: Pick<ClusterConfig, "name">): string {
   return `/k3s-bot/${config.name}/vpc-flow-logs`;
+}
+
+export interface VpcAuditProps {
+  /** Names the log group, the role (IAM names carry the region) and the `Name` tags. */
+  cluster: Pick<ClusterConfig, "name" | "region">;
+  vpcId: string;
 }
 
 export class VpcAudit extends Construct {
@@ -30,32 +36,39 @@ export class VpcAudit extends Construct {
   readonly flowLogRole: IamRole;
   readonly flowLog: FlowLog;
 
-  constructor(scope: Construct, id: string, config: ClusterConfig, networking: Networking) {
+  constructor(scope: Construct, id: string, props: VpcAuditProps) {
     super(scope, id);
+    const config = props.cluster;
     // No ingress or egress block: the provider removes every rule of the default group.
     this.defaultSecurityGroup = new DefaultSecurityGroup(this, "default-security-group", {
-      vpcId: networking.vpc.id,
+      vpcId: props.vpcId,
       tags: nameTag(config, "default-closed"),
     });
+    named(this.defaultSecurityGroup, "vpc");
 
     this.flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
       name: flowLogGroupName(config),
       retentionInDays: FLOW_LOG_RETENTION_DAYS,
       tags: nameTag(config, "vpc-flow-logs"),
     });
+    named(this.flowLogGroup, "vpc_flow_logs");
     this.flowLogRole = new IamRole(this, "flow-log-role", {
       name: iamName(config, "vpc-flow-logs"),
       description: `VPC flow logs of cluster ${config.name} into their log group`,
       assumeRolePolicy: policyJson(flowLogsAssumeRolePolicy()),
       tags: nameTag(config, "vpc-flow-logs"),
     });
-    const delivery = new IamRolePolicy(this, "flow-log-delivery", {
-      name: "flow-log-delivery",
-      role: this.flowLogRole.id,
-      policy: policyJson(flowLogsDeliveryPolicy(this.flowLogGroup.arn)),
-    });
+    named(this.flowLogRole, "vpc_flow_logs");
+    const delivery = named(
+      new IamRolePolicy(this, "flow-log-delivery", {
+        name: "flow-log-delivery",
+        role: this.flowLogRole.id,
+        policy: policyJson(flowLogsDeliveryPolicy(this.flowLogGroup.arn)),
+      }),
+      "vpc_flow_logs_delivery",
+    );
     this.flowLog = new FlowLog(this, "flow-log", {
-      vpcId: networking.vpc.id,
+      vpcId: props.vpcId,
       trafficType: "ALL",
       logDestinationType: "cloud-watch-logs",
       logDestination: this.flowLogGroup.arn,
@@ -63,5 +76,6 @@ export class VpcAudit extends Construct {
       tags: nameTag(config, "vpc-flow-logs"),
       dependsOn: [delivery],
     });
+    named(this.flowLog, "vpc");
   }
 }

@@ -75,6 +75,10 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["emulator"],
     why: "starts, resets and stops the emulator itself",
   },
+  "test/emulator/moved-addresses.test.ts": {
+    needs: ["terraform", "emulator"],
+    why: "applies a small stack as synthesized before the rename to readable addresses, then plans today's against it (several minutes on 2 shared cores)",
+  },
   "test/emulator/state-backend.test.ts": {
     needs: ["emulator"],
     why: "creates and checks the state bucket and lock table in the emulator",

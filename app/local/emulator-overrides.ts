@@ -77,7 +77,7 @@ export function applyEmulatorWorkarounds(stack: K3sClusterStack): string[] {
   // Gap 1: StartInstanceRefresh is not implemented (500; Terraform retries until it times out).
   // Without the block, a launch template change is not rolled out automatically, which no
   // emulator run needs: its instances never boot.
-  for (const group of [stack.compute.controlPlaneGroup, stack.compute.workerGroup]) {
+  for (const { group } of [stack.compute.servers, stack.compute.workers]) {
     if (group.instanceRefreshInput !== undefined) {
       group.resetInstanceRefresh();
       applied.push(`${group.friendlyUniqueId}: instance_refresh left out`);

@@ -182,6 +182,12 @@ export const WorkersSchema = z
  */
 export const EtcdSnapshotsSchema = z
   .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Take snapshots to S3. Turn off only where the account allows no bucket: a lost lone server then cannot be restored, and the cluster starts over empty.",
+      ),
     scheduleCron: z
       .string()
       .regex(

@@ -3,9 +3,10 @@ import type { PolicyDocument, PolicyStatement } from "../../infra/iam-policies";
 import {
   exampleConfig,
   listOf,
-  oneOf,
   type Resource,
+  ref,
   referencedName,
+  resourceAt,
   synthesize,
   type TerraformJson,
 } from "./helpers";
@@ -17,18 +18,18 @@ const dev = synthesize(exampleConfig("dev")).json;
 const ha = synthesize(exampleConfig("ha")).json;
 
 const controlPlaneGroup = (json: TerraformJson) =>
-  oneOf(json, "aws_autoscaling_group", "control-plane-group");
-const workerGroup = (json: TerraformJson) => oneOf(json, "aws_autoscaling_group", "worker-group");
+  resourceAt(json, "aws_autoscaling_group.servers");
+const workerGroup = (json: TerraformJson) => resourceAt(json, "aws_autoscaling_group.workers");
 const tagsOf = (group: Resource) =>
   Object.fromEntries(
     (group.tag as { key: string; value: string }[]).map((tag) => [tag.key, tag.value]),
   );
 
-/** The inline policies of a role (`control-plane` or `worker`), by policy name. */
-function policiesOf(json: TerraformJson, identity: string): Record<string, PolicyDocument> {
+/** The inline policies of a pool's role (`servers` or `workers`), by policy name. */
+function policiesOf(json: TerraformJson, pool: string): Record<string, PolicyDocument> {
   return Object.fromEntries(
     Object.entries(json.resource?.aws_iam_role_policy ?? {})
-      .filter(([logical]) => logical.includes(`${identity}-identity`))
+      .filter(([logical]) => logical.startsWith(`${pool}_`))
       .map(([, policy]) => [String(policy.name), JSON.parse(String(policy.policy))]),
   );
 }
@@ -85,13 +86,13 @@ describe("launch templates", () => {
         c.workers.instanceType = "m7g.large";
       }),
     ).json;
-    expect(oneOf(graviton, "aws_launch_template", "worker").image_id).toContain("/arm64/");
+    expect(resourceAt(graviton, "aws_launch_template.workers").image_id).toContain("/arm64/");
   });
 
   it("pass gzipped user data built from the bootstrap text and Terraform references", () => {
     for (const template of templates) {
       expect(String(template.user_data)).toMatch(/^\$\{base64gzip\(join\("", \[element\(local\./);
-      expect(String(template.user_data)).toContain("aws_lb.load-balancing_api");
+      expect(String(template.user_data)).toContain("aws_lb.api.dns_name");
     }
     // The literal pieces reach Terraform as written, with the bootstrap's $${ escapes intact.
     const pieces = Object.values(dev.locals ?? {}).flat() as string[];
@@ -100,10 +101,10 @@ describe("launch templates", () => {
   });
 
   it("attach the node group plus the role's group, and tag instances and volumes", () => {
-    const server = oneOf(dev, "aws_launch_template", "control-plane");
+    const server = resourceAt(dev, "aws_launch_template.servers");
     expect((server.vpc_security_group_ids as string[]).map(referencedName)).toEqual([
-      expect.stringContaining("_node_"),
-      expect.stringContaining("_control-plane_"),
+      "nodes",
+      "servers",
     ]);
     const specs = server.tag_specifications as { resource_type: string; tags: object }[];
     expect(specs.map((spec) => spec.resource_type)).toEqual(["instance", "volume"]);
@@ -128,10 +129,8 @@ describe("control-plane group", () => {
   it("sits in the private subnets behind the API target group, with ELB health checks", () => {
     const group = controlPlaneGroup(dev);
     const subnets = (group.vpc_zone_identifier as string[]).map(referencedName);
-    expect(subnets.every((name) => name?.includes("private-subnet"))).toBe(true);
-    expect((group.target_group_arns as string[]).map(referencedName)).toEqual([
-      expect.stringContaining("api-targets"),
-    ]);
+    expect(subnets.every((name) => name?.startsWith("private_"))).toBe(true);
+    expect((group.target_group_arns as string[]).map(referencedName)).toEqual(["api"]);
     expect(group.health_check_type).toBe("ELB");
     expect(group.health_check_grace_period).toBeGreaterThanOrEqual(300);
   });
@@ -163,8 +162,8 @@ describe("worker group", () => {
 
   it("serves the ingress target groups", () => {
     expect((workerGroup(dev).target_group_arns as string[]).map(referencedName)).toEqual([
-      expect.stringContaining("ingress-http-targets"),
-      expect.stringContaining("ingress-https-targets"),
+      "ingress_http",
+      "ingress_https",
     ]);
   });
 
@@ -193,10 +192,10 @@ describe("worker group", () => {
         target_value: 80,
       },
     });
-    expect(referencedName(policy?.autoscaling_group_name)).toContain("worker-group");
+    expect(referencedName(policy?.autoscaling_group_name)).toBe("workers");
     const keys = Object.keys(tagsOf(workerGroup(dev)));
     expect(keys.filter((key) => key.startsWith("k8s.io/cluster-autoscaler"))).toEqual([]);
-    expect(policiesOf(dev, "control-plane")["cluster-autoscaler"]).toBeUndefined();
+    expect(policiesOf(dev, "servers")["cluster-autoscaler"]).toBeUndefined();
   });
 
   it("in clusterAutoscaler mode has the discovery tags, no policy, and ignores desired capacity", () => {
@@ -209,14 +208,14 @@ describe("worker group", () => {
   });
 
   it("waits for a drain before a worker is terminated", () => {
-    const hook = oneOf(dev, "aws_autoscaling_lifecycle_hook", "worker-drain");
+    const hook = resourceAt(dev, "aws_autoscaling_lifecycle_hook.workers_drain");
     expect(hook).toMatchObject({
       name: "dev-worker-drain",
       lifecycle_transition: "autoscaling:EC2_INSTANCE_TERMINATING",
       heartbeat_timeout: 360, // drainTimeoutSeconds 300 + the 60 s the drain may take to start
       default_result: "CONTINUE",
     });
-    expect(referencedName(hook.autoscaling_group_name)).toContain("worker-group");
+    expect(referencedName(hook.autoscaling_group_name)).toBe("workers");
   });
 
   it("runs on Spot only, through a mixed-instances policy, when spot is on", () => {
@@ -272,16 +271,16 @@ describe("IAM", () => {
       statements(policiesOf(dev, identity)).filter((statement) =>
         actionsOf(statement).some((action) => action.startsWith("secretsmanager:")),
       );
-    const server = secretStatements("control-plane");
+    const server = secretStatements("servers");
     const clusterSecrets = server.find((statement) => statement.Sid === "ClusterSecrets");
     expect(actionsOf(clusterSecrets as PolicyStatement).sort()).toEqual([
       "secretsmanager:GetSecretValue",
       "secretsmanager:PutSecretValue",
     ]);
     expect(resourcesOfStatement(clusterSecrets as PolicyStatement)).toEqual([
-      expect.stringMatching(/aws_secretsmanager_secret\.compute_join-token.*\.arn/),
-      expect.stringMatching(/aws_secretsmanager_secret\.compute_agent-token.*\.arn/),
-      expect.stringMatching(/aws_secretsmanager_secret\.compute_kubeconfig.*\.arn/),
+      ref("aws_secretsmanager_secret.join_token.arn"),
+      ref("aws_secretsmanager_secret.agent_token.arn"),
+      ref("aws_secretsmanager_secret.kubeconfig.arn"),
     ]);
     const serverResources = server.flatMap(resourcesOfStatement);
     expect(serverResources).toEqual(
@@ -297,19 +296,19 @@ describe("IAM", () => {
     ]);
 
     // A worker holding the join token could join as a server and read the datastore.
-    const worker = secretStatements("worker");
+    const worker = secretStatements("workers");
     expect(worker).toHaveLength(1);
     expect(worker.flatMap(actionsOf)).toEqual(["secretsmanager:GetSecretValue"]);
     expect(worker.flatMap(resourcesOfStatement)).toEqual([
-      expect.stringMatching(/aws_secretsmanager_secret\.compute_agent-token.*\.arn/),
+      ref("aws_secretsmanager_secret.agent_token.arn"),
     ]);
-    const workerResources = statements(policiesOf(dev, "worker")).flatMap(resourcesOfStatement);
-    expect(workerResources.some((resource) => resource.includes("join-token"))).toBe(false);
+    const workerResources = statements(policiesOf(dev, "workers")).flatMap(resourcesOfStatement);
+    expect(workerResources.some((resource) => resource.includes("join_token"))).toBe(false);
   });
 
   it("puts no wildcard resource on any write to secrets, lifecycle actions or EFS mounts", () => {
     for (const json of [dev, ha]) {
-      for (const identity of ["control-plane", "worker"]) {
+      for (const identity of ["servers", "workers"]) {
         for (const statement of statements(policiesOf(json, identity))) {
           const scoped = actionsOf(statement).some((action) =>
             /^(secretsmanager:|autoscaling:CompleteLifecycleAction|elasticfilesystem:Client)/.test(
@@ -323,24 +322,22 @@ describe("IAM", () => {
   });
 
   it("lets only the servers, which run the drain, complete lifecycle actions, on the worker group", () => {
-    const policy = policiesOf(dev, "control-plane")["worker-drain"];
+    const policy = policiesOf(dev, "servers")["worker-drain"];
     expect(policy?.Statement).toEqual([
       expect.objectContaining({
         Action: [
           "autoscaling:CompleteLifecycleAction",
           "autoscaling:RecordLifecycleActionHeartbeat",
         ],
-        Resource: expect.stringMatching(
-          /^\$\{aws_autoscaling_group\.compute_worker-group_.*\.arn\}$/,
-        ),
+        Resource: expect.stringMatching(/^\$\{aws_autoscaling_group\.workers\.arn\}$/),
       }),
     ]);
-    const workerActions = statements(policiesOf(dev, "worker")).flatMap(actionsOf);
+    const workerActions = statements(policiesOf(dev, "workers")).flatMap(actionsOf);
     expect(workerActions.some((action) => action.includes("LifecycleAction"))).toBe(false);
   });
 
   it("lets a worker mark instances Unhealthy in its own group only (bootstrap failure)", () => {
-    const worker = policiesOf(dev, "worker")["bootstrap-failure"];
+    const worker = policiesOf(dev, "workers")["bootstrap-failure"];
     expect(worker?.Statement).toEqual([
       {
         Sid: "WorkerMarksItselfUnhealthy",
@@ -360,12 +357,12 @@ describe("IAM", () => {
     const group = workerGroup(dev);
     expect(group.name).toBe("dev-workers");
     expect(tagsOf(group)).toMatchObject({ "k3s-bot/cluster": "dev", "k3s-bot/role": "agent" });
-    const serverActions = statements(policiesOf(dev, "control-plane")).flatMap(actionsOf);
+    const serverActions = statements(policiesOf(dev, "servers")).flatMap(actionsOf);
     expect(serverActions).not.toContain("autoscaling:SetInstanceHealth");
   });
 
   it("gives the EFS CSI controller's tag-conditioned policy to servers only", () => {
-    const server = policiesOf(dev, "control-plane")["efs-csi-controller"];
+    const server = policiesOf(dev, "servers")["efs-csi-controller"];
     const create = server?.Statement.find((s) =>
       actionsOf(s).includes("elasticfilesystem:CreateAccessPoint"),
     );
@@ -385,12 +382,12 @@ describe("IAM", () => {
     expect(tag?.Condition).toEqual({
       StringLike: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" },
     });
-    expect(policiesOf(dev, "worker")["efs-csi-controller"]).toBeUndefined();
-    expect(policiesOf(dev, "worker")["efs-csi-node"]).toBeDefined();
+    expect(policiesOf(dev, "workers")["efs-csi-controller"]).toBeUndefined();
+    expect(policiesOf(dev, "workers")["efs-csi-node"]).toBeDefined();
   });
 
   it("limits cluster-autoscaler's writes to groups tagged for this cluster", () => {
-    const policy = policiesOf(ha, "control-plane")["cluster-autoscaler"];
+    const policy = policiesOf(ha, "servers")["cluster-autoscaler"];
     const writes = policy?.Statement.find((s) =>
       actionsOf(s).includes("autoscaling:SetDesiredCapacity"),
     );
@@ -400,7 +397,7 @@ describe("IAM", () => {
         [`aws:ResourceTag/k8s.io/cluster-autoscaler/${HA}`]: "owned",
       },
     });
-    expect(policiesOf(ha, "worker")["cluster-autoscaler"]).toBeUndefined();
+    expect(policiesOf(ha, "workers")["cluster-autoscaler"]).toBeUndefined();
   });
 
   it("does not ask for the RDS secret with embedded etcd", () => {
@@ -409,7 +406,7 @@ describe("IAM", () => {
         c.datastore.engine = "etcd";
       }),
     ).json;
-    const resources = statements(policiesOf(etcd, "control-plane")).flatMap(resourcesOfStatement);
+    const resources = statements(policiesOf(etcd, "servers")).flatMap(resourcesOfStatement);
     expect(resources.some((resource) => resource.includes("master_user_secret"))).toBe(false);
   });
 });

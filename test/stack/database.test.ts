@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rdsCaBundleUrl } from "../../infra/database";
-import { exampleConfig, listOf, oneOf, referencedName, synthesize } from "./helpers";
+import { exampleConfig, listOf, referencedName, resourceAt, synthesize } from "./helpers";
 
 /** Name of the HA example cluster. */
 const HA = exampleConfig("ha").name;
@@ -8,8 +8,8 @@ const HA = exampleConfig("ha").name;
 describe("RDS datastore", () => {
   const dev = synthesize(exampleConfig("dev")).json;
   const ha = synthesize(exampleConfig("ha")).json;
-  const devDb = oneOf(dev, "aws_db_instance", "database");
-  const haDb = oneOf(ha, "aws_db_instance", "database");
+  const devDb = resourceAt(dev, "aws_db_instance.datastore");
+  const haDb = resourceAt(ha, "aws_db_instance.datastore");
 
   it("is encrypted, private, and has RDS manage the master password", () => {
     for (const db of [devDb, haDb]) {
@@ -28,7 +28,7 @@ describe("RDS datastore", () => {
 
   it("runs the configured major version with a matching parameter group that forces TLS", () => {
     expect(devDb.engine_version).toBe("15");
-    const parameters = oneOf(dev, "aws_db_parameter_group", "database");
+    const parameters = resourceAt(dev, "aws_db_parameter_group.datastore");
     expect(parameters.family).toBe("postgres15");
     expect(parameters.parameter).toEqual([{ name: "rds.force_ssl", value: "1" }]);
     const fourteen = synthesize(
@@ -36,15 +36,15 @@ describe("RDS datastore", () => {
         c.datastore.postgresVersion = "14";
       }),
     ).json;
-    expect(oneOf(fourteen, "aws_db_instance", "database").engine_version).toBe("14");
-    expect(oneOf(fourteen, "aws_db_parameter_group", "database").family).toBe("postgres14");
+    expect(resourceAt(fourteen, "aws_db_instance.datastore").engine_version).toBe("14");
+    expect(resourceAt(fourteen, "aws_db_parameter_group.datastore").family).toBe("postgres14");
   });
 
   it("lives in the database subnets", () => {
-    const subnetGroup = oneOf(dev, "aws_db_subnet_group", "database");
+    const subnetGroup = resourceAt(dev, "aws_db_subnet_group.datastore");
     const subnets = (subnetGroup.subnet_ids as string[]).map(referencedName);
     expect(subnets).toHaveLength(3);
-    expect(subnets.every((name) => name?.includes("database-subnet"))).toBe(true);
+    expect(subnets.every((name) => name?.startsWith("database_"))).toBe(true);
   });
 
   it("follows the definition's sizing, availability and protection settings", () => {

@@ -36,6 +36,7 @@ export interface TerraformJson {
   data?: Record<string, unknown>;
   locals?: Record<string, unknown>;
   output?: Record<string, { value: unknown; description?: string }>;
+  moved?: { from: string; to: string }[];
 }
 
 export interface Synthesized {
@@ -68,6 +69,19 @@ export function resourcesOf(json: TerraformJson, type: string): Record<string, R
 
 export function listOf(json: TerraformJson, type: string): Resource[] {
   return Object.values(resourcesOf(json, type));
+}
+
+/** A Terraform reference as cdktf writes it into an argument: `ref("aws_vpc.main.id")`. */
+export function ref(expression: string): string {
+  return `\${${expression}}`;
+}
+
+/** The resource at a Terraform address such as `aws_autoscaling_group.workers`. */
+export function resourceAt(json: TerraformJson, address: string): Resource {
+  const dot = address.indexOf(".");
+  const resource = resourcesOf(json, address.slice(0, dot))[address.slice(dot + 1)];
+  if (!resource) throw new Error(`no resource at ${address}`);
+  return resource;
 }
 
 /** The one resource of a type whose logical name contains `fragment`. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { exampleConfig, listOf, oneOf, referencedName, synthesize } from "./helpers";
+import { exampleConfig, listOf, referencedName, resourceAt, synthesize } from "./helpers";
 
 const dev = synthesize(exampleConfig("dev")).json;
 
 describe("Kubernetes API load balancer", () => {
-  const api = oneOf(dev, "aws_lb", "_api_");
-  const targets = oneOf(dev, "aws_lb_target_group", "api-targets");
+  const api = resourceAt(dev, "aws_lb.api");
+  const targets = resourceAt(dev, "aws_lb_target_group.api");
 
   it("is an internet-facing NLB in the public subnets, with its security group, cross-zone", () => {
     expect(api).toMatchObject({
@@ -15,11 +15,9 @@ describe("Kubernetes API load balancer", () => {
       enable_cross_zone_load_balancing: true,
     });
     const subnets = (api.subnets as string[]).map(referencedName);
-    expect(subnets.every((name) => name?.includes("public-subnet"))).toBe(true);
+    expect(subnets.every((name) => name?.startsWith("public_"))).toBe(true);
     expect(subnets).toHaveLength(3);
-    expect((api.security_groups as string[]).map(referencedName)).toEqual([
-      expect.stringContaining("api-lb"),
-    ]);
+    expect((api.security_groups as string[]).map(referencedName)).toEqual(["api_lb"]);
   });
 
   it("is internal, in the private subnets, when the API endpoint is private", () => {
@@ -28,10 +26,10 @@ describe("Kubernetes API load balancer", () => {
         c.network.apiEndpoint = "private";
       }),
     ).json;
-    const privateApi = oneOf(json, "aws_lb", "_api_");
+    const privateApi = resourceAt(json, "aws_lb.api");
     expect(privateApi.internal).toBe(true);
     const subnets = (privateApi.subnets as string[]).map(referencedName);
-    expect(subnets.every((name) => name?.includes("private-subnet"))).toBe(true);
+    expect(subnets.every((name) => name?.startsWith("private_"))).toBe(true);
   });
 
   it("forwards TCP 6443 to a target group health-checked on HTTPS /ping (no credentials needed)", () => {
@@ -41,9 +39,9 @@ describe("Kubernetes API load balancer", () => {
       target_type: "instance",
       health_check: { protocol: "HTTPS", path: "/ping", port: "traffic-port", matcher: "200" },
     });
-    const listener = oneOf(dev, "aws_lb_listener", "api-listener");
+    const listener = resourceAt(dev, "aws_lb_listener.api");
     expect(listener).toMatchObject({ port: 6443, protocol: "TCP" });
-    expect(referencedName(listener.load_balancer_arn)).toContain("_api_");
+    expect(referencedName(listener.load_balancer_arn)).toBe("api");
   });
 
   it("does not preserve client addresses, so servers can join through it (no NLB hairpin)", () => {
@@ -53,7 +51,7 @@ describe("Kubernetes API load balancer", () => {
 
 describe("ingress load balancer", () => {
   it("forwards 80 and 443 to the ingress NodePorts with TCP health checks", () => {
-    const ingress = oneOf(dev, "aws_lb", "_ingress_");
+    const ingress = resourceAt(dev, "aws_lb.ingress");
     expect(ingress).toMatchObject({ name: "dev-ingress", internal: false });
     const groups = listOf(dev, "aws_lb_target_group").filter((group) =>
       String(group.name).startsWith("dev-ing-"),
@@ -81,7 +79,7 @@ describe("ingress load balancer", () => {
     expect(listOf(json, "aws_lb_target_group")).toHaveLength(1);
     expect(listOf(json, "aws_lb_listener")).toHaveLength(1);
     expect(json.output?.ingress_dns).toBeUndefined();
-    const workers = oneOf(json, "aws_autoscaling_group", "worker-group");
+    const workers = resourceAt(json, "aws_autoscaling_group.workers");
     expect(workers.target_group_arns).toEqual([]);
   });
 

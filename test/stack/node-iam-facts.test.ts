@@ -39,7 +39,9 @@ const ha = synthesize(exampleConfig("ha")).json;
 function inlinePolicies(json: TerraformJson, role: string): Record<string, PolicyDocument> {
   return Object.fromEntries(
     Object.entries(json.resource?.aws_iam_role_policy ?? {})
-      .filter(([logical]) => logical.includes(`${role}-identity`))
+      .filter(([logical]) =>
+        logical.startsWith(`${role === "control-plane" ? "servers" : "workers"}_`),
+      )
       .map(([, policy]) => [String(policy.name), JSON.parse(String(policy.policy))]),
   );
 }

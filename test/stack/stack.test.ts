@@ -140,9 +140,7 @@ describe("synthesized configuration", () => {
     for (const { json } of [dev, ha]) {
       expect(Object.keys(json.output ?? {}).sort()).toEqual(expected);
     }
-    expect(dev.json.output?.api_url?.value).toMatch(
-      /^https:\/\/\$\{aws_lb\.load-balancing_api_[^.]+\.dns_name\}:6443$/,
-    );
+    expect(dev.json.output?.api_url?.value).toMatch(/^https:\/\/\$\{aws_lb\.api\.dns_name\}:6443$/);
     expect(dev.json.output?.cluster_name?.value).toBe("dev");
   });
 

@@ -1,30 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { FLOW_LOG_RETENTION_DAYS } from "../../infra/vpc-audit";
-import { exampleConfig, listOf, oneOf, synthesize } from "./helpers";
+import { exampleConfig, listOf, ref, resourceAt, synthesize } from "./helpers";
 
 const dev = synthesize(exampleConfig("dev")).json;
 
 describe("VPC audit", () => {
   it("closes the VPC's default security group: no ingress, no egress", () => {
-    const group = oneOf(dev, "aws_default_security_group", "vpc-audit");
-    expect(group.vpc_id).toMatch(/^\$\{aws_vpc\.networking_vpc_.*\.id\}$/);
+    const group = resourceAt(dev, "aws_default_security_group.vpc");
+    expect(group.vpc_id).toBe(ref("aws_vpc.main.id"));
     expect(group.ingress).toBeUndefined();
     expect(group.egress).toBeUndefined();
   });
 
   it("logs all VPC traffic to a log group with a bounded retention, through a role only flow logs can take", () => {
-    const flowLog = oneOf(dev, "aws_flow_log", "vpc-audit");
+    const flowLog = resourceAt(dev, "aws_flow_log.vpc");
     expect(flowLog).toMatchObject({
       traffic_type: "ALL",
       log_destination_type: "cloud-watch-logs",
-      log_destination: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}$/),
-      iam_role_arn: expect.stringMatching(/^\$\{aws_iam_role\..*flow-log-role.*\.arn\}$/),
+      log_destination: ref("aws_cloudwatch_log_group.vpc_flow_logs.arn"),
+      iam_role_arn: ref("aws_iam_role.vpc_flow_logs.arn"),
     });
-    expect(oneOf(dev, "aws_cloudwatch_log_group", "vpc-audit")).toMatchObject({
+    expect(resourceAt(dev, "aws_cloudwatch_log_group.vpc_flow_logs")).toMatchObject({
       name: "/k3s-bot/dev/vpc-flow-logs",
       retention_in_days: FLOW_LOG_RETENTION_DAYS,
     });
-    const role = oneOf(dev, "aws_iam_role", "flow-log-role");
+    const role = resourceAt(dev, "aws_iam_role.vpc_flow_logs");
     expect(JSON.parse(String(role.assume_role_policy)).Statement).toEqual([
       {
         Effect: "Allow",
@@ -32,7 +32,9 @@ describe("VPC audit", () => {
         Action: "sts:AssumeRole",
       },
     ]);
-    const delivery = JSON.parse(String(oneOf(dev, "aws_iam_role_policy", "flow-log").policy));
+    const delivery = JSON.parse(
+      String(resourceAt(dev, "aws_iam_role_policy.vpc_flow_logs_delivery").policy),
+    );
     expect(delivery.Statement).toHaveLength(1);
     expect(delivery.Statement[0].Resource).toEqual([
       expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}$/),
@@ -43,7 +45,7 @@ describe("VPC audit", () => {
 
   it("exports the datastore's PostgreSQL and upgrade logs to CloudWatch", () => {
     const ha = synthesize(exampleConfig("ha")).json;
-    expect(oneOf(ha, "aws_db_instance", "database").enabled_cloudwatch_logs_exports).toEqual([
+    expect(resourceAt(ha, "aws_db_instance.datastore").enabled_cloudwatch_logs_exports).toEqual([
       "postgresql",
       "upgrade",
     ]);
