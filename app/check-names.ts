@@ -1,8 +1,8 @@
 /**
  * The names of the bot's check runs, as users, branch protection rules and the plan comment see
  * them: `k3s plan · <cluster>` and `k3s apply · <cluster>`. Defined here only; the bot starts
- * them (bot/check-runs.ts), leaves them out of mergeability (bot/authorize.ts), and the engine's
- * plan comment points readers to the plan's (engine/cluster-runs.ts).
+ * them (bot/check-runs.ts), leaves them out of mergeability (bot/authorize.ts), and the plan
+ * comment points readers to the plan's (bot/plan-comment.ts).
  */
 
 export const PLAN_CHECK_PREFIX = "k3s plan";

@@ -10,11 +10,14 @@
  *   K3S_BOT_SHUTDOWN_GRACE_SECONDS  (app/runtime.ts) on SIGTERM/SIGINT: no new work, this long for
  *                           runs in flight, then terraform gets SIGTERM and each run left is
  *                           reported on its PR as interrupted
+ *   K3S_BOT_DRIFT_INTERVAL_HOURS  hours between drift scans (default 24, 0 off); one replica
+ *                           scans, elected in K3S_BOT_DELIVERY_TABLE (app/bot/drift-schedule.ts)
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Probot } from "probot";
 import { createK3sBot } from "./bot/app";
 import { DynamoDeliveryLog } from "./bot/deliveries";
+import { startDriftSchedule } from "./bot/drift-schedule";
 import { createGitopsHandoff, defaultRepoUrl } from "./bot/gitops-handoff";
 import { DynamoRunStore, RunJournal } from "./bot/run-journal";
 import { machineProbes, preflight, reportPreflight } from "./preflight";
@@ -84,8 +87,10 @@ export default function k3sBot(app: Probot): void {
   });
   const journal = runJournalFrom(process.env, app.log);
   stopOnSignals(journal, shutdownGraceMs(process.env), app.log);
+  const runs = createClusterRuns(process.env);
+  startDriftSchedule(app, runs, process.env);
   createK3sBot({
-    runs: createClusterRuns(process.env),
+    runs,
     afterApply: createGitopsHandoff({ repoUrl: defaultRepoUrl }),
     journal,
     ...(deliveries ? { deliveries } : {}),

@@ -23,6 +23,10 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["emulator"],
     why: "the HTTP server with signed webhooks, its AWS (delivery log) in the emulator",
   },
+  "test/app/plan-feedback.test.ts": {
+    needs: ["emulator"],
+    why: "the first feedback on /k3s plan before the (fake) terraform plan, locks in the emulator",
+  },
   "test/app/plan-apply.test.ts": {
     needs: ["terraform", "emulator"],
     why: "a PR's whole life: real terraform plan and apply of a small stack against the emulator",

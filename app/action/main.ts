@@ -14,6 +14,8 @@
 import { readFileSync } from "node:fs";
 import { Probot, type ProbotOctokit } from "probot";
 import { createK3sBot, HANDLED_EVENTS } from "../bot/app";
+import { scanDrift } from "../bot/drift-scan";
+import { RepoGitHub } from "../bot/github";
 import { createGitopsHandoff, defaultRepoUrl } from "../bot/gitops-handoff";
 import type { AfterApply } from "../bot/workflow";
 import type { ClusterRuns } from "../engine/cluster-runs";
@@ -22,6 +24,16 @@ import { createClusterRuns, type Environment } from "../runtime";
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+
+/**
+ * Events that run the drift scan of this repository instead of a webhook handler. `schedule`
+ * runs only the workflow file on the default branch, at its latest commit ("This event will
+ * only trigger a workflow run if the workflow file is on the default branch. Scheduled
+ * workflows will only run on the default branch": github/docs, content/actions/
+ * using-workflows/events-that-trigger-workflows.md, `schedule`, 2024-04), and the scan reads
+ * definitions and config from the default branch through the API whatever the event.
+ */
+const DRIFT_EVENTS = ["schedule", "workflow_dispatch"];
 
 /** Event names as GitHub Actions spells them → the webhook event the app handles. */
 const EVENT_ALIASES: Record<string, string> = { pull_request_target: "pull_request" };
@@ -74,6 +86,7 @@ export async function runAction(
   try {
     const eventName = required(env, "GITHUB_EVENT_NAME");
     const name = EVENT_ALIASES[eventName] ?? eventName;
+    if (DRIFT_EVENTS.includes(eventName)) return await runDriftScan(env, deps, write);
     if (!HANDLED_EVENT_NAMES.includes(name)) {
       write(
         `k3s-bot: nothing to do for ${eventName} events (handled: ${HANDLED_EVENT_NAMES.join(", ")})`,
@@ -117,6 +130,33 @@ export async function runAction(
     write(`::error title=k3s-bot::${message.replaceAll("\n", "%0A")}`);
     return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
   }
+}
+
+/** The drift scan of GITHUB_REPOSITORY: 0 when every cluster could be checked, else 1. */
+async function runDriftScan(
+  env: Environment,
+  deps: ActionDependencies,
+  write: (line: string) => void,
+): Promise<number> {
+  const token = required(env, "GITHUB_TOKEN");
+  const [owner = "", repo = ""] = required(env, "GITHUB_REPOSITORY").split("/");
+  const Octokit = deps.Octokit ?? (await import("probot")).ProbotOctokit;
+  const octokit = new Octokit({
+    auth: token,
+    ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
+  });
+  const github = new RepoGitHub(octokit as never, owner, repo);
+  const log = { info: write, error: (m: string) => write(`::error title=k3s-bot drift::${m}`) };
+  const results = await scanDrift(
+    github,
+    deps.runs ?? createClusterRuns(env),
+    log,
+    "github-actions[bot]",
+  );
+  for (const r of results) write(`drift ${r.cluster}: ${r.outcome}, issue ${r.issue}`);
+  return results.some((r) => r.outcome === "failed" || r.outcome === "invalid")
+    ? EXIT_FAILED
+    : EXIT_OK;
 }
 
 if (process.argv[1]?.endsWith("app/action/main.ts")) {

@@ -3,13 +3,17 @@
  * finish is finished as failed if the event's work breaks (guarded.ts), so no check stays
  * "in progress" on a PR forever. Their names are defined in app/check-names.ts.
  */
-import type { RepoGitHub } from "./github";
+import type { CheckAnnotation, RepoGitHub } from "./github";
 
 export { applyCheckName, planCheckName } from "../check-names";
 
 export interface CheckOutput {
   title: string;
   summary: string;
+  /** Below the summary on the check run's page (the plan that did not fit in the comment). */
+  text?: string;
+  /** Further parts of the plan (plan-comment.ts). */
+  annotations?: CheckAnnotation[];
 }
 
 export class OpenCheckRuns {
@@ -17,8 +21,8 @@ export class OpenCheckRuns {
 
   constructor(private readonly github: RepoGitHub) {}
 
-  async start(name: string, headSha: string, title: string): Promise<number> {
-    const id = await this.github.startCheckRun(name, headSha, title);
+  async start(name: string, headSha: string, title: string, summary?: string): Promise<number> {
+    const id = await this.github.startCheckRun(name, headSha, title, summary);
     this.open.add(id);
     return id;
   }

@@ -7,6 +7,7 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { CLUSTER_NAME_PATTERN } from "../../infra/definition/schema";
+import { GuardrailsSchema } from "../engine/guardrails/rules";
 import type { RepoGitHub } from "./github";
 
 export const CONFIG_PATH = ".github/k3s-bot.yml";
@@ -92,6 +93,9 @@ export const BotConfigSchema = z
       )
       .default({})
       .describe("Per-cluster settings, by cluster name."),
+    guardrails: GuardrailsSchema.optional().describe(
+      "Limits every definition is checked against on each plan; a refused one is not applied (docs/guardrails.md). The operator's guardrails apply on top: these can only tighten them.",
+    ),
   })
   .describe("k3s-bot repository configuration.");
 

@@ -6,6 +6,11 @@
  */
 import type { ProbotOctokit } from "probot";
 import { RepoGitData } from "./github-git";
+import {
+  CHECK_RUN_ANNOTATIONS_PER_REQUEST,
+  CHECK_RUN_SUMMARY_LIMIT,
+  CHECK_RUN_TEXT_LIMIT,
+} from "./github-limits";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -65,10 +70,18 @@ export interface CheckRunInfo {
   appSlug?: string;
 }
 
-/** GitHub caps check-run summary and text at 65,535 characters each. */
-const CHECK_TEXT_LIMIT = 65_535;
+/** A check-run annotation, as GitHub's `checks/update` takes it (github-limits.ts). */
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "notice" | "warning" | "failure";
+  title: string;
+  message: string;
+  raw_details: string;
+}
 
-function cap(text: string, limit = CHECK_TEXT_LIMIT): string {
+function cap(text: string, limit = CHECK_RUN_TEXT_LIMIT): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 40)}\n\n… (cut at GitHub's limit)`;
 }
 
@@ -152,7 +165,12 @@ export class RepoGitHub extends RepoGitData {
     });
   }
 
-  async startCheckRun(name: string, headSha: string, title: string): Promise<number> {
+  async startCheckRun(
+    name: string,
+    headSha: string,
+    title: string,
+    summary = title,
+  ): Promise<number> {
     const out = await this.octokit.rest.checks.create({
       owner: this.owner,
       repo: this.repo,
@@ -160,7 +178,7 @@ export class RepoGitHub extends RepoGitData {
       head_sha: headSha,
       status: "in_progress",
       started_at: new Date().toISOString(),
-      output: { title, summary: title },
+      output: { title, summary: cap(summary, CHECK_RUN_SUMMARY_LIMIT) },
     });
     return out.data.id;
   }
@@ -168,7 +186,7 @@ export class RepoGitHub extends RepoGitData {
   async finishCheckRun(
     id: number,
     conclusion: CheckConclusion,
-    output: { title: string; summary: string; text?: string },
+    output: { title: string; summary: string; text?: string; annotations?: CheckAnnotation[] },
   ): Promise<void> {
     await this.octokit.rest.checks.update({
       owner: this.owner,
@@ -179,8 +197,12 @@ export class RepoGitHub extends RepoGitData {
       completed_at: new Date().toISOString(),
       output: {
         title: output.title.slice(0, 255),
-        summary: cap(output.summary),
+        summary: cap(output.summary, CHECK_RUN_SUMMARY_LIMIT),
         ...(output.text ? { text: cap(output.text) } : {}),
+        // At most 50 per request; the plan uses a few (github-limits.ts).
+        ...(output.annotations?.length
+          ? { annotations: output.annotations.slice(0, CHECK_RUN_ANNOTATIONS_PER_REQUEST) }
+          : {}),
       },
     });
   }

@@ -74,6 +74,7 @@ export class PullRequestWorkflow {
         const ok = await runner.run(this.ctx, {
           pr,
           clusters: parsed.command.clusters,
+          overrides: parsed.command.overrides,
           user: event.user,
           config: config.config,
         });

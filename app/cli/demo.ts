@@ -11,8 +11,10 @@ import { tmpdir } from "node:os";
 import { basename, extname, join } from "node:path";
 import { describeMissing, missingPrerequisites } from "../../scripts/prerequisites.mjs";
 import * as comments from "../bot/comments";
+import { plannedComment } from "../bot/plan-comment";
 import { ClusterRuns, describeError } from "../engine/cluster-runs";
 import { renderClusterFiles } from "../engine/gitops/render";
+import { changeSummaryMarkdown } from "../engine/plan/change-summary";
 import { RunQueue } from "../engine/run-queue";
 import { TerraformRunner } from "../engine/terraform/runner";
 import { EmulatorNotInstalledError, startEmulator } from "../local/emulator";
@@ -113,9 +115,11 @@ export async function runDemo(argv: string[]): Promise<number> {
       return 1;
     }
     step.done();
+    // As the bot posts it: a new cluster's summary first, the plan within GitHub's limits.
+    const summary = changeSummaryMarkdown({ base: null, head: planned.config });
     banner(
       "The plan comment k3s-bot would post on the pull request",
-      `${planned.markdown}\n${comments.planFooter(planned.config.name, false)}`,
+      plannedComment(planned, "", summary, file).body,
     );
 
     step = startStep(3, total, "applying exactly that saved plan (as `/k3s apply` does)", write);

@@ -3,6 +3,7 @@
  * has no such limit, so there the whole plan is printed. Piped output (a file, a script that
  * posts it somewhere) keeps the comment's size.
  */
+import { PLAN_COMMENT_BUDGET } from "../bot/github-limits";
 import type { PlanContext } from "../engine/plan/markdown";
 import { renderPlanMarkdown } from "../engine/plan/markdown";
 import type { PlanClusterResult } from "../engine/plan/plan-cluster";
@@ -12,8 +13,8 @@ export function planOutput(
   context: PlanContext,
   toTerminal: boolean,
 ): string {
-  if (!toTerminal) return result.markdown;
+  if (toTerminal) return result.markdown;
   return renderPlanMarkdown(context, result.summary, result.planText, {
-    maxChars: Number.POSITIVE_INFINITY,
+    maxChars: PLAN_COMMENT_BUDGET,
   });
 }

@@ -13,7 +13,6 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { ClusterConfig } from "../../infra/definition/config";
-import { planCheckName } from "../check-names";
 import type { AwsClients, AwsEnvironment } from "./aws-environment";
 import { changedDatastores, rdsClientFor, snapshotDatastores } from "./datastore-snapshot";
 import { loadDefinition } from "./definitions/load";
@@ -22,6 +21,7 @@ import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
 import { claimState, stateRefusal } from "./ownership";
 import { type Placement, withPlacement } from "./placement";
+import type { PlanContext, PlanSection } from "./plan/markdown";
 import { planCluster } from "./plan/plan-cluster";
 import type { PlanSummary } from "./plan/summary";
 import { SynthCache } from "./plan/synth-cache";
@@ -72,7 +72,12 @@ export type PlanOutcome =
       kind: "planned";
       config: ClusterConfig;
       summary: PlanSummary;
+      /** The whole plan as Markdown, no size limit (the CLI); the bot renders its own. */
       markdown: string;
+      /** What the bot renders from: the plan's text, where it ran, the sections above it. */
+      planText: string;
+      context: PlanContext;
+      sections: PlanSection[];
       metadata: PlanMetadata;
       destroy: boolean;
     };
@@ -116,6 +121,17 @@ export class ClusterRuns {
 
   constructor(private readonly options: ClusterRunsOptions) {}
 
+  /** The operator's repository bindings, and guardrails (repository-bindings.ts). */
+  get bindings(): RepositoryBindings | undefined {
+    return this.options.bindings;
+  }
+
+  /** The account a cluster is managed in: its role's, else the bot's own identity's. */
+  async accountOf(config: ClusterConfig): Promise<string | undefined> {
+    if (config.aws.roleArn) return accountOfArn(config.aws.roleArn);
+    return config.aws.accountId ?? (await this.options.aws.accountId(config.region));
+  }
+
   private ensureBackend(config: ClusterConfig, clients: AwsClients): Promise<void> {
     const key = `${storeKey(config)}|${config.aws.accountId ?? ""}|${config.state.kmsKeyId ?? ""}`;
     let ready = this.backends.get(key);
@@ -141,7 +157,7 @@ export class ClusterRuns {
     return ready;
   }
 
-  private services(config: ClusterConfig) {
+  services(config: ClusterConfig) {
     const clients = this.options.aws.clients(config.state.region);
     return {
       clients,
@@ -151,12 +167,35 @@ export class ClusterRuns {
     };
   }
 
+  /** What the engine was built with (drift.ts plans with the same). */
+  get engineOptions(): Readonly<ClusterRunsOptions> {
+    return this.options;
+  }
+
+  /** The stack's options for a repository's cluster: the same for a plan and a drift check. */
+  stackOptions(repo: string, config: ClusterConfig, workDir: string) {
+    return {
+      ...this.options.aws.stackOptions(config, workDir),
+      ...(this.options.gitopsRepoUrl
+        ? {
+            bootstrap: {
+              gitops: {
+                repoUrl: this.options.gitopsRepoUrl(repo),
+                path: `clusters/${config.name}/argocd/apps`,
+                revision: "HEAD",
+              },
+            },
+          }
+        : {}),
+    };
+  }
+
   /** Working directory of a cluster for a repository; `plan` holds the initialized backend. */
   workDirOf(repo: string, cluster: string, purpose: "plan" | `apply-${string}`): string {
     return this.workDir(repo, cluster, purpose);
   }
 
-  private workDir(repo: string, cluster: string, purpose: string): string {
+  workDir(repo: string, cluster: string, purpose: string): string {
     const dir = join(this.options.workRoot, repo.replace("/", "__"), cluster, purpose);
     mkdirSync(dir, { recursive: true });
     return dir;
@@ -230,23 +269,15 @@ export class ClusterRuns {
       return await this.options.queue.run(
         `${config.state.bucket}/${config.state.key}`,
         async () => {
+          const context = {
+            definitionFile: source.file,
+            headSha: pr.headSha,
+            ...(accountId ? { accountId } : {}),
+          };
           const result = await planCluster({
             config,
             workDir,
-            stackOptions: {
-              ...this.options.aws.stackOptions(config, workDir),
-              ...(this.options.gitopsRepoUrl
-                ? {
-                    bootstrap: {
-                      gitops: {
-                        repoUrl: this.options.gitopsRepoUrl(pr.repo),
-                        path: `clusters/${config.name}/argocd/apps`,
-                        revision: "HEAD",
-                      },
-                    },
-                  }
-                : {}),
-            },
+            stackOptions: this.stackOptions(pr.repo, config, workDir),
             ...(this.options.aws.customize ? { customize: this.options.aws.customize } : {}),
             runner: {
               env: this.options.aws.terraformEnv(),
@@ -254,12 +285,7 @@ export class ClusterRuns {
             },
             ...(options.destroy ? { planArgs: ["-destroy"] } : {}),
             synthCache: this.synthCache,
-            context: {
-              definitionFile: source.file,
-              headSha: pr.headSha,
-              ...(accountId ? { accountId } : {}),
-              fullPlanLocation: `in the check run \`${planCheckName(config.name)}\` and in the saved plan (\`terraform show\`)`,
-            },
+            context,
           });
           const metadata: PlanMetadata = {
             repo: pr.repo,
@@ -278,12 +304,16 @@ export class ClusterRuns {
           await plans.save(workDir, metadata);
           // Where only the bot writes: apply checks the restored plan against it (plan-digest.ts).
           await digests.record(clusterRef(config), pr, pr.headSha, planDigest(workDir));
+          // Allowed but risky settings, said above the plan (definitions/warnings.ts).
+          const warnings = warningsMarkdown(definitionWarnings(source.text, source.file, config));
           return {
             kind: "planned",
             config,
             summary: result.summary,
-            // Allowed but risky settings, said above the plan (definitions/warnings.ts).
-            markdown: `${warningsMarkdown(definitionWarnings(source.text, source.file, config))}${result.markdown}`,
+            markdown: `${warnings}${result.markdown}`,
+            planText: result.planText,
+            context: { cluster: config.name, region: config.region, ...context },
+            sections: [{ id: "warnings", markdown: warnings }],
             metadata,
             destroy: options.destroy ?? false,
           } satisfies PlanOutcome;

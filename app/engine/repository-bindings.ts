@@ -16,15 +16,20 @@
  *       roleArns:                    # optional: the bot's own identity only when omitted
  *         - arn:aws:iam::123456789012:role/k3s-bot-prod
  *       accounts: ["123456789012"]   # optional: any account when omitted
+ *       guardrails: { maxWorkers: 5 } # optional: this repository's guardrails
+ *   guardrails:                      # optional: every repository's (docs/guardrails.md)
+ *     regions: [eu-central-1]
  *
  * Unset, every repository may use any state (one repository per installation, the default
- * deployment); a warning says so at start. Set, a repository not listed may manage nothing.
+ * deployment); a warning says so at start. Set, a repository not listed may manage nothing,
+ * unless the file has no `repositories` at all (it then sets guardrails only).
  * With or without bindings, the first repository to plan a state owns it (ownership.ts).
  */
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { ClusterConfig } from "../../infra/definition/config";
+import { type GuardrailSource, GuardrailsSchema } from "./guardrails/rules";
 
 export const BINDINGS_SETTING = "K3S_BOT_REPOSITORY_BINDINGS";
 
@@ -43,13 +48,20 @@ const BindingSchema = z.strictObject({
     .min(1, "list at least one state bucket the repository may use"),
   roleArns: z.array(RoleArn).default([]),
   accounts: z.array(z.string().regex(/^\d{12}$/, "expected a 12-digit account id")).optional(),
+  /** This repository's guardrails, on top of the file's own (docs/guardrails.md). */
+  guardrails: GuardrailsSchema.optional(),
 });
 
 export const BindingsSchema = z.strictObject({
-  repositories: z.record(
-    z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "expected owner/name"),
-    BindingSchema,
-  ),
+  /** Omitted: the file sets guardrails only, and any repository may use any state. */
+  repositories: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "expected owner/name"),
+      BindingSchema,
+    )
+    .optional(),
+  /** Guardrails for every repository; a repository's config can only tighten them. */
+  guardrails: GuardrailsSchema.optional(),
 });
 
 export type RepositoryBinding = z.output<typeof BindingSchema>;
@@ -68,13 +80,16 @@ export function parseBindings(text: string, source: string): RepositoryBindings 
     throw new Error(`${source} (${BINDINGS_SETTING}): ${issues.join("; ")}`);
   }
   // Repository names are case-insensitive on GitHub.
+  const { repositories, guardrails } = parsed.data;
   return {
-    repositories: Object.fromEntries(
-      Object.entries(parsed.data.repositories).map(([repo, binding]) => [
-        repo.toLowerCase(),
-        binding,
-      ]),
-    ),
+    ...(guardrails ? { guardrails } : {}),
+    ...(repositories
+      ? {
+          repositories: Object.fromEntries(
+            Object.entries(repositories).map(([repo, binding]) => [repo.toLowerCase(), binding]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -101,7 +116,7 @@ export function bindingRefusal(
   repo: string,
   config: ClusterConfig,
 ): string | null {
-  if (!bindings) return null;
+  if (!bindings?.repositories) return null;
   const binding = bindings.repositories[repo.toLowerCase()];
   const operator = `the bot's operator binds repositories to what they may manage (${BINDINGS_SETTING})`;
   if (!binding)
@@ -122,4 +137,17 @@ export function bindingRefusal(
   if (binding.accounts && account && !binding.accounts.includes(account))
     return `${repo} may not manage AWS account ${account}: ${operator}, and it allows ${binding.accounts.join(", ")}.`;
   return null;
+}
+
+/** The operator's guardrails for `repo`: the file's own, then the repository's binding's. */
+export function operatorGuardrails(
+  bindings: RepositoryBindings | undefined,
+  repo: string,
+): GuardrailSource[] {
+  const sources: GuardrailSource[] = [];
+  const origin = `the bot's operator (${BINDINGS_SETTING})`;
+  if (bindings?.guardrails) sources.push({ origin, rules: bindings.guardrails });
+  const own = bindings?.repositories?.[repo.toLowerCase()]?.guardrails;
+  if (own) sources.push({ origin, rules: own });
+  return sources;
 }

@@ -7,9 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { COMMENT_BODY_LIMIT } from "../../app/bot/github-limits";
 import { EXIT_FAILED, EXIT_OK, runCli } from "../../app/cli/main";
 import { planOutput } from "../../app/cli/plan-output";
-import { GITHUB_COMMENT_LIMIT } from "../../app/engine/plan/markdown";
+import { renderPlanMarkdown } from "../../app/engine/plan/markdown";
 import type { PlanSummary } from "../../app/engine/plan/summary";
 
 const dirs: string[] = [];
@@ -82,17 +83,19 @@ describe("k3s-bot plan output", () => {
   } as unknown as PlanSummary;
   const planText = Array.from({ length: 4000 }, (_, i) => `  + resource_${i} = "value"`).join("\n");
   const context = { cluster: "dev", region: "eu-central-1" };
-  const cut = "the comment's text, cut";
+  const markdown = renderPlanMarkdown(context, summary, planText);
 
   it("prints the whole plan on a terminal", () => {
-    const shown = planOutput({ markdown: cut, summary, planText }, context, true);
-    expect(shown.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT);
+    const shown = planOutput({ markdown, summary, planText }, context, true);
+    expect(shown.length).toBeGreaterThan(COMMENT_BODY_LIMIT);
     expect(shown).toContain("resource_3999");
-    expect(shown).not.toContain("truncated");
+    expect(shown).not.toContain("[!NOTE]");
   });
 
   it("keeps the comment's size when piped", () => {
-    expect(planOutput({ markdown: cut, summary, planText }, context, false)).toBe(cut);
+    const piped = planOutput({ markdown, summary, planText }, context, false);
+    expect(piped.length).toBeLessThan(COMMENT_BODY_LIMIT);
+    expect(piped).toContain("was cut to fit");
   });
 });
 

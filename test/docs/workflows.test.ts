@@ -95,10 +95,13 @@ describe("workflows/", () => {
 
   it("k3s-bot.yml: the app's events, the app's permissions, one run per PR, never cancelled", () => {
     const workflow = load("k3s-bot.yml");
-    const events = Object.keys(workflow.on).map((e) =>
-      e === "pull_request_target" ? "pull_request" : e,
-    );
+    const events = Object.keys(workflow.on)
+      .filter((e) => e !== "schedule" && e !== "workflow_dispatch")
+      .map((e) => (e === "pull_request_target" ? "pull_request" : e));
     expect(events.sort()).toEqual([...HANDLED_EVENT_NAMES].sort());
+    // The drift scan: on a schedule (the default branch's copy of this file), or by hand.
+    expect((workflow.on as Record<string, unknown>).schedule).toEqual([{ cron: "17 5 * * *" }]);
+    expect(workflow.jobs["k3s-bot"]?.if).toMatch(/github.event_name == 'schedule'/);
     expect(workflow.on.issue_comment?.types).toEqual(["created"]);
     expect(workflow.on.pull_request_target?.types?.sort()).toEqual([
       "closed",

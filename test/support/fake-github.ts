@@ -24,6 +24,15 @@ export interface FakeCheckRun {
   app: { slug: string };
 }
 
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  labels: string[];
+  user: { login: string; type: string };
+}
+
 export interface FakePull {
   number: number;
   author: string;
@@ -99,9 +108,13 @@ export class FakeGitHub {
   /** The App's slug (GET /app); the bot comments as `<slug>[bot]`. */
   appSlug = "k3s-bot";
   readonly comments: FakeComment[] = [];
+  /** Issues (not pull requests): the drift scan's. */
+  readonly issues: FakeIssue[] = [];
   readonly checkRuns: FakeCheckRun[] = [];
   readonly reactions: Array<{ commentId: number; content: string }> = [];
   readonly calls: string[] = [];
+  /** When each of `calls` arrived (Date.now(), comparable with the fake terraform's log). */
+  readonly callTimes: number[] = [];
   /** Respond to the next matching calls with an error status (fault injection). */
   readonly failures: Array<{
     method: string;
@@ -269,6 +282,7 @@ export class FakeGitHub {
       ): Promise<[number, unknown] | [number, unknown, Record<string, string>]> => {
         const url = new URL(request.url);
         this.calls.push(`${method} ${url.pathname}${url.search}`);
+        this.callTimes.push(Date.now());
         const body = await request.text();
         const parsed = body ? JSON.parse(body) : null;
         this.requests.push({ method, path: url.pathname, body: parsed || null });
@@ -417,6 +431,39 @@ export class FakeGitHub {
         content: (body as { content: string }).content,
       });
       return [201, { id: this.nextId++, content: (body as { content: string }).content }];
+    });
+    const issueJson = (i: FakeIssue) => ({ ...i, labels: i.labels.map((name) => ({ name })) });
+    route("GET", new RegExp(`${repoPath}/issues$`), (_m, _b, url) => {
+      const label = url.searchParams.get("labels");
+      const state = url.searchParams.get("state") ?? "open";
+      return [
+        200,
+        this.issues
+          .filter((i) => !label || i.labels.includes(label))
+          .filter((i) => state === "all" || i.state === state)
+          .map(issueJson),
+      ];
+    });
+    route("POST", new RegExp(`${repoPath}/issues$`), (_m, body) => {
+      const b = body as { title: string; body: string; labels?: string[] };
+      const issue: FakeIssue = {
+        number: this.nextId++,
+        title: b.title,
+        body: b.body,
+        state: "open",
+        labels: b.labels ?? [],
+        user: { login: BOT_LOGIN, type: "Bot" },
+      };
+      this.issues.push(issue);
+      return [201, issueJson(issue)];
+    });
+    route("PATCH", new RegExp(`${repoPath}/issues/(\\d+)$`), (m, body) => {
+      const issue = this.issues.find((i) => i.number === Number(m[1]));
+      if (!issue) return [404, { message: "Not Found" }];
+      const b = body as Partial<FakeIssue>;
+      if (b.body !== undefined) issue.body = b.body;
+      if (b.state !== undefined) issue.state = b.state;
+      return [200, issueJson(issue)];
     });
     route("GET", new RegExp(`${repoPath}/issues/(\\d+)/comments$`), (m) => [
       200,

@@ -11,7 +11,7 @@ import type { CommandRunner } from "./runner";
 
 export const applyCommand: CommandRunner = {
   doneReaction: "rocket",
-  async run(ctx, { pr, clusters, user, config }) {
+  async run(ctx, { pr, clusters, user, config, overrides = [] }) {
     const { github } = ctx;
     const refusals = await applyGate(github, pr, user, config);
     if (refusals.length > 0) {
@@ -31,7 +31,8 @@ export const applyCommand: CommandRunner = {
       headSha: pr.headSha,
     };
     let allOk = true;
-    for (const target of targets) allOk = (await applyOne(ctx, pr, ref, target, config)) && allOk;
+    for (const target of targets)
+      allOk = (await applyOne(ctx, pr, ref, target, config, false, overrides)) && allOk;
     return allOk;
   },
 };

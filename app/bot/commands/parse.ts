@@ -2,14 +2,16 @@
  * Step 1 of a PR comment's life: parse it into a command.
  *
  * Only the first line counts; it must start with `/k3s`. Anything else in a comment is
- * conversation and is ignored. Arguments are cluster names only: no flags reach Terraform,
- * and names must match the cluster-name pattern, so nothing from a comment can reach a shell,
- * a path or a Terraform expression.
+ * conversation and is ignored. Arguments are cluster names only, and `apply`'s one option,
+ * `--override-guardrail <id>` (an id from a fixed list): no flags reach Terraform, and names
+ * must match the cluster-name pattern, so nothing from a comment can reach a shell, a path or
+ * a Terraform expression.
  */
 
 import { closestMatch } from "../../../infra/definition/rules";
 import { CLUSTER_NAME_PATTERN } from "../../../infra/definition/schema";
 import { describeFound } from "../../engine/definitions/problems";
+import { GUARDRAIL_IDS, type GuardrailId } from "../../engine/guardrails/rules";
 
 export const COMMAND_PREFIX = "/k3s";
 export const COMMAND_KINDS = ["plan", "apply", "unlock", "help"] as const;
@@ -22,6 +24,8 @@ export interface Command {
   kind: CommandKind;
   /** Clusters named in the comment; empty means "the clusters this PR changes". */
   clusters: string[];
+  /** Guardrails to override for this apply (`--override-guardrail <id>`); empty otherwise. */
+  overrides: GuardrailId[];
 }
 
 export type ParseResult =
@@ -32,7 +36,8 @@ export type ParseResult =
 
 const DESCRIPTIONS: Record<CommandKind, string> = {
   plan: "plan the named clusters, or those whose definitions this PR changes",
-  apply: "apply the plan reviewed for the current commit (needs write access, approval, the lock)",
+  apply:
+    "apply the plan reviewed for the current commit (needs write access, approval, the lock); `--override-guardrail <id>` overrides a guardrail that allows it",
   unlock: "release this PR's lock on the clusters, discarding their saved plans",
   help: "show this help",
 };
@@ -78,12 +83,12 @@ export function parseComment(body: string): ParseResult {
   const words = firstLine.split(/\s+/).filter((w) => w !== "");
   if (words[0] !== COMMAND_PREFIX) return { type: "ignore" };
 
-  const [, verb, ...args] = words;
+  const [, verb, ...rest] = words;
   if (verb === undefined) return error(helpText());
   if (!(COMMAND_KINDS as readonly string[]).includes(verb)) {
-    if (verb === "terraform" && args[0] && (COMMAND_KINDS as readonly string[]).includes(args[0])) {
+    if (verb === "terraform" && rest[0] && (COMMAND_KINDS as readonly string[]).includes(rest[0])) {
       return error(
-        `k3s-bot runs Terraform for you: did you mean \`${COMMAND_PREFIX} ${args[0]}\`?\n\n${helpText()}`,
+        `k3s-bot runs Terraform for you: did you mean \`${COMMAND_PREFIX} ${rest[0]}\`?\n\n${helpText()}`,
       );
     }
     const suggestion = closestMatch(verb, COMMAND_KINDS);
@@ -93,6 +98,22 @@ export function parseComment(body: string): ParseResult {
     return error(`${hint}\n\n${helpText()}`);
   }
   const kind = verb as CommandKind;
+  const overrides: GuardrailId[] = [];
+  const args: string[] = [];
+  const OVERRIDE = "--override-guardrail";
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i] as string;
+    if (kind !== "apply" || (word !== OVERRIDE && !word.startsWith(`${OVERRIDE}=`))) {
+      args.push(word);
+      continue;
+    }
+    const id = word === OVERRIDE ? rest[++i] : word.slice(OVERRIDE.length + 1);
+    if (!id || !(GUARDRAIL_IDS as readonly string[]).includes(id))
+      return error(
+        `\`${OVERRIDE}\` takes a guardrail id, one of ${GUARDRAIL_IDS.map((g) => `\`${g}\``).join(", ")}${id ? `; found ${quoted(id)}` : ""}.`,
+      );
+    if (!overrides.includes(id as GuardrailId)) overrides.push(id as GuardrailId);
+  }
 
   if (args.some((a) => a === "-h" || a === "--help"))
     return error(`\`${COMMAND_PREFIX} ${kind}\`: ${DESCRIPTIONS[kind]}.\n\n${helpText()}`);
@@ -103,7 +124,7 @@ export function parseComment(body: string): ParseResult {
     );
   if (kind === "help")
     return args.length === 0
-      ? { type: "command", command: { kind, clusters: [] } }
+      ? { type: "command", command: { kind, clusters: [], overrides } }
       : error(helpText());
 
   const bad = args.filter((a) => !CLUSTER_NAME_PATTERN.test(a));
@@ -118,5 +139,5 @@ export function parseComment(body: string): ParseResult {
       `At most ${MAX_CLUSTERS_PER_COMMAND} clusters per command; this one names ${clusters.length}.`,
     );
   }
-  return { type: "command", command: { kind, clusters } };
+  return { type: "command", command: { kind, clusters, overrides } };
 }

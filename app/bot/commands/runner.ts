@@ -4,6 +4,7 @@
  * reacted 👀, read the repository's config and the pull request; it reacts again with the
  * runner's result.
  */
+import type { GuardrailId } from "../../engine/guardrails/rules";
 import type { BotConfig } from "../config";
 import type { EventContext } from "../context";
 import type { PullRequestInfo, Reaction } from "../github";
@@ -12,6 +13,8 @@ export interface CommandInput {
   pr: PullRequestInfo;
   /** Clusters named in the comment; empty means "the clusters this PR changes". */
   clusters: readonly string[];
+  /** Guardrails the commenter overrides for this apply (`--override-guardrail`). */
+  overrides?: readonly GuardrailId[];
   /** Who commented the command. */
   user: string;
   /** The repository's config, from its default branch, read once for this event. */

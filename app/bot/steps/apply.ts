@@ -3,12 +3,15 @@
  * after it: shared by `/k3s apply` and the apply of a merge commit.
  */
 import { describeError, type PullRequestRef, withRole } from "../../engine/cluster-runs";
+import type { GuardrailId } from "../../engine/guardrails/rules";
 import { withPlacement } from "../../engine/placement";
 import { applyCheckName } from "../check-runs";
 import * as text from "../comments";
 import type { BotConfig } from "../config";
 import type { EventContext } from "../context";
 import type { PullRequestInfo } from "../github";
+import { checkGuardrails, overrideRefusals } from "../guardrails";
+import { guardrailsSection } from "../guardrails-section";
 import type { Target } from "../targets";
 import { placementFor } from "./plan";
 
@@ -19,6 +22,8 @@ export async function applyOne(
   target: Target,
   config: BotConfig,
   merged = false,
+  /** Guardrails the commenter overrides for this apply; never on a merge. */
+  overrides: readonly GuardrailId[] = [],
 ): Promise<boolean> {
   const { github, checks } = ctx;
   const post = (body: string) =>
@@ -40,11 +45,7 @@ export async function applyOne(
     reviewed.ok && reviewed.placement
       ? withPlacement(loaded.config, reviewed.placement)
       : loaded.config;
-  const outcome = reviewed.ok
-    ? await ctx.track({ ...run, kind: "apply" }, () =>
-        ctx.runs.apply(ref, withRole(placed, config.clusters[target.cluster]?.roleArn)),
-      )
-    : ({ kind: "refused", reason: reviewed.reason } as const);
+  const cluster = withRole(placed, config.clusters[target.cluster]?.roleArn);
   const finish = async (ok: boolean, title: string, body: string) => {
     await post(body);
     await checks.finish(checkId, ok ? "success" : "failure", {
@@ -53,6 +54,33 @@ export async function applyOne(
     });
     return ok;
   };
+  // Guardrails, on the definition being applied, by the rules of the default branch and the
+  // operator: a refusal stops the apply unless a permitted person overrode it, here and now.
+  const guards = reviewed.ok ? await checkGuardrails(ctx, config, cluster, target.source) : [];
+  const notOverridable = await overrideRefusals(ctx, guards, overrides, ref.user);
+  if (notOverridable.length > 0)
+    return finish(false, "Guardrail override refused", text.applyRefused(notOverridable));
+  const standing = guards.filter((g) => g.refusal && !overrides.includes(g.id));
+  if (standing.length > 0)
+    return finish(
+      false,
+      `Guardrails refuse apply: ${standing.map((g) => g.id).join(", ")}`,
+      `${text.applyRefused([`the definition breaks ${standing.length} guardrail(s), listed below`])}\n\n${guardrailsSection(guards, target.cluster)}`,
+    );
+  if (overrides.length > 0) {
+    // The audit record of an override, before anything runs: who, which rules, which commit, as
+    // a comment of its own on the PR (it stays whatever the apply does) and in the log.
+    ctx.log.info(
+      `guardrails ${overrides.join(",")} overridden by ${ref.user} for ${target.cluster} at ${pr.headSha}`,
+    );
+    await github.comment(
+      pr.number,
+      `> [!CAUTION]\n> @${ref.user} overrode the guardrail(s) ${overrides.map((o) => `\`${o}\``).join(", ")} for this apply of \`${target.cluster}\` at ${pr.headSha}.\n\n${guardrailsSection(guards, target.cluster, overrides)}`,
+    );
+  }
+  const outcome = reviewed.ok
+    ? await ctx.track({ ...run, kind: "apply" }, () => ctx.runs.apply(ref, cluster))
+    : ({ kind: "refused", reason: reviewed.reason } as const);
   switch (outcome.kind) {
     case "not-locked":
       return finish(

@@ -8,6 +8,9 @@ import * as text from "../comments";
 import type { BotConfig } from "../config";
 import type { EventContext } from "../context";
 import type { PullRequestInfo } from "../github";
+import { checkSourceGuardrails } from "../guardrails";
+import { guardrailsSection, guardrailsTitle } from "../guardrails-section";
+import { changeSummary, plannedComment, planningComment } from "../plan-comment";
 import { reviewedPlacement } from "../reviewed-placement";
 import { resolveTargets, type Target } from "../targets";
 
@@ -84,7 +87,14 @@ export async function planOne(
   config: BotConfig,
 ): Promise<boolean> {
   const { github, checks } = ctx;
-  const checkId = await checks.start(planCheckName(target.cluster), pr.headSha, "Planning…");
+  // First feedback before Terraform: what the PR changes, from the definitions alone.
+  const summary = target.source ? await changeSummary(ctx, pr, target, config) : "";
+  const checkId = await checks.start(
+    planCheckName(target.cluster),
+    pr.headSha,
+    "Planning…",
+    summary || "Planning…",
+  );
   if (!target.source) {
     const body = text.missingDefinition(target.cluster, target.file, pr.headSha);
     await github.upsertComment(pr.number, text.planMarker(target.cluster, pr.headSha), body);
@@ -105,6 +115,16 @@ export async function planOne(
     return false;
   }
   const { placement, notice } = reviewed;
+  const planMarker = text.planMarker(target.cluster, pr.headSha);
+  // Guardrails need no Terraform: a refusal is on the PR before the plan has finished.
+  const guards = await checkSourceGuardrails(ctx, config, source, placement, roleArn);
+  const guarded = guardrailsSection(guards, target.cluster);
+  const refusedBy = guardrailsTitle(guards);
+  await github.upsertComment(
+    pr.number,
+    planMarker,
+    `${notice}${planningComment(target.cluster, `${guarded}${summary}`)}`,
+  );
   const run = { pullRequest: pr.number, cluster: target.cluster, checkRunId: checkId };
   const outcome = await ctx.track({ ...run, kind: "plan" }, () =>
     ctx.runs.plan(ref, source, {
@@ -113,7 +133,6 @@ export async function planOne(
       ...(placement ? { placement } : {}),
     }),
   );
-  const planMarker = text.planMarker(target.cluster, pr.headSha);
   switch (outcome.kind) {
     case "invalid": {
       const body = text.invalidDefinition(target.cluster, target.file, outcome.problems);
@@ -131,7 +150,7 @@ export async function planOne(
       return false;
     }
     case "locked": {
-      const body = `${notice}${text.lockedBy(target.cluster, outcome.heldBy, github.fullName)}`;
+      const body = `${notice}${guarded}${text.lockedBy(target.cluster, outcome.heldBy, github.fullName)}`;
       await github.upsertComment(pr.number, planMarker, body);
       await checks.finish(checkId, "failure", {
         title: "Locked by another PR",
@@ -141,7 +160,7 @@ export async function planOne(
     }
     case "failed": {
       ctx.log.error(`plan ${target.cluster} failed: ${outcome.error}`);
-      const body = text.planFailed(target.cluster, outcome.error);
+      const body = `${guarded}${text.planFailed(target.cluster, outcome.error)}`;
       await github.upsertComment(pr.number, planMarker, body);
       await checks.finish(checkId, "failure", {
         title: "terraform plan failed",
@@ -150,12 +169,21 @@ export async function planOne(
       return false;
     }
     case "planned": {
-      const body = `${notice}${outcome.markdown}\n${text.planFooter(target.cluster, outcome.destroy)}`;
+      const { body, checkText, annotations } = plannedComment(
+        outcome,
+        notice,
+        summary,
+        target.file,
+        guarded,
+      );
       await github.upsertComment(pr.number, planMarker, body);
       const s = outcome.summary;
-      await checks.finish(checkId, "success", {
-        title: `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`,
+      // A plan the guardrails refuse is planned, but not fit to apply: its check says so.
+      await checks.finish(checkId, refusedBy ? "failure" : "success", {
+        title: refusedBy ?? `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`,
         summary: body,
+        ...(checkText ? { text: checkText } : {}),
+        ...(annotations.length > 0 ? { annotations } : {}),
       });
       return true;
     }

@@ -41,7 +41,7 @@ export function definitionWarnings(
 }
 
 /** Where a sequence item (or else the key) at `path` is in the file; line 1 if not found. */
-function locate(
+export function locate(
   text: string,
   path: readonly string[],
   matches: (value: string) => boolean,

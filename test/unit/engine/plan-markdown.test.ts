@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  GITHUB_COMMENT_LIMIT,
-  renderPlanMarkdown,
-  toDiff,
-} from "../../../app/engine/plan/markdown";
+import { COMMENT_BODY_LIMIT } from "../../../app/bot/github-limits";
+import { renderPlanMarkdown, toDiff } from "../../../app/engine/plan/markdown";
 import { summarizePlan } from "../../../app/engine/plan/summary";
 
 const summary = summarizePlan({
@@ -62,21 +59,16 @@ describe("renderPlanMarkdown", () => {
     expect(md).toContain("<redacted>");
   });
 
-  it("stays under GitHub's comment limit and says what was cut", () => {
+  it("stays within the size it is given and says what was cut", () => {
     const huge = Array.from(
       { length: 8000 },
       (_, i) => `  + resource "aws_subnet" "s${i}" { cidr_block = "10.0.${i % 255}.0/24" }`,
     ).join("\n");
-    const md = renderPlanMarkdown(
-      { ...context, fullPlanLocation: "in the check run" },
-      summary,
-      huge,
-    );
-    expect(md.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
-    expect(md).toContain("were cut to fit GitHub's comment limit");
-    expect(md).toContain("in the check run");
+    const md = renderPlanMarkdown(context, summary, huge, { maxChars: COMMENT_BODY_LIMIT });
+    expect(md.length).toBeLessThan(COMMENT_BODY_LIMIT);
+    expect(md).toContain("was cut to fit");
     // The fold is still closed, so the rest of the comment renders.
-    expect(md.indexOf("</details>")).toBeGreaterThan(md.indexOf("… (truncated)"));
+    expect(md.indexOf("</details>")).toBeGreaterThan(md.indexOf("… (cut)"));
   });
 
   it("marks offline plans", () => {
