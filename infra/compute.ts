@@ -13,7 +13,12 @@ import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
 import { Fn, type ITerraformDependable, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { named } from "./addresses";
-import { type BootstrapParams, type NodeRole, renderUserData } from "./bootstrap/user-data";
+import {
+  type BootstrapParams,
+  type EtcdSnapshotParams,
+  type NodeRole,
+  renderUserData,
+} from "./bootstrap/user-data";
 import { ClusterSecrets } from "./cluster-secrets";
 import type { Database } from "./database";
 import { DATASTORE_DB_NAME, rdsCaBundleUrl } from "./database";
@@ -25,6 +30,7 @@ import {
   clusterStatusWriterPolicy,
   efsCsiControllerPolicy,
   efsCsiNodePolicy,
+  etcdSnapshotPolicy,
   serverSecretsPolicy,
   ssmManagedInstanceCoreArn,
   statusParameterArn,
@@ -124,6 +130,8 @@ export interface ComputeProps {
   database?: Database;
   /** The shared file system, with `storage.efs`. */
   efs?: { id: string; arn: string };
+  /** With embedded etcd: the snapshot bucket, its folder and what the servers' k3s needs. */
+  etcdSnapshots?: { bucketArn: string; folder: string; bootstrap: EtcdSnapshotParams };
 }
 
 export class Compute extends Construct {
@@ -142,7 +150,7 @@ export class Compute extends Construct {
 
   constructor(scope: Construct, id: string, props: ComputeProps) {
     super(scope, id);
-    const { config, database, efs, bootstrap: extra } = props;
+    const { config, database, efs, etcdSnapshots, bootstrap: extra } = props;
     const workerNames = workerGroupNames(config);
 
     this.secrets = new ClusterSecrets(this, "secrets", { clusterName: config.name });
@@ -221,6 +229,12 @@ export class Compute extends Construct {
     if (config.workers.scaling === "clusterAutoscaler") {
       servers.addPolicy("cluster-autoscaler", clusterAutoscalerPolicy(config.name));
     }
+    if (etcdSnapshots) {
+      servers.addPolicy(
+        "etcd-snapshots",
+        etcdSnapshotPolicy(etcdSnapshots.bucketArn, etcdSnapshots.folder),
+      );
+    }
 
     // --- user data ---
     const bootstrap: BootstrapParams = {
@@ -243,7 +257,10 @@ export class Compute extends Construct {
             masterSecretArn: database.masterSecretArn,
             caBundleUrl: rdsCaBundleUrl(config.region, config.partition),
           }
-        : { engine: "etcd" },
+        : {
+            engine: "etcd",
+            ...(etcdSnapshots ? { snapshots: etcdSnapshots.bootstrap } : {}),
+          },
       ...(efs ? { efsFileSystemId: efs.id } : {}),
       addons: { ...config.addons },
       controlPlaneGroupName: controlPlaneGroupName(config),

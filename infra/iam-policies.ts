@@ -310,6 +310,35 @@ export function statusParameterArn(p: {
 }
 
 /**
+ * k3s on a server saves etcd snapshots to its cluster's snapshot bucket, prunes its own, and a
+ * replacement server lists and downloads them to restore (docs/backups.md). k3s' S3 client
+ * (minio-go, k3s-io/k3s pkg/etcd/s3/s3.go GetClient) checks the bucket exists (HeadBucket =
+ * s3:ListBucket), lists, puts, stats, gets and removes objects under the folder; without an
+ * access key it takes the instance role's credentials (its credential chain ends with
+ * `credentials.IAM`, the instance metadata service). No s3:DeleteObjectVersion: in the
+ * versioned bucket a deleted snapshot stays a noncurrent version until the lifecycle rule ends it.
+ * HeadBucket carries no prefix, hence `StringLikeIfExists`; the bucket holds this cluster's
+ * snapshots only.
+ */
+export function etcdSnapshotPolicy(bucketArn: string, folder: string): PolicyDocument {
+  return document(
+    {
+      Sid: "ListOwnSnapshots",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: bucketArn,
+      Condition: { StringLikeIfExists: { "s3:prefix": [folder, `${folder}/*`] } },
+    },
+    {
+      Sid: "ReadWriteOwnSnapshots",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      Resource: `${bucketArn}/${folder}/*`,
+    },
+  );
+}
+
+/**
  * Agents only read the agent token, never the join (server) token: a node holding the join token
  * could join as a server and read the datastore.
  */

@@ -14,6 +14,7 @@ import { ReadablyAddressedStack } from "./addresses";
 import { Compute, type NodeBootstrapOptions } from "./compute";
 import { Database } from "./database";
 import type { ClusterConfig } from "./definition/config";
+import { EtcdSnapshots } from "./etcd-snapshots";
 import { moveFromFormerAddresses } from "./former-addresses";
 import { nodeBoundaryArn } from "./iam-boundary";
 import { LoadBalancing } from "./load-balancing";
@@ -85,6 +86,8 @@ export class K3sClusterStack extends ReadablyAddressedStack {
   readonly database?: Database;
   /** Only with `storage.efs: true`. */
   readonly storage?: SharedStorage;
+  /** With embedded etcd: the bucket of k3s' etcd snapshots. */
+  readonly etcdSnapshots?: EtcdSnapshots;
   readonly compute: Compute;
 
   constructor(scope: Construct, id: string, config: ClusterConfig, options: StackOptions = {}) {
@@ -165,6 +168,9 @@ export class K3sClusterStack extends ReadablyAddressedStack {
         securityGroupId: securityGroups.efs.id,
       });
     }
+    if (config.datastore.engine === "etcd" && config.datastore.snapshots.enabled) {
+      this.etcdSnapshots = new EtcdSnapshots(this, "etcd-snapshots", config);
+    }
     const { ingress } = this.loadBalancing;
     this.compute = new Compute(this, "compute", {
       config,
@@ -185,6 +191,15 @@ export class K3sClusterStack extends ReadablyAddressedStack {
       ...(this.database ? { database: this.database } : {}),
       ...(this.storage
         ? { efs: { id: this.storage.fileSystem.id, arn: this.storage.fileSystem.arn } }
+        : {}),
+      ...(this.etcdSnapshots
+        ? {
+            etcdSnapshots: {
+              bucketArn: this.etcdSnapshots.bucket.arn,
+              folder: this.etcdSnapshots.folder,
+              bootstrap: this.etcdSnapshots.bootstrapParams(),
+            },
+          }
         : {}),
     });
 
@@ -248,6 +263,13 @@ export class K3sClusterStack extends ReadablyAddressedStack {
     );
     if (this.storage) {
       output("efs_id", this.storage.fileSystem.id, "EFS file system for the efs StorageClass");
+    }
+    if (this.etcdSnapshots) {
+      output(
+        "etcd_snapshot_bucket",
+        this.etcdSnapshots.bucket.id,
+        `Bucket of the etcd snapshots (folder ${this.etcdSnapshots.folder}/)`,
+      );
     }
     if (this.database) {
       output("db_endpoint", this.database.instance.endpoint, "RDS endpoint (host:port)");

@@ -14,6 +14,7 @@ import type { ClusterConfig } from "../../infra/definition/config";
 import { NODE_BOUNDARY_POLICY_NAME } from "../../infra/iam-boundary";
 import { countResources, synthesizeCluster } from "../../infra/synth";
 import packageJson from "../../package.json";
+import { changedDatastores, rdsClientFor, snapshotDatastores } from "../engine/datastore-snapshot";
 import { loadDefinitionFile } from "../engine/definitions/load";
 import { formatProblem, formatProblems } from "../engine/definitions/problems";
 import { definitionWarnings } from "../engine/definitions/warnings";
@@ -26,6 +27,7 @@ import { isMissingCredentials, missingCredentialsMessage } from "./aws-hints";
 import { BOUNDARY_FILE, iamPolicyFiles, IAM_POLICY_FILE as POLICY_FILE } from "./iam-policy-files";
 import { planOutput } from "./plan-output";
 import { clusterStatusText } from "./status";
+import { addUpdatesCommand } from "./updates-command";
 import {
   defaultValidateFormat,
   formatValidateProblems,
@@ -241,6 +243,12 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
               io.err(`  ${line.trim()}\n`);
         },
       });
+      // A manual RDS snapshot first when the plan changes the datastore (docs/backups.md).
+      const datastores = changedDatastores(await runner.showJson(PLAN_FILE));
+      for (const id of datastores.length
+        ? await snapshotDatastores(rdsClientFor(config), datastores)
+        : [])
+        io.err(`RDS snapshot ${id} taken before the apply\n`);
       const applied = await runner.apply(PLAN_FILE);
       // A plan file applies once: Terraform refuses it afterwards as stale.
       writePlanRecord(workDir, { ...record, appliedAt: new Date().toISOString() });
@@ -343,6 +351,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
       }
     });
 
+  addUpdatesCommand(program, io, env, (message) => new CliFailure(message));
   return program;
 }
 

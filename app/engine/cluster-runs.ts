@@ -11,8 +11,10 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { RDSClient } from "@aws-sdk/client-rds";
 import type { ClusterConfig } from "../../infra/definition/config";
 import type { AwsClients, AwsEnvironment } from "./aws-environment";
+import { changedDatastores, rdsClientFor, snapshotDatastores } from "./datastore-snapshot";
 import { loadDefinition } from "./definitions/load";
 import type { DefinitionProblem } from "./definitions/problems";
 import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
@@ -53,6 +55,8 @@ export interface ClusterRunsOptions {
    * one (the tests' bot harness does): its key is everything synthesis reads.
    */
   synthCache?: SynthCache;
+  /** RDS for the snapshot before an apply that changes the datastore (default: the SDK's). */
+  rds?: (config: ClusterConfig) => Pick<RDSClient, "send">;
 }
 
 export interface PullRequestRef extends LockHolder {
@@ -420,6 +424,11 @@ export class ClusterRuns {
       const runner = this.runner(workDir);
       try {
         await runner.init();
+        // A manual RDS snapshot first when the plan changes the datastore; none, no apply.
+        const datastores = changedDatastores(await runner.showJson(PLAN_FILES.plan));
+        const snapshots = datastores.length
+          ? await snapshotDatastores((this.options.rds ?? rdsClientFor)(config), datastores)
+          : [];
         const applied = await runner.apply(PLAN_FILES.plan);
         const outputs = Object.fromEntries(
           Object.entries(await runner.outputs()).map(([name, output]) => [
@@ -433,7 +442,10 @@ export class ClusterRuns {
           kind: "applied",
           metadata: done,
           outputs,
-          log: redactSecrets(applied.stdout),
+          log: redactSecrets(
+            snapshots.map((id) => `RDS snapshot ${id} taken before the apply.\n`).join("") +
+              applied.stdout,
+          ),
           durationMs: applied.durationMs,
         };
       } catch (error) {

@@ -4,6 +4,7 @@
 // call moto cannot serve, or stop Terraform from chasing a value moto reads back wrongly.
 
 import { DeleteBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
+import { ETCD_SNAPSHOTS_TLS_POLICY_ID } from "../../infra/etcd-snapshots";
 import type { K3sClusterStack } from "../../infra/stack";
 
 /**
@@ -81,6 +82,14 @@ export function applyEmulatorWorkarounds(stack: K3sClusterStack): string[] {
   // emulator run: backups are AWS Backup's business, nothing in the stack depends on them.
   if (stack.storage?.node.tryRemoveChild(stack.storage.backupPolicy.node.id)) {
     applied.push(`${stack.storage.backupPolicy.friendlyUniqueId}: left out`);
+  }
+
+  // The etcd snapshot bucket's TLS-only policy: moto enforces bucket policies and its endpoint
+  // is plain HTTP, so every later read of the bucket would be denied (as for the state bucket,
+  // dropTlsOnlyBucketPolicy above). No node boots in an emulator run to use the bucket.
+  const snapshots = stack.etcdSnapshots;
+  if (snapshots?.node.tryRemoveChild(ETCD_SNAPSHOTS_TLS_POLICY_ID)) {
+    applied.push(`${snapshots.bucket.friendlyUniqueId}: TLS-only bucket policy left out`);
   }
 
   for (const node of stack.node.findAll()) {

@@ -47,7 +47,7 @@ export interface BootstrapParams {
         /** HTTPS URL of the RDS CA bundle of the region (sslmode=verify-full). */
         caBundleUrl: string;
       }
-    | { engine: "etcd" };
+    | { engine: "etcd"; snapshots?: EtcdSnapshotParams };
   /** EFS file system id, when shared storage is on. */
   efsFileSystemId?: string;
   addons: { ingress: "nginx" | "none"; jenkins: boolean; argocd: boolean };
@@ -74,6 +74,19 @@ export interface BootstrapParams {
    * fetched from that immutable tag over HTTPS; with a digest, a tampered download is refused.
    */
   k3sInstallerSha256?: string;
+}
+
+/** k3s' etcd snapshots to S3 (docs/backups.md): k3s `etcd-s3-*` and `etcd-snapshot-*` settings. */
+export interface EtcdSnapshotParams {
+  /** Bucket name (a Terraform token). */
+  bucket: string;
+  /** Key prefix, without slashes at either end. */
+  folder: string;
+  region: string;
+  /** S3 endpoint host of the region, e.g. s3.eu-central-1.amazonaws.com. */
+  endpoint: string;
+  scheduleCron: string;
+  retention: number;
 }
 
 export type NodeRole = "server" | "agent";
@@ -128,9 +141,17 @@ export function renderUserData(role: NodeRole, params: BootstrapParams): string 
       ...renderManifests(params).map((manifest) => ({
         path: `/var/lib/rancher/k3s/server/manifests/${manifest.fileName}`,
         mode: "0600",
-        content: manifest.content,
+        content: withoutYamlComments(manifest.content),
       })),
     );
+    if (params.datastore.engine === "etcd" && params.datastore.snapshots) {
+      // A snapshot whenever k3s stops (an instance replaced or shut down), before etcd goes.
+      files.push({
+        path: "/etc/systemd/system/k3s.service.d/k3s-bot-etcd-snapshot.conf",
+        mode: "0644",
+        content: readFileSync(new URL("k3s-etcd-snapshot-drop-in.conf", UNIT_DIR), "utf8"),
+      });
+    }
     if (params.datastore.engine === "postgres") {
       // The datastore password is read again before every k3s start and after each rotation.
       files.push(
@@ -183,6 +204,19 @@ export function renderUserData(role: NodeRole, params: BootstrapParams): string 
   }
   lines.push(`exec "$root/opt/k3s-bot/k3s-${role}.sh"`, "");
   return escapeTerraformTemplate(lines.join("\n"));
+}
+
+/**
+ * A manifest as shipped: without its whole-line comments (the sources they cite stay in the
+ * repository; user data must fit EC2's 16 KB). Every block scalar in the manifests is YAML
+ * itself (a chart's values, a JCasC file), where such a line is a comment too, so nothing a
+ * parser reads changes; test/bootstrap/user-data.test.ts parses both to prove it.
+ */
+export function withoutYamlComments(content: string): string {
+  return content
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("#"))
+    .join("\n");
 }
 
 function unitFile(unit: string): { path: string; mode: string; content: string } {
@@ -244,6 +278,17 @@ function paramsEnv(role: NodeRole, params: BootstrapParams): string {
       K3S_BOT_DRAIN_TIMEOUT_SECONDS: params.workers.drainTimeoutSeconds,
       K3S_BOT_STATUS_PARAMETER: params.statusParameterName,
     });
+    if (params.datastore.engine === "etcd" && params.datastore.snapshots) {
+      const snapshots = params.datastore.snapshots;
+      Object.assign(vars, {
+        K3S_BOT_SNAPSHOT_BUCKET: snapshots.bucket,
+        K3S_BOT_SNAPSHOT_FOLDER: snapshots.folder,
+        K3S_BOT_SNAPSHOT_REGION: snapshots.region,
+        K3S_BOT_SNAPSHOT_ENDPOINT: snapshots.endpoint,
+        K3S_BOT_SNAPSHOT_CRON: snapshots.scheduleCron,
+        K3S_BOT_SNAPSHOT_RETENTION: snapshots.retention,
+      });
+    }
     if (params.datastore.engine === "postgres") {
       Object.assign(vars, {
         K3S_BOT_DB_ADDRESS: params.datastore.address,

@@ -192,6 +192,52 @@ export const WorkersSchema = z
   })
   .describe("The worker Auto Scaling group.");
 
+/**
+ * k3s' own etcd snapshots (embedded etcd only), uploaded to the cluster's snapshot bucket. The
+ * cron field set is k3s' `--etcd-snapshot-schedule-cron` (robfig/cron, five fields); only
+ * digits and `* / , -` are accepted, so the value is safe in the node's config file.
+ */
+export const EtcdSnapshotsSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Take snapshots to S3. Turn off only where the account allows no bucket: a lost lone server then cannot be restored, and the cluster starts over empty.",
+      ),
+    scheduleCron: z
+      .string()
+      .regex(
+        /^[0-9*/,-]+( [0-9*/,-]+){4}$/,
+        'expected a five-field cron schedule such as "0 * * * *" (minute hour day month weekday)',
+      )
+      .default("0 * * * *")
+      .describe(
+        "When every server takes a snapshot (k3s `etcd-snapshot-schedule-cron`, node time = UTC). The interval is the most cluster state a restore can lose (RPO): hourly by default.",
+      ),
+    retention: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(24)
+      .describe(
+        "Scheduled snapshots k3s keeps per server (k3s `etcd-snapshot-retention`), locally and in S3.",
+      ),
+    keepDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(30)
+      .describe(
+        "Days after which the bucket's lifecycle rule deletes a snapshot k3s did not prune (those of replaced servers, pre-stop snapshots), and keeps a deleted or overwritten one recoverable.",
+      ),
+  })
+  .describe(
+    "Scheduled etcd snapshots to the cluster's S3 bucket (embedded etcd only; with PostgreSQL, RDS backups apply).",
+  );
+
 export const DatastoreSchema = z
   .strictObject({
     engine: z
@@ -234,6 +280,7 @@ export const DatastoreSchema = z
       .boolean()
       .default(true)
       .describe("Take a snapshot when the database is destroyed."),
+    snapshots: EtcdSnapshotsSchema.prefault({}),
   })
   .describe("The k3s datastore.");
 

@@ -12,6 +12,7 @@ import {
   type Call,
   DB_PASSWORD,
   deliveredUserData,
+  etcdParams,
   type FakeNode,
   FakeWorld,
   haParams,
@@ -19,7 +20,12 @@ import {
 
 const k3sFlags = JSON.parse(
   readFileSync(new URL("../../infra/facts/k3s-flags.json", import.meta.url), "utf8"),
-) as { server: string[]; agent: string[] };
+) as {
+  server: string[];
+  agent: string[];
+  etcdSnapshot: string[];
+  etcdSnapshotSubcommands: string[];
+};
 
 let world: FakeWorld;
 beforeEach(() => {
@@ -55,7 +61,15 @@ async function boot(
   const node = world.node();
   const result = await world.run(node, deliveredUserData(role, params), prepare(node));
   expect(result.code, result.stderr).toBe(0);
-  const { command, flags } = execOf(result.calls);
+  const exec = execOf(result.calls);
+  const command = exec.command;
+  // The restore path runs `k3s server … --cluster-reset …` itself, besides the installer's unit.
+  const direct = result.calls
+    .filter((c) => c.cmd === "k3s")
+    .flatMap((c) =>
+      c.argv.filter((a) => a.startsWith("--")).map((a) => a.slice(2).split("=")[0] ?? ""),
+    );
+  const flags = [...exec.flags, ...direct];
   const config = parse(world.read(node, "etc/rancher/k3s/config.yaml")) as Record<string, unknown>;
   return { command, flags, configKeys: Object.keys(config) };
 }
@@ -75,16 +89,46 @@ describe("k3s flags and config keys", () => {
         world.setApi(0);
         return {};
       }),
+      // Snapshots to S3; the cluster formed, its API is down and no older server lives: restore.
+      await boot("server", etcdParams(), (node) => {
+        world.createSecret(ARN.join, "K10cafe::server:token");
+        world.setApi("down");
+        return {
+          STUB_CP_INSTANCES: world.controlPlane([node]),
+          STUB_SNAPSHOTS: world.snapshots([["2026-11-29T05:00:00+00:00", "etcd-snapshots/s1"]]),
+        };
+      }),
       await boot("server"), // PostgreSQL datastore: datastore-endpoint
       await boot("agent"),
     ];
-    expect(runs.map((r) => r.command)).toEqual(["server", "server", "server", "agent"]);
+    expect(runs.map((r) => r.command)).toEqual(["server", "server", "server", "server", "agent"]);
     const used = new Set(runs.flatMap((r) => [...r.flags, ...r.configKeys]));
     // The paths above do reach the flags that differ between them.
-    for (const flag of ["cluster-init", "server", "node-taint", "datastore-endpoint"]) {
+    for (const flag of [
+      "cluster-init",
+      "server",
+      "node-taint",
+      "datastore-endpoint",
+      "etcd-s3-bucket",
+      "cluster-reset-restore-path",
+    ]) {
       expect(used.has(flag), flag).toBe(true);
     }
     expect(runs.flatMap((r) => unknown(r.command, r.flags, r.configKeys))).toEqual([]);
+  });
+
+  it("the stop snapshot's etcd-snapshot command and flags exist", () => {
+    const dropIn = readFileSync(
+      new URL("../../infra/bootstrap/units/k3s-etcd-snapshot-drop-in.conf", import.meta.url),
+      "utf8",
+    );
+    const stop = /^ExecStop=-\S+ \d+ \/usr\/local\/bin\/k3s (.*)$/m.exec(dropIn)?.[1] ?? "";
+    const [command, subcommand, ...rest] = stop.split(" ");
+    expect(command).toBe("etcd-snapshot");
+    expect(k3sFlags.etcdSnapshotSubcommands).toContain(subcommand);
+    const flags = rest.filter((w) => w.startsWith("--")).map((w) => w.slice(2));
+    expect(flags).toEqual(["name"]);
+    expect(flags.filter((f) => !k3sFlags.etcdSnapshot.includes(f))).toEqual([]);
   });
 
   it("the check names a flag k3s does not have", () => {

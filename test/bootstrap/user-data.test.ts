@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { renderManifests } from "../../infra/bootstrap/manifests";
 import {
   CDKTF_TOKEN,
   escapeTerraformTemplate,
   interpolateLikeTerraform,
 } from "../../infra/bootstrap/terraform-escape";
-import { renderUserData } from "../../infra/bootstrap/user-data";
+import { renderUserData, withoutYamlComments } from "../../infra/bootstrap/user-data";
 import { ARN, DB_PASSWORD, deliveredUserData, haParams } from "./world";
 
 const SCRIPT_DIR = fileURLToPath(new URL("../../infra/bootstrap/scripts/", import.meta.url));
@@ -104,6 +106,24 @@ describe("renderUserData", () => {
     console.info(`user data, gzip+base64 bytes (ha example): ${JSON.stringify(sizes)}`);
     expect(sizes.server).toBeLessThan(EC2_USER_DATA_LIMIT);
     expect(sizes.agent).toBeLessThan(EC2_USER_DATA_LIMIT);
+  });
+
+  it("ships manifests without comments, and a parser reads the same (values and JCasC too)", () => {
+    // Every block scalar, parsed again: a values file or a JCasC file inside a manifest.
+    const deep = (value: unknown): unknown => {
+      if (typeof value === "string" && value.includes("\n")) return deep(parseYaml(value));
+      if (Array.isArray(value)) return value.map(deep);
+      if (value && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deep(v)]));
+      return value;
+    };
+    const manifests = renderManifests(haParams());
+    expect(manifests.length).toBeGreaterThan(4);
+    for (const manifest of manifests) {
+      const shipped = withoutYamlComments(manifest.content);
+      expect(shipped).not.toMatch(/^\s*#/m);
+      expect(deep(parseYaml(shipped))).toEqual(deep(parseYaml(manifest.content)));
+    }
   });
 
   it("refuses parameter values that could break out of their quotes", () => {

@@ -14,7 +14,7 @@ import type { BootstrapParams, NodeRole } from "../../infra/bootstrap/user-data"
 import { renderUserData } from "../../infra/bootstrap/user-data";
 
 const STUB = fileURLToPath(new URL("./stubs/stub.mjs", import.meta.url));
-const STUBBED = ["curl", "aws", "kubectl", "snap", "systemctl", "k3s-install"];
+const STUBBED = ["curl", "aws", "kubectl", "snap", "systemctl", "k3s", "k3s-install"];
 
 export const DB_PASSWORD = "p@ss:w/rd?#%&=+ üñí";
 export const RDS_CA_BUNDLE_URL =
@@ -72,6 +72,25 @@ export function haParams(overrides: Partial<BootstrapParams> = {}): BootstrapPar
     },
     ...overrides,
   };
+}
+
+/** What the stack passes with embedded etcd: the snapshot bucket and schedule. */
+export const SNAPSHOT_BUCKET = "k3s-bot-etcd-prod-20261129060000000000000001";
+export function etcdParams(overrides: Partial<BootstrapParams> = {}): BootstrapParams {
+  return haParams({
+    datastore: {
+      engine: "etcd",
+      snapshots: {
+        bucket: tfToken(SNAPSHOT_BUCKET),
+        folder: "etcd-snapshots",
+        region: "eu-central-1",
+        endpoint: "s3.eu-central-1.amazonaws.com",
+        scheduleCron: "0 * * * *",
+        retention: 24,
+      },
+    },
+    ...overrides,
+  });
 }
 
 /** The user data an instance receives: rendered, then interpolated the way Terraform does. */
@@ -153,6 +172,13 @@ export class FakeWorld {
       file,
       nodes.map((node, index) => `2026-11-29T06:0${index}:00+00:00 ${node.instanceId}\n`).join(""),
     );
+    return file;
+  }
+
+  /** The etcd snapshot bucket's objects, "last-modified key" each: a file the s3api stub reads. */
+  snapshots(objects: [lastModified: string, key: string][]): string {
+    const file = path.join(this.dir, "snapshot-objects");
+    fs.writeFileSync(file, objects.map(([time, key]) => `${time} ${key}\n`).join(""));
     return file;
   }
 

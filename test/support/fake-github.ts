@@ -81,6 +81,8 @@ export interface FakeCreatedPull {
   head: string;
   base: string;
   body: string;
+  /** Absent: open. */
+  state?: "open" | "closed";
 }
 
 const gitSha = (text: string) => createHash("sha1").update(text).digest("hex");
@@ -607,6 +609,29 @@ export class FakeGitHub {
       if (!this.commits.has(b.sha)) return [422, { message: "Object does not exist" }];
       this.moveBranch(branch, b.sha);
       return [201, { ref: b.ref, object: { sha: b.sha, type: "commit" } }];
+    });
+    // Pull requests the bot opened (createdPulls): listed by head, edited, closed by a test.
+    route("GET", new RegExp(`${repoPath}/pulls$`), (_m, _b, url) => {
+      const head = url.searchParams.get("head");
+      const state = url.searchParams.get("state") ?? "open";
+      return [
+        200,
+        this.createdPulls
+          .filter((p) => head === null || `${this.owner}:${p.head}` === head)
+          .filter((p) => state === "all" || (p.state ?? "open") === state)
+          .map((p) => ({
+            number: p.number,
+            title: p.title,
+            head: { ref: p.head },
+            state: p.state ?? "open",
+          })),
+      ];
+    });
+    route("PATCH", new RegExp(`${repoPath}/pulls/(\\d+)$`), (m, body) => {
+      const pull = this.createdPulls.find((p) => p.number === Number(m[1]));
+      if (!pull) return [404, { message: "Not Found" }];
+      Object.assign(pull, body as { title?: string; body?: string; state?: "open" | "closed" });
+      return [200, { number: pull.number, title: pull.title, state: pull.state ?? "open" }];
     });
     route("POST", new RegExp(`${repoPath}/pulls$`), (_m, body) => {
       const b = body as { title: string; head: string; base: string; body: string };

@@ -6,6 +6,7 @@
 // can check what reached a child process and how many ran at once.
 //   FAKE_TF_PLAN_MS   milliseconds a plan takes (default 0)
 //   FAKE_TF_APPLY     "hang": apply never finishes (until killed); "fail": apply exits 1
+//   FAKE_TF_SHOW_JSON what `show -json` prints (default: the plan above, one VPC to create)
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
@@ -71,6 +72,23 @@ switch (command) {
       break;
     }
     finish(0, "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n");
+    break;
+  case "show":
+    if (args.includes("-json")) {
+      const plan = {
+        format_version: "1.2",
+        terraform_version: "1.11.4",
+        resource_changes: [
+          {
+            address: "aws_vpc.main",
+            type: "aws_vpc",
+            mode: "managed",
+            change: { actions: ["create"] },
+          },
+        ],
+      };
+      finish(0, `${process.env.FAKE_TF_SHOW_JSON ?? JSON.stringify(plan)}\n`);
+    } else finish(0, PLAN_TEXT);
     break;
   case "output":
     finish(0, "{}\n");

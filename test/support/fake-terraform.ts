@@ -40,6 +40,7 @@ const SETTINGS = [
   "FAKE_TF_LOG",
   "FAKE_TF_PLAN_MS",
   "FAKE_TF_APPLY",
+  "FAKE_TF_SHOW_JSON",
 ];
 
 export function useFakeTerraform(): FakeTerraform {
@@ -50,7 +51,7 @@ export function useFakeTerraform(): FakeTerraform {
   process.env.FAKE_TF_LOG = log;
   // Terraform gets an allow-list of the bot's environment; the fake's settings are let through
   // the way an operator adds a variable (child-env.ts).
-  process.env.K3S_BOT_TERRAFORM_ENV = "FAKE_TF_LOG,FAKE_TF_PLAN_MS,FAKE_TF_APPLY";
+  process.env.K3S_BOT_TERRAFORM_ENV = "FAKE_TF_LOG,FAKE_TF_PLAN_MS,FAKE_TF_APPLY,FAKE_TF_SHOW_JSON";
   const events = (): FakeTerraformEvent[] =>
     existsSync(log)
       ? readFileSync(log, "utf8")

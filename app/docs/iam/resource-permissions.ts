@@ -31,6 +31,8 @@ const elb = (...actions: string[]) =>
   );
 const elbDelete = (...actions: string[]) =>
   grant("LoadBalancingDeleteClusterTagged", ...actions.map((a) => `elasticloadbalancing:${a}`));
+const snapshotBucket = (...actions: string[]) =>
+  grant("SnapshotBuckets", ...actions.map((a) => `s3:${a}`));
 const rds = (...actions: string[]) =>
   grant(
     "Rds",
@@ -326,6 +328,46 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
       iam("NodeRolesWithBoundary", "AttachRolePolicy", "DetachRolePolicy"),
       grant("OnlySsmPolicy"),
     ],
+  },
+  // The provider reads a bucket back with one Get call per sub-configuration (policy, ACL, CORS,
+  // website, versioning, accelerate, request payment, logging, lifecycle, replication,
+  // encryption, object lock, tags: hashicorp/terraform-provider-aws internal/service/s3/bucket.go,
+  // resourceBucketRead), and force_destroy lists and deletes every object version.
+  aws_s3_bucket: {
+    grants: [
+      snapshotBucket(
+        "CreateBucket",
+        "DeleteBucket",
+        "ListBucket",
+        "ListBucketVersions",
+        "GetBucket*",
+        "GetAccelerateConfiguration",
+        "GetEncryptionConfiguration",
+        "GetLifecycleConfiguration",
+        "GetReplicationConfiguration",
+        "PutBucketTagging",
+        "DeleteObject",
+        "DeleteObjectVersion",
+      ),
+    ],
+  },
+  aws_s3_bucket_ownership_controls: {
+    grants: [snapshotBucket("PutBucketOwnershipControls", "GetBucketOwnershipControls")],
+  },
+  aws_s3_bucket_public_access_block: {
+    grants: [snapshotBucket("PutBucketPublicAccessBlock", "GetBucketPublicAccessBlock")],
+  },
+  aws_s3_bucket_versioning: {
+    grants: [snapshotBucket("PutBucketVersioning", "GetBucketVersioning")],
+  },
+  aws_s3_bucket_server_side_encryption_configuration: {
+    grants: [snapshotBucket("PutEncryptionConfiguration", "GetEncryptionConfiguration")],
+  },
+  aws_s3_bucket_lifecycle_configuration: {
+    grants: [snapshotBucket("PutLifecycleConfiguration", "GetLifecycleConfiguration")],
+  },
+  aws_s3_bucket_policy: {
+    grants: [snapshotBucket("PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy")],
   },
   aws_secretsmanager_secret: {
     grants: [

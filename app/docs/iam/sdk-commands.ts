@@ -11,6 +11,8 @@ import { type Grant, grant } from "./statements";
 
 const s3Bucket = (...actions: string[]) => grant("StateBucket", ...actions.map((a) => `s3:${a}`));
 const s3Objects = (...actions: string[]) => grant("StateObjects", ...actions.map((a) => `s3:${a}`));
+const rds = (...actions: string[]) =>
+  grant("Rds", ...["Describe*"].concat(actions).map((a) => `rds:${a}`));
 const table = (...actions: string[]) => grant("LockTable", ...actions.map((a) => `dynamodb:${a}`));
 
 export const SDK_COMMANDS: Record<string, Grant[]> = {
@@ -76,6 +78,10 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   "client-ec2:DescribeLaunchTemplatesCommand": [grant("Ec2", "ec2:Describe*")],
   // app/engine/aws-environment.ts: the rollout's clients, in the cluster role's account.
   "client-sts:AssumeRoleCommand": [grant("AssumeClusterRoles", "sts:AssumeRole")],
+  // app/engine/datastore-snapshot.ts: a manual snapshot before an apply that changes the
+  // datastore, through the cluster's role when it names one.
+  "client-rds:CreateDBSnapshotCommand": [rds("CreateDBSnapshot")],
+  "client-rds:DescribeDBSnapshotsCommand": [rds()],
   // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`, run by an operator with their own
   // credentials (app/cli/main.ts); the bot never reads a cluster's admin kubeconfig.
   "client-secrets-manager:GetSecretValueCommand": [],

@@ -4,6 +4,8 @@
  * permissions boundary). Which actions land in each comes from resource-permissions.ts and
  * sdk-commands.ts.
  */
+
+import { SNAPSHOT_BUCKET_PREFIX } from "../../../infra/etcd-snapshots";
 import { NODE_BOUNDARY_POLICY_NAME } from "../../../infra/iam-boundary";
 import { CLUSTER_TAG_KEY } from "../../../infra/naming";
 
@@ -238,6 +240,13 @@ export const STATEMENTS = {
     why: "The first Auto Scaling group, load balancer, database or file system in an account creates its service's service-linked role.",
     resources: (ctx) => [arn(ctx, "iam::*:role/aws-service-role/*")],
     condition: (ctx) => ({ StringEquals: { "iam:AWSServiceName": ctx.serviceLinkedRoles } }),
+  },
+  SnapshotBuckets: {
+    why: "With embedded etcd, the cluster's etcd snapshot bucket (`k3s-bot-etcd-<cluster>-…`): created versioned, encrypted, private, TLS only, with a lifecycle; `force_destroy` empties it (every object version) when the cluster is destroyed.",
+    resources: (ctx) => [
+      arn(ctx, `s3:::${SNAPSHOT_BUCKET_PREFIX}*`),
+      arn(ctx, `s3:::${SNAPSHOT_BUCKET_PREFIX}*/*`),
+    ],
   },
   ClusterSecrets: {
     why: "The join token and kubeconfig secrets, created empty (the first server writes the values), by name.",

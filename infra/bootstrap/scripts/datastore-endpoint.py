@@ -1,17 +1,17 @@
-"""Write k3s' datastore settings into its config file from the RDS master user secret on stdin.
+# Write k3s' datastore settings into its config file from the RDS master user secret on stdin.
+#
+# Usage: datastore-endpoint.py <config-file> <ca-file> <host> <port> <dbname> < secret.json
+#
+# The secret (JSON with username and password, managed and rotated by RDS) comes on stdin so the
+# password is never on a command line. The config file keeps every other line; its
+# `datastore-endpoint` and `datastore-cafile` lines are replaced, through a 0600 temporary file
+# renamed over it, so k3s never reads a half-written file. Prints "changed" when the settings
+# differ from what the file held (the password was rotated), otherwise "unchanged".
+#
+# TLS: sslmode=verify-full with the RDS CA bundle as k3s' datastore-cafile, which kine passes to
+# the PostgreSQL driver as sslrootcert (k3s-io/kine pkg/drivers/pgsql/pgsql.go, prepareDSN, at
+# v0.13.19 and v0.14.3): the server's certificate must chain to an RDS CA and name the host.
 
-Usage: datastore-endpoint.py <config-file> <ca-file> <host> <port> <dbname> < secret.json
-
-The secret (JSON with username and password, managed and rotated by RDS) comes on stdin so the
-password is never on a command line. The config file keeps every other line; its
-`datastore-endpoint` and `datastore-cafile` lines are replaced, through a 0600 temporary file
-renamed over it, so k3s never reads a half-written file. Prints "changed" when the settings
-differ from what the file held (the password was rotated), otherwise "unchanged".
-
-TLS: sslmode=verify-full with the RDS CA bundle as k3s' datastore-cafile, which kine passes to
-the PostgreSQL driver as sslrootcert (k3s-io/kine pkg/drivers/pgsql/pgsql.go, prepareDSN, at
-v0.13.19 and v0.14.3): the server's certificate must chain to an RDS CA and name the host.
-"""
 
 import json
 import os

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # k3s server (control plane) bootstrap, run once by cloud-init on every control-plane instance.
 # Order: identity from IMDS -> join token and agent token (race-free) -> root-only config ->
-# datastore (or who initialises etcd) -> k3s -> cluster duties any server finishes (admin
+# datastore (or who initialises etcd, or restores it from a snapshot) -> k3s -> cluster duties any server finishes (admin
 # kubeconfig, CA-pinned tokens; cluster-formation.sh) -> scale-in drain timer.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -36,7 +36,10 @@ case "${K3S_BOT_DATASTORE:-}" in
     "${K3S_BOT_LIB}/datastore-config.sh"
     cluster_flags=()
     ;;
-  etcd) etcd_cluster_flags ;;
+  etcd)
+    etcd_snapshot_config
+    etcd_cluster_flags
+    ;;
   *) die "K3S_BOT_DATASTORE must be postgres or etcd, got '${K3S_BOT_DATASTORE:-}'" ;;
 esac
 
@@ -62,7 +65,11 @@ server_flags=(
   # so Secrets written before it stay readable. Every server must start with the same value.
   --secrets-encryption
 )
-install_k3s "${server_flags[*]}"
+if [[ -n "${RESTORE_SNAPSHOT:-}" ]]; then
+  restore_etcd_snapshot "$RESTORE_SNAPSHOT" "${server_flags[@]}"
+else
+  install_k3s "${server_flags[*]}"
+fi
 
 finish_cluster_duties
 

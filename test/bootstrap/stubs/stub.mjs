@@ -19,6 +19,8 @@
 //                    a missing file is a NotFound, and a missing directory an API that is down
 //   STUB_SSM         directory of SSM parameters (one file per name, / as _); values over 4096
 //                    characters are refused as the standard tier refuses them
+//   STUB_SNAPSHOTS   file of "last-modified key" lines: the objects of the etcd snapshot bucket
+//   STUB_RESTORE_EXIT exit code of `k3s server --cluster-reset` (a restore that fails)
 // Starting k3s (the installer on a server, `systemctl restart k3s.service`) runs the
 // ExecStartPre lines of the k3s.service drop-ins under $K3S_BOT_ROOT as systemd would, then
 // records what k3s would start with in <node dir>/k3s-starts.jsonl.
@@ -214,6 +216,21 @@ function aws() {
     process.stdout.write('{"Version":1,"Tier":"Standard"}\n');
     return;
   }
+  if (service === "s3api" && op === "list-objects-v2") {
+    // `--query 'Contents[].[LastModified,Key]' --output text` of the objects under --prefix.
+    if (option("--query", args) !== "Contents[].[LastModified,Key]") {
+      fail(2, "aws stub: list-objects-v2 answers Contents[].[LastModified,Key] only");
+    }
+    const file = env.STUB_SNAPSHOTS;
+    const prefix = option("--prefix", args) ?? "";
+    const rows = (file && fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split(" "))
+      .filter(([, key]) => key.startsWith(prefix));
+    process.stdout.write(rows.length ? `${rows.map((r) => r.join("\t")).join("\n")}\n` : "None\n");
+    return;
+  }
   if (service === "autoscaling" && op === "complete-lifecycle-action") return;
   if (service === "autoscaling" && op === "set-instance-health") return;
   fail(2, `aws stub: unsupported call ${args.join(" ")}`);
@@ -259,8 +276,28 @@ function kubectl() {
 // The fake installer: what matters is how it was called. For a server it also leaves what a
 // started k3s would: the admin kubeconfig and the full (K10) server token.
 function k3sInstall() {
-  const root = env.K3S_BOT_ROOT;
   if (!env.INSTALL_K3S_EXEC?.startsWith("server")) return;
+  // install.sh enables the unit but returns before starting it (service_enable_and_start).
+  if (env.INSTALL_K3S_SKIP_START === "true") return;
+  serverStarts();
+}
+
+// `k3s server … --cluster-reset --cluster-reset-restore-path=<name>`: restores, then exits.
+function k3s() {
+  if (argv[0] !== "server" || !argv.includes("--cluster-reset"))
+    fail(2, `k3s stub: unsupported call ${argv.join(" ")}`);
+  const restored = argv.find((a) => a.startsWith("--cluster-reset-restore-path="));
+  if (restored) {
+    const db = path.join(env.K3S_BOT_ROOT, "var/lib/rancher/k3s/server/db");
+    fs.mkdirSync(db, { recursive: true });
+    fs.writeFileSync(path.join(db, "restored-from"), restored.split("=")[1]);
+  }
+  process.exit(Number(env.STUB_RESTORE_EXIT ?? 0));
+}
+
+// A server's k3s starts: what it leaves behind (the admin kubeconfig, the full K10 token).
+function serverStarts() {
+  const root = env.K3S_BOT_ROOT;
   startK3s();
   // A running server answers /ping through the NLB.
   fs.writeFileSync(env.STUB_API_STATE, "0");
@@ -305,6 +342,7 @@ function startK3s() {
 
 function systemctl() {
   if (argv[0] === "restart" && argv[1] === "k3s.service") startK3s();
+  if (argv[0] === "start" && argv[1] === "k3s.service") serverStarts();
 }
 
 // `snap install aws-cli --classic` puts the CLI where snaps live ($K3S_BOT_ROOT/snap/bin here).
@@ -320,7 +358,7 @@ function snap() {
   fs.chmodSync(path.join(bin, "aws"), 0o755);
 }
 
-const handlers = { curl, aws, kubectl, snap, systemctl, "k3s-install": k3sInstall };
+const handlers = { curl, aws, kubectl, snap, systemctl, k3s, "k3s-install": k3sInstall };
 const handler = handlers[cmd];
 if (!handler) fail(2, `no stub for ${cmd}`);
 handler();
