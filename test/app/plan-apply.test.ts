@@ -40,6 +40,7 @@ function breakingClusterNamedBroken(aws: AwsEnvironment): AwsEnvironment {
     stackOptions: (config, workDir) => aws.stackOptions(config, workDir),
     terraformEnv: () => aws.terraformEnv(),
     accountId: (region) => aws.accountId(region),
+    imageParameter: (name, region) => aws.imageParameter(name, region),
     ...(aws.afterStateBackend
       ? { afterStateBackend: (config) => aws.afterStateBackend?.(config) ?? Promise.resolve() }
       : {}),
