@@ -13,6 +13,7 @@ import type { ClusterConfig } from "../../infra/definition/config";
 import { type ClusterRuns, type DefinitionSource, describeError } from "./cluster-runs";
 import type { DefinitionProblem } from "./definitions/problems";
 import { stateRefusal } from "./ownership";
+import { pinImages } from "./plan/images";
 import { planCluster } from "./plan/plan-cluster";
 import type { ResourceChange } from "./plan/summary";
 import { bindingRefusal } from "./repository-bindings";
@@ -35,12 +36,22 @@ export async function checkDrift(
 ): Promise<DriftOutcome> {
   const loaded = runs.load(source);
   if (!loaded.ok) return { kind: "invalid", problems: loaded.problems };
-  const config = roleArn
+  const named = roleArn
     ? { ...loaded.config, aws: { ...loaded.config.aws, roleArn } }
     : loaded.config;
+  const options = runs.engineOptions;
+  // The same stack a plan of this definition makes: node images as literal ids (plan/images.ts),
+  // else every launch template would differ from the applied one. An image left unpinned that
+  // Canonical has since replaced shows here as a change of the launch templates (docs/drift.md).
+  let config: ClusterConfig;
+  try {
+    config = (await pinImages(named, (name, region) => options.aws.imageParameter(name, region)))
+      .config;
+  } catch (error) {
+    return { kind: "failed", error: describeError(error), config: named };
+  }
   const bound = bindingRefusal(runs.bindings, repo, config);
   if (bound) return { kind: "refused", reason: bound, config };
-  const options = runs.engineOptions;
   const { clients } = runs.services(config);
   try {
     if (!(await stateExists(clients.s3, config))) return { kind: "not-applied", config };
@@ -51,7 +62,7 @@ export async function checkDrift(
       const result = await planCluster({
         config,
         workDir,
-        stackOptions: runs.stackOptions(repo, config, workDir),
+        stackOptions: runs.stackOptions(repo, config, workDir, await runs.accountOf(config)),
         ...(options.aws.customize ? { customize: options.aws.customize } : {}),
         runner: {
           env: options.aws.terraformEnv(),
