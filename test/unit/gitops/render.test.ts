@@ -457,6 +457,19 @@ describe("rendering choices", () => {
     expect(cloud?.containerCapStr).toBe("14");
     expect(cloud?.templates.every((t) => t.instanceCap === 14)).toBe(true);
   });
+
+  it("pins every image it names to a release, never a moving tag", () => {
+    const images = renderClusterFiles(example("ha"), {}, { url: REPO_URL })
+      .flatMap((f) => [...f.content.matchAll(/\bimage:\s*["']?([^\s"']+)/g)])
+      .map((match) => match[1] ?? "");
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) {
+      const tag = image.split(":")[1] ?? "";
+      // A release starts with its full version; `latest`, `latest-jdk21`, `jdk21` or `21-jdk`
+      // move to whatever is newest.
+      expect(tag, image).toMatch(/^\d+\.[\w.]+/);
+    }
+  });
 });
 
 describe("k3s-bot render", () => {
