@@ -8,7 +8,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Probot } from "probot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createK3sBot } from "../../app/bot/app";
 import { DynamoDeliveryLog } from "../../app/bot/deliveries";
 import { RepoGitHub } from "../../app/bot/github";
@@ -17,9 +17,9 @@ import { DynamoRunStore, RunJournal } from "../../app/bot/run-journal";
 import { clusterStatusText } from "../../app/cli/status";
 import { ssmStatusReader } from "../../app/engine/cluster-status/read";
 import { loadDefinitionFile } from "../../app/engine/definitions/load";
-import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
+import { emulatorAwsClientConfig } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated } from "../support/payloads";
 
@@ -27,8 +27,7 @@ const TABLE = "k3s-bot-deliveries";
 const head = sha("c");
 const CHECK = "k3s apply · dev";
 
-let emulator: Emulator;
-let terraform: FakeTerraform;
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 let bot: BotHarness;
 let dynamodb: DynamoDBClient;
 let ssm: SSMClient;
@@ -127,17 +126,7 @@ async function planAndApply(probot: Probot) {
   await comment(probot, "/k3s apply");
 }
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
-afterAll(async () => {
-  terraform?.restore();
-  await emulator?.stop();
-});
 beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
   bot = startBot(emulator.url);
   dynamodb = new DynamoDBClient(emulatorAwsClientConfig(emulator.url));
   ssm = new SSMClient(emulatorAwsClientConfig(emulator.url));

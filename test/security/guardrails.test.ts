@@ -8,29 +8,15 @@
  * - an override is granted only where every side allows it, to the permission they name, and
  *   leaves a comment saying who overrode what at which commit.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parseBindings, type RepositoryBindings } from "../../app/engine/repository-bindings";
-import { type Emulator, startEmulator } from "../../app/local/emulator";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
-import { type FakeTerraform, useFakeTerraform } from "../support/fake-terraform";
+import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
-let emulator: Emulator;
-let terraform: FakeTerraform;
+const { emulator, terraform } = useEmulatorWithFakeTerraform();
 let bot: BotHarness | undefined;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  terraform = useFakeTerraform();
-});
-afterAll(async () => {
-  terraform?.restore();
-  await emulator?.stop();
-});
-beforeEach(async () => {
-  await emulator.reset();
-  terraform.clear();
-});
 afterEach(() => {
   bot?.close();
   bot = undefined;
