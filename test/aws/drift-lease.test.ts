@@ -6,6 +6,7 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DriftLease } from "../../app/engine/drift-lease";
+import { LOCK_TABLE_SCHEMA } from "../../app/engine/state-backend/lock-table";
 import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
 
 let emulator: Emulator;
@@ -27,20 +28,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await emulator.reset();
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-    }),
-  );
+  // The lease lives in the bot's own table, created as the bot creates it.
+  await client.send(new CreateTableCommand({ TableName: table, ...LOCK_TABLE_SCHEMA }));
 });
 
 describe("drift lease", () => {
