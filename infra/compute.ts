@@ -52,7 +52,7 @@ import { NodeIdentity } from "./node-identity";
 import { NodePool } from "./node-pool";
 
 /** The control-plane group's name, known before the group exists (servers look it up at boot). */
-function controlPlaneGroupName(config: Pick<ClusterConfig, "name">): string {
+export function controlPlaneGroupName(config: Pick<ClusterConfig, "name">): string {
   return `${config.name}-control-plane`;
 }
 

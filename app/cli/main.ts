@@ -26,6 +26,7 @@ import { TerraformError, TerraformRunner } from "../engine/terraform/runner";
 import { isMissingCredentials, missingCredentialsMessage } from "./aws-hints";
 import { BOUNDARY_FILE, iamPolicyFiles, IAM_POLICY_FILE as POLICY_FILE } from "./iam-policy-files";
 import { planOutput } from "./plan-output";
+import { addRestoreCommand, type RestoreDeps } from "./restore-command";
 import { clusterStatusText } from "./status";
 import { addUpdatesCommand } from "./updates-command";
 import {
@@ -83,7 +84,16 @@ function defaultWorkDir(cluster: string): string {
   return resolve(".work", cluster);
 }
 
-export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Command {
+/** Stand-ins for outside systems (tests). */
+export interface CliDeps {
+  restore?: RestoreDeps;
+}
+
+export function buildProgram(
+  io: Io = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+  deps: CliDeps = {},
+): Command {
   const program = new Command("k3s-bot")
     .description(
       "Run self-managed k3s clusters on AWS from cluster definitions (clusters/<name>.yaml).",
@@ -352,6 +362,13 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
     });
 
   addUpdatesCommand(program, io, env, (message) => new CliFailure(message));
+  addRestoreCommand(
+    program,
+    io,
+    (file) => loadOrFail(file, io),
+    (message) => new CliFailure(message),
+    deps.restore,
+  );
   return program;
 }
 
@@ -428,8 +445,9 @@ export async function runCli(
   argv: string[],
   io: Io = processIo,
   env: NodeJS.ProcessEnv = process.env,
+  deps: CliDeps = {},
 ): Promise<number> {
-  const program = buildProgram(io, env);
+  const program = buildProgram(io, env, deps);
   try {
     await program.parseAsync(argv, { from: "user" });
     return EXIT_OK;

@@ -145,12 +145,20 @@ export function renderUserData(role: NodeRole, params: BootstrapParams): string 
       })),
     );
     if (params.datastore.engine === "etcd" && params.datastore.snapshots) {
-      // A snapshot whenever k3s stops (an instance replaced or shut down), before etcd goes.
-      files.push({
-        path: "/etc/systemd/system/k3s.service.d/k3s-bot-etcd-snapshot.conf",
-        mode: "0644",
-        content: readFileSync(new URL("k3s-etcd-snapshot-drop-in.conf", UNIT_DIR), "utf8"),
-      });
+      // A snapshot whenever k3s stops (an instance replaced or shut down), before etcd goes;
+      // and the steps `k3s-bot restore` runs on the servers to restore a chosen snapshot.
+      files.push(
+        {
+          path: "/etc/systemd/system/k3s.service.d/k3s-bot-etcd-snapshot.conf",
+          mode: "0644",
+          content: readFileSync(new URL("k3s-etcd-snapshot-drop-in.conf", UNIT_DIR), "utf8"),
+        },
+        {
+          path: "/opt/k3s-bot/etcd-restore.sh",
+          mode: "0755",
+          content: script("etcd-restore.sh"),
+        },
+      );
     }
     if (params.datastore.engine === "postgres") {
       // The datastore password is read again before every k3s start and after each rotation.

@@ -39,6 +39,7 @@ describe("shellcheck", () => {
       "common.sh",
       "datastore-config.sh",
       "drain-on-terminate.sh",
+      "etcd-restore.sh",
       "k3s-agent.sh",
       "k3s-server.sh",
     ]);

@@ -12,7 +12,7 @@ import {
   interpolateLikeTerraform,
 } from "../../infra/bootstrap/terraform-escape";
 import { renderUserData, withoutYamlComments } from "../../infra/bootstrap/user-data";
-import { ARN, DB_PASSWORD, deliveredUserData, haParams } from "./world";
+import { ARN, DB_PASSWORD, deliveredUserData, etcdParams, haParams } from "./world";
 
 const SCRIPT_DIR = fileURLToPath(new URL("../../infra/bootstrap/scripts/", import.meta.url));
 
@@ -44,9 +44,11 @@ describe("Terraform escaping", () => {
 describe("renderUserData", () => {
   it("ships shell scripts without their comment lines, keeping shebangs and shellcheck directives", () => {
     const delivered = new Set(
-      (["server", "agent"] as const).flatMap((role) =>
-        deliveredUserData(role, haParams()).split("\n"),
-      ),
+      [
+        ...(["server", "agent"] as const).map((role) => deliveredUserData(role, haParams())),
+        // The etcd servers' own scripts (etcd-restore.sh).
+        deliveredUserData("server", etcdParams()),
+      ].flatMap((text) => text.split("\n")),
     );
     const scripts = readdirSync(SCRIPT_DIR).filter((name) => name.endsWith(".sh"));
     expect(scripts).toContain("k3s-server.sh");
@@ -98,13 +100,15 @@ describe("renderUserData", () => {
     expect(server).toContain(`K3S_BOT_AGENT_TOKEN_SECRET_ARN='${ARN.agent}'`);
   });
 
-  it("stays under EC2's 16 KB limit after gzip and base64 (ha example)", () => {
+  it("stays under EC2's 16 KB limit after gzip and base64 (ha example, and with embedded etcd)", () => {
     const sizes = {
       server: base64GzipSize(deliveredUserData("server", haParams())),
+      etcdServer: base64GzipSize(deliveredUserData("server", etcdParams())),
       agent: base64GzipSize(deliveredUserData("agent", haParams())),
     };
     console.info(`user data, gzip+base64 bytes (ha example): ${JSON.stringify(sizes)}`);
     expect(sizes.server).toBeLessThan(EC2_USER_DATA_LIMIT);
+    expect(sizes.etcdServer).toBeLessThan(EC2_USER_DATA_LIMIT);
     expect(sizes.agent).toBeLessThan(EC2_USER_DATA_LIMIT);
   });
 

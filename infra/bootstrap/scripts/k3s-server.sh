@@ -65,6 +65,10 @@ server_flags=(
   # so Secrets written before it stay readable. Every server must start with the same value.
   --secrets-encryption
 )
+# What k3s runs with, one argument per line, for etcd-restore.sh: restoring a chosen snapshot on
+# a running cluster resets one server with these very flags, and only servers that join through
+# --server may drop their database. No secret is among them (tokens live in the config file).
+(umask 077 && printf '%s\n' "${server_flags[@]}" >"${ROOT}/etc/k3s-bot/k3s-server-args")
 if [[ -n "${RESTORE_SNAPSHOT:-}" ]]; then
   restore_etcd_snapshot "$RESTORE_SNAPSHOT" "${server_flags[@]}"
 else

@@ -21,6 +21,8 @@
 //                    characters are refused as the standard tier refuses them
 //   STUB_SNAPSHOTS   file of "last-modified key" lines: the objects of the etcd snapshot bucket
 //   STUB_RESTORE_EXIT exit code of `k3s server --cluster-reset` (a restore that fails)
+//   STUB_STOP_EXIT   exit code of `systemctl stop k3s.service` (a stop that fails)
+//   STUB_NOT_READY   "yes": `kubectl get --raw /readyz` fails (an API server that never gets ready)
 // Starting k3s (the installer on a server, `systemctl restart k3s.service`) runs the
 // ExecStartPre lines of the k3s.service drop-ins under $K3S_BOT_ROOT as systemd would, then
 // records what k3s would start with in <node dir>/k3s-starts.jsonl.
@@ -260,6 +262,8 @@ function kubectl() {
     return;
   }
   if (argv[0] === "get" && argv[1] === "--raw") {
+    if (env.STUB_NOT_READY === "yes")
+      fail(1, "The connection to the server 127.0.0.1:6443 was refused");
     process.stdout.write("ok");
     return;
   }
@@ -292,13 +296,21 @@ function k3s() {
     fs.mkdirSync(db, { recursive: true });
     fs.writeFileSync(path.join(db, "restored-from"), restored.split("=")[1]);
   }
-  process.exit(Number(env.STUB_RESTORE_EXIT ?? 0));
+  const code = Number(env.STUB_RESTORE_EXIT ?? 0);
+  // What k3s logs at the end (pkg/etcd/etcd.go Reset; a failed S3 download for the error).
+  process.stderr.write(
+    code === 0
+      ? 'level=info msg="Managed etcd cluster membership has been reset, restart without --cluster-reset flag now."\n'
+      : 'level=fatal msg="starting kubernetes: preparing server: start managed database: The specified key does not exist."\n',
+  );
+  process.exit(code);
 }
 
 // A server's k3s starts: what it leaves behind (the admin kubeconfig, the full K10 token).
 function serverStarts() {
   const root = env.K3S_BOT_ROOT;
   startK3s();
+  fs.writeFileSync(k3sActiveFile(), "");
   // A running server answers /ping through the NLB.
   fs.writeFileSync(env.STUB_API_STATE, "0");
   const config = fs.readFileSync(path.join(root, "etc/rancher/k3s/config.yaml"), "utf8");
@@ -340,9 +352,20 @@ function startK3s() {
   fs.appendFileSync(starts, `${JSON.stringify({ started: true, config })}\n`);
 }
 
+// Whether k3s.service runs on this node: <node dir>/k3s-active while it does.
+function k3sActiveFile() {
+  return path.join(env.K3S_BOT_ROOT, "..", "k3s-active");
+}
+
 function systemctl() {
-  if (argv[0] === "restart" && argv[1] === "k3s.service") startK3s();
-  if (argv[0] === "start" && argv[1] === "k3s.service") serverStarts();
+  const args = argv.filter((a) => a !== "--no-block");
+  if (args[0] === "restart" && args[1] === "k3s.service") startK3s();
+  if (args[0] === "start" && args[1] === "k3s.service") serverStarts();
+  if (args[0] === "stop" && args[1] === "k3s.service") {
+    if (env.STUB_STOP_EXIT) process.exit(Number(env.STUB_STOP_EXIT));
+    fs.rmSync(k3sActiveFile(), { force: true });
+  }
+  if (args[0] === "is-active") process.exit(fs.existsSync(k3sActiveFile()) ? 0 : 3);
 }
 
 // `snap install aws-cli --classic` puts the CLI where snaps live ($K3S_BOT_ROOT/snap/bin here).
