@@ -6,13 +6,15 @@
  * The fake answers like SSM: InvocationDoesNotExist right after SendCommand, then InProgress,
  * then the step's final status.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT_FAILED, EXIT_OK, runCli } from "../../app/cli/main";
 import type { RestoreClients } from "../../app/engine/etcd-restore/restore";
 
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUCKET = "k3s-bot-etcd-prod-20261129060000000000000001";
 const SNAPSHOT = "etcd-snapshot-ip-10-30-1-10-1764392402";
 const BASE = [
@@ -182,6 +184,25 @@ async function restore(definition: string, ...args: string[]) {
 }
 
 describe("k3s-bot restore", () => {
+  it("is the CLI's alone: nothing the bot runs imports it, so its SSM rights stay out of the bot's policy", () => {
+    const importers: string[] = [];
+    const visit = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) visit(path);
+        else if (
+          entry.name.endsWith(".ts") &&
+          /from "[./]*[^"]*etcd-restore\//.test(readFileSync(path, "utf8"))
+        )
+          importers.push(relative(ROOT, path));
+      }
+    };
+    visit(join(ROOT, "app"));
+    expect(importers.filter((file) => !file.startsWith("app/engine/etcd-restore/"))).toEqual([
+      "app/cli/restore-command.ts",
+    ]);
+  });
+
   it("without --yes checks the servers and the snapshot, prints the plan and changes nothing", async () => {
     const result = await restore(ETCD, "--snapshot", SNAPSHOT);
     expect(result.err).not.toContain("error");

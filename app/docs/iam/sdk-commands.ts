@@ -87,8 +87,13 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
   "client-secrets-manager:GetSecretValueCommand": [],
 };
 
-/** Folders whose SDK calls never reach real AWS (the local emulator's workarounds). */
-const SDK_SCAN_EXCLUDED = ["app/local/"];
+/**
+ * Folders whose SDK calls are not the bot's: the local emulator's workarounds never reach real
+ * AWS, and `k3s-bot restore` (app/engine/etcd-restore/) runs SSM commands on the servers with
+ * the operator's own credentials, never the bot's role (docs/backups.md lists what it needs;
+ * test/cli/restore.test.ts checks that only the CLI imports it).
+ */
+const SDK_SCAN_EXCLUDED = ["app/local/", "app/engine/etcd-restore/"];
 
 /** Every `<package>:<command>` the bot's code under app/ imports from an @aws-sdk client. */
 export function sdkCommandsUsed(root: string): Map<string, string[]> {
