@@ -12,7 +12,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { named } from "./addresses";
 import type { ClusterConfig } from "./definition/config";
-import { nameTag } from "./naming";
+import { datastoreIdentifier, nameTag } from "./naming";
 import { PORTS } from "./ports";
 
 /**
@@ -54,7 +54,7 @@ export class Database extends Construct {
     super(scope, id);
     const { datastore } = props;
     const config = { name: props.clusterName };
-    const identifier = `${config.name}-datastore`;
+    const identifier = datastoreIdentifier(config.name);
 
     this.subnetGroup = new DbSubnetGroup(this, "subnet-group", {
       name: identifier,
@@ -90,6 +90,14 @@ export class Database extends Construct {
       maxAllocatedStorage: datastore.storageGb * 5,
       storageEncrypted: true,
       dbName: DATASTORE_DB_NAME,
+      // Created from an RDS snapshot when the definition says so (docs/backups.md). Setting or
+      // changing it replaces the instance: the AWS provider's snapshot_identifier is ForceNew,
+      // and Optional+Computed, so removing it later changes nothing (provider
+      // internal/service/rds/instance.go; a plan with 5.100.0 shows "# forces replacement",
+      // test/stack/datastore-restore.test.ts).
+      ...(datastore.restoreFromSnapshot
+        ? { snapshotIdentifier: datastore.restoreFromSnapshot }
+        : {}),
       username: DATASTORE_USERNAME,
       // RDS generates the password and stores it in Secrets Manager: never in state.
       manageMasterUserPassword: true,

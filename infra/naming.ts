@@ -4,6 +4,11 @@
  */
 import type { ClusterConfig } from "./definition/config";
 
+/** The RDS instance identifier of a cluster's PostgreSQL datastore (snapshots are named from it). */
+export function datastoreIdentifier(clusterName: string): string {
+  return `${clusterName}-datastore`;
+}
+
 /** Tag that marks every resource of a cluster (also used in IAM conditions and by the bot). */
 export const CLUSTER_TAG_KEY = "k3s-bot/cluster";
 export const MANAGED_BY_TAG = { "managed-by": "k3s-bot" } as const;

@@ -67,6 +67,10 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["time"],
     why: "runs the bootstrap scripts in bash with every system command stubbed by a Node process: about a minute or more per file on 2 shared cores, so outside the fast set",
   },
+  "test/stack/datastore-restore.test.ts": {
+    needs: ["terraform"],
+    why: "plans datastore.restoreFromSnapshot against an existing RDS instance with Terraform and the AWS provider 5.100.0",
+  },
   "test/bootstrap/etcd-restore.test.ts": {
     needs: ["time"],
     why: "runs the bootstrap and the restore steps in bash with every system command stubbed by a Node process: about a minute or more on 2 shared cores, so outside the fast set",

@@ -17,6 +17,7 @@ import {
 } from "./instance-types";
 import { REGION_NAMES, REGIONS, type RegionInfo } from "./regions";
 import { clusterZones, planSubnets } from "./resolve";
+import { restoreSnapshotProblem } from "./restore-snapshot";
 import type { ClusterDefinition, ClusterDefinitionInput } from "./schema";
 
 export type DefinitionPath = readonly (string | number)[];
@@ -455,7 +456,19 @@ function checkK3sVersion(list: ProblemList, { k3s }: ClusterDefinition) {
   }
 }
 
-function checkDatastore(list: ProblemList, { datastore }: ClusterDefinition) {
+function checkDatastore(list: ProblemList, { name, datastore }: ClusterDefinition) {
+  const snapshot = datastore.restoreFromSnapshot;
+  if (snapshot !== undefined) {
+    const problem =
+      datastore.engine === "etcd"
+        ? "is an RDS snapshot, and this cluster keeps its state in embedded etcd: restore an etcd snapshot with `k3s-bot restore` instead (docs/backups.md)"
+        : restoreSnapshotProblem(name, snapshot);
+    if (problem)
+      list.add(["datastore", "restoreFromSnapshot"], problem, {
+        expected: "a snapshot of this cluster's datastore",
+        found: snapshot,
+      });
+  }
   // With embedded etcd there is no database; the class is unused.
   if (datastore.engine !== "postgres" || list.setAside(["datastore", "engine"])) return;
   const instanceClass = datastore.instanceClass;

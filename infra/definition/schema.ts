@@ -238,6 +238,15 @@ export const EtcdSnapshotsSchema = z
     "Scheduled etcd snapshots to the cluster's S3 bucket (embedded etcd only; with PostgreSQL, RDS backups apply).",
   );
 
+/**
+ * What RestoreDBInstanceFromDBSnapshot takes as DBSnapshotIdentifier: a manual snapshot's
+ * identifier (a letter, then letters, digits and hyphens, never two in a row nor one last:
+ * CreateDBSnapshot's constraints), an automated one's (`rds:<instance>-<date>`), or for a
+ * shared snapshot its ARN (Amazon RDS API Reference, RestoreDBInstanceFromDBSnapshot).
+ */
+const RDS_SNAPSHOT_ID =
+  /^(arn:aws(-cn|-us-gov)?:rds:[a-z0-9-]+:\d{12}:snapshot:)?(rds:)?[A-Za-z](-?[A-Za-z0-9]){0,254}$/;
+
 export const DatastoreSchema = z
   .strictObject({
     engine: z
@@ -280,6 +289,25 @@ export const DatastoreSchema = z
       .boolean()
       .default(true)
       .describe("Take a snapshot when the database is destroyed."),
+    restoreFromSnapshot: z
+      .string()
+      .max(1024)
+      .regex(
+        RDS_SNAPSHOT_ID,
+        "expected an RDS DB snapshot identifier (a letter, then letters, digits and single hyphens; `rds:` first for an automated snapshot) or a shared snapshot's ARN",
+      )
+      .optional()
+      .describe(
+        [
+          "PostgreSQL only: create the datastore from this RDS DB snapshot instead of an empty database (Terraform `snapshot_identifier`).",
+          "It must be a snapshot of this cluster's own datastore, as k3s-bot and RDS name them: `k3s-bot-pre-apply-<cluster>-datastore-<time>` (taken before an apply), `rds:<cluster>-datastore-<date>` (automated) or `<cluster>-datastore-final`, or a shared snapshot's ARN with such a name; copy any other under such a name first (`aws rds copy-db-snapshot`).",
+          "**Setting or changing it replaces the RDS instance** (the AWS provider marks `snapshot_identifier` as forcing replacement): the current database is deleted — k3s-bot snapshots it just before the apply — and everything written after the chosen snapshot is lost.",
+          "Deletion protection must be off in AWS first: apply `deletionProtection: false` on its own, then this field (with `deletionProtection: true` again if you like).",
+          "The restored instance keeps the snapshot's database name and master user (the provider does not pass `db_name` to a PostgreSQL restore); a snapshot whose are not `k3s` would be replaced again by the next plan.",
+          "The provider turns on RDS-managed master passwords after the restore, so the new instance has its own password secret: the servers' launch template names it, and the servers are replaced after the apply; the API is down from the old instance's deletion until they are.",
+          "Removing the field afterwards changes nothing (the provider keeps the value it restored from).",
+        ].join(" "),
+      ),
     snapshots: EtcdSnapshotsSchema.prefault({}),
   })
   .describe("The k3s datastore.");

@@ -231,7 +231,12 @@ export const RESOURCE_PERMISSIONS: Record<string, ResourcePermissions> = {
   },
   aws_db_instance: {
     grants: [
-      rds("CreateDBInstance", "CreateDBSnapshot"),
+      // RestoreDBInstanceFromDBSnapshot: the provider creates the instance with it instead of
+      // CreateDBInstance when snapshot_identifier is set (datastore.restoreFromSnapshot;
+      // terraform-provider-aws internal/service/rds/instance.go, resourceInstanceCreate), then
+      // applies the rest with ModifyDBInstance. Which snapshot: the definition rules allow only
+      // the cluster's own datastore's (infra/definition/rules.ts, checkDatastore).
+      rds("CreateDBInstance", "CreateDBSnapshot", "RestoreDBInstanceFromDBSnapshot"),
       grant(
         "RdsInstanceTagged",
         "rds:ModifyDBInstance",

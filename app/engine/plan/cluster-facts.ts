@@ -121,6 +121,13 @@ export function effectOf(change: FieldChange, head: ClusterConfig): ChangeEffect
     return { text: "the VPC and everything in it are replaced", risky: true };
   if (/^network\.(availabilityZones|azCount)/.test(path))
     return { text: "subnets are added or removed; nodes move between zones", risky: true };
+  if (path === "datastore.restoreFromSnapshot")
+    return change.after === undefined
+      ? { text: "nothing changes: the database keeps what it was restored from", risky: false }
+      : {
+          text: `the RDS datastore is replaced by a new instance restored from snapshot ${code(String(change.after))}: everything written after it is lost (the current database is snapshotted first); the servers are replaced after the apply`,
+          risky: true,
+        };
   if (path === "datastore.deletionProtection" && change.after === false)
     return { text: "the database can now be deleted by a later change", risky: true };
   if (path.startsWith("network.adminCidrs"))

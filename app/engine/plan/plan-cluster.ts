@@ -19,6 +19,7 @@ import { countResources, synthesizeCluster, type TerraformJson } from "../../../
 import { terraformEnvironment } from "../terraform/cli-config";
 import { TerraformError, TerraformRunner, type TerraformRunnerOptions } from "../terraform/runner";
 import { type PlanContext, type PlanSection, renderPlanMarkdown } from "./markdown";
+import { withDefinitionRisks } from "./plan-risk";
 import { planTextFromStdout, summarizePlanText } from "./plan-text";
 import {
   type PlannedChange,
@@ -222,6 +223,7 @@ export async function planCluster(input: PlanClusterInput): Promise<PlanClusterR
     summary = summarizePlan(planJson);
     planText = await runner.showText(PLAN_FILE);
   }
+  summary = withDefinitionRisks(summary, config);
   // Node groups that roll: read from the JSON plan, asked for only when nodes are concerned.
   let rollout: RolloutPrediction | undefined;
   if (!input.planArgs?.includes("-destroy") && touchesNodes(summary)) {

@@ -9,6 +9,11 @@ export interface ResourceChange {
   address: string;
   type: string;
   kind: ChangeKind;
+  /**
+   * Why replacing it cannot be undone, when the definition says more than the resource type
+   * (plan-risk.ts, withDefinitionRisks): a datastore restored from a snapshot is not empty.
+   */
+  why?: string;
 }
 
 export interface TypeCounts {
