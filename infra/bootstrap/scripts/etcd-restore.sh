@@ -16,6 +16,9 @@
 # GetCommandInvocation StandardOutputContent / StandardErrorContent): k3s' own log of the
 # reset goes to a file on the node and only its tail is printed when it fails.
 set -euo pipefail
+# SSM's agent runs commands with its own environment: make sure k3s, kubectl (/usr/local/bin) and
+# systemctl are found, after whatever PATH it gives (so the tests' stubs still come first).
+PATH="${PATH:-}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
