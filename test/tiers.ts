@@ -59,6 +59,10 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["emulator"],
     why: "saved plans in S3 in the emulator",
   },
+  "test/aws/etcd-restore-discovery.test.ts": {
+    needs: ["emulator"],
+    why: "k3s-bot restore's discovery of the control-plane group, the snapshot check and the held processes, in the emulator",
+  },
   "test/bootstrap/cluster-formation.test.ts": {
     needs: ["time"],
     why: "runs the bootstrap scripts in bash with every system command stubbed by a Node process: about a minute or more per file on 2 shared cores, so outside the fast set",
