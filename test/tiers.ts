@@ -31,11 +31,6 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["emulator"],
     why: "the drift scan's leader lease: conditional writes on DynamoDB in the emulator",
   },
-  "test/emulator/drift.test.ts": {
-    needs: ["terraform", "emulator"],
-    why: "applies a small cluster, changes it behind Terraform's back, and scans for drift (many minutes on 2 shared cores)",
-    seconds: 203,
-  },
   "test/security/guardrails.test.ts": {
     needs: ["emulator"],
     why: "guardrails through the real app: plans and applies with fake terraform, locks in the emulator",
@@ -54,8 +49,8 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   },
   "test/app/plan-apply.test.ts": {
     needs: ["terraform", "emulator"],
-    why: "a PR's whole life: real terraform plan and apply of a small stack against the emulator",
-    seconds: 215,
+    why: "a PR's whole life, then the drift scan of the cluster it applied: real terraform plan and apply of a small stack against the emulator",
+    seconds: 300,
   },
   "test/app/start.test.ts": {
     needs: ["terraform"],
