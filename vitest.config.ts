@@ -30,11 +30,16 @@ export class LongestKnownFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Terraform and the emulator are real processes: give them time, and keep the two cores for them.
+    // Terraform and the emulator are real processes: give them time.
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",
-    maxWorkers: 2,
+    // Three files at once on the 2 cores CI has: the emulator files spend most of their time in
+    // the AWS provider's waiters (a load balancer about 60 s, a database about 80 s to create and
+    // 60 s to delete), idle. test/emulator/cluster-dev.test.ts took 349 s of wall time and 100 s
+    // of CPU (user 86 s, sys 14 s; /usr/bin/time, 2026-11-29); a third worker uses that idle time.
+    // `npx vitest --maxWorkers=N` overrides it.
+    maxWorkers: 3,
     sequence: { sequencer: LongestKnownFirst },
     coverage: {
       provider: "v8",
