@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHARTS } from "../../infra/bootstrap/charts";
+import { addonCharts } from "../../infra/addons";
 import type { PolicyDocument, PolicyStatement } from "../../infra/iam-policies";
 import { exampleConfig, synthesize, type TerraformJson } from "./helpers";
 
@@ -28,9 +28,7 @@ const facts = readdirSync(FACTS_DIR)
     file,
     fact: JSON.parse(readFileSync(join(FACTS_DIR, file), "utf8")) as IamFact,
   }));
-const pinned = new Map<string, string>(
-  Object.values(CHARTS).map((pin) => [pin.chart, pin.version]),
-);
+const pinned = new Map<string, string>(addonCharts().map((pin) => [pin.chart, pin.version]));
 const current = facts.filter(({ fact }) => pinned.get(fact.chart.name) === fact.chart.version);
 
 /** The ha example has every add-on with AWS permissions: EFS and cluster-autoscaler. */
