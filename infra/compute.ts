@@ -12,7 +12,7 @@ import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-li
 import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
 import { Fn, type ITerraformDependable, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
-import { addonNodePolicies } from "./addons";
+import { addonNodePolicies } from "./addons/registry";
 import { named } from "./addresses";
 import {
   type BootstrapParams,

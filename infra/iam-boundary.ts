@@ -14,7 +14,7 @@
  * IAM: a boundary is an allow-list — an action it does not allow is denied whatever the role's
  * policies say (IAM User Guide, "Permissions boundaries for IAM entities").
  */
-import { allAddonNodePolicies } from "./addons";
+import { allAddonNodePolicies } from "./addons/registry";
 import {
   flowLogsDeliveryPolicy,
   type PolicyDocument,

@@ -14,7 +14,7 @@
  * ARNs from resource attributes, and the AMI is resolved by EC2 at launch from Canonical's public
  * SSM parameter (which is why the launch template row needs ssm:GetParameters).
  */
-import { addonsOff } from "../../infra/addons";
+import { addonsOff } from "../../infra/addons/registry";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { synthesizeCluster, type TerraformJson } from "../../infra/synth";
 import { loadDefinitionFile } from "../engine/definitions/load";

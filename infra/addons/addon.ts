@@ -63,6 +63,11 @@ export interface NodePolicy {
   name: string;
   roles: readonly NodeRole[];
   document: PolicyDocument;
+  /**
+   * Why no upstream policy in infra/facts/iam/ backs it, for a policy the add-on's project does
+   * not document; every other node policy must have its fact.
+   */
+  withoutUpstreamFact?: string;
 }
 
 export interface Addon {

@@ -1,12 +1,11 @@
 /**
- * The add-on registry: every add-on k3s installs, one entry each (its own file in this folder).
- * Adding one is its file and its line below; the schema's `addons` fields, the servers'
- * manifests, the node roles' policies, the IAM permissions boundary and the generated docs
- * follow from the entry (docs/architecture.md, "An add-on").
+ * The add-on registry: every add-on k3s installs, one entry each (its own file in this folder),
+ * in the order the servers write their manifests (helm-controller installs them side by side;
+ * the order only keeps the user data stable). Adding an add-on is its file and its line here;
+ * ./registry.ts derives from this list what the rest of the stack reads (docs/architecture.md,
+ * "An add-on").
  */
-import type { z } from "zod";
-import type { BootstrapParams } from "../bootstrap/user-data";
-import type { Addon, AddonSwitch, ChartPin, NodePolicy, NodePolicyContext } from "./addon";
+import type { Addon } from "./addon";
 import { argoCd } from "./argo-cd";
 import { awsCloudControllerManager } from "./aws-cloud-controller-manager";
 import { awsEfsCsiDriver } from "./aws-efs-csi-driver";
@@ -14,10 +13,6 @@ import { clusterAutoscaler } from "./cluster-autoscaler";
 import { jenkins } from "./jenkins";
 import { nginxIngress } from "./nginx-ingress";
 
-/**
- * In the order the servers write their manifests (helm-controller installs them side by side;
- * the order only keeps the user data, and so the plan, stable).
- */
 export const ADDONS = [
   awsCloudControllerManager,
   awsEfsCsiDriver,
@@ -26,62 +21,3 @@ export const ADDONS = [
   argoCd,
   jenkins,
 ] as const satisfies readonly Addon[];
-
-type Switched = Extract<(typeof ADDONS)[number], { switch: AddonSwitch }>;
-
-/** The zod fields of `addons`, by key. */
-export type AddonSwitchFields = {
-  [A in Switched as A["switch"]["key"]]: A["switch"]["field"];
-};
-
-/** A definition's `addons`, with defaults applied: what the nodes' bootstrap receives. */
-export type AddonSwitches = { [K in keyof AddonSwitchFields]: z.output<AddonSwitchFields[K]> };
-
-function switches(addons: readonly Addon[]): AddonSwitch[] {
-  return addons
-    .flatMap((addon) => (addon.switch ? [addon.switch] : []))
-    .sort((a, b) => a.position - b.position);
-}
-
-/** The fields of the definition's `addons` object, in their published order. */
-export function addonSwitchFields(addons: readonly Addon[] = ADDONS): AddonSwitchFields {
-  return Object.fromEntries(
-    switches(addons).map((s) => [s.key, s.field]),
-  ) as unknown as AddonSwitchFields;
-}
-
-/** `addons` with every add-on switched off. */
-export function addonsOff(addons: readonly Addon[] = ADDONS): AddonSwitches {
-  return Object.fromEntries(switches(addons).map((s) => [s.key, s.off])) as AddonSwitches;
-}
-
-/** The add-ons a cluster with these bootstrap parameters gets, in registry order. */
-export function enabledAddons(
-  params: BootstrapParams,
-  addons: readonly Addon[] = ADDONS,
-): readonly Addon[] {
-  return addons.filter((addon) => addon.enabled(params));
-}
-
-/** The node roles' policies of the add-ons a cluster gets. */
-export function addonNodePolicies(
-  params: BootstrapParams,
-  context: NodePolicyContext,
-  addons: readonly Addon[] = ADDONS,
-): NodePolicy[] {
-  return enabledAddons(params, addons).flatMap((addon) => addon.nodePolicies?.(context) ?? []);
-}
-
-/** Every add-on's node policies, whether or not a cluster gets it (for the IAM boundary). */
-export function allAddonNodePolicies(context: NodePolicyContext): NodePolicy[] {
-  return ADDONS.flatMap((addon: Addon) => addon.nodePolicies?.(context) ?? []);
-}
-
-/** Every chart pin, each once (a chart may back several manifests). */
-export function addonCharts(addons: readonly Addon[] = ADDONS): ChartPin[] {
-  const pins = new Map<string, ChartPin>();
-  for (const manifest of addons.flatMap((addon) => addon.manifests)) {
-    pins.set(manifest.chart.chart, manifest.chart);
-  }
-  return [...pins.values()];
-}

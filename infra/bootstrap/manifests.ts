@@ -6,7 +6,7 @@
  * Terraform, JCasC and Helm would all read as their own syntax).
  */
 import { readFileSync } from "node:fs";
-import { ADDONS, enabledAddons } from "../addons";
+import { ADDONS, enabledAddons } from "../addons/registry";
 import type { Addon, ChartPin } from "../addons/addon";
 import type { BootstrapParams } from "./user-data";
 

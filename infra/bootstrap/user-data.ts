@@ -7,7 +7,7 @@
  * nodes read at boot with their instance role.
  */
 import { readFileSync } from "node:fs";
-import type { AddonSwitches } from "../addons";
+import type { AddonSwitches } from "../addons/registry";
 import { renderManifests } from "./manifests";
 import { escapeTerraformTemplate } from "./terraform-escape";
 

@@ -8,7 +8,7 @@
  * Descriptions here are user-facing: they feed the JSON Schema and the README reference.
  */
 import { z } from "zod";
-import { addonSwitchFields } from "../addons";
+import { addonSwitchFields } from "../addons/registry";
 
 /** Cluster names end up in AWS resource names; NLB and target-group names allow 32 characters. */
 export const CLUSTER_NAME_PATTERN = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;

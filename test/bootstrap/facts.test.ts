@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { addonCharts } from "../../infra/addons";
+import { addonCharts } from "../../infra/addons/registry";
 import { renderManifests } from "../../infra/bootstrap/manifests";
 import { checkClusterRules } from "../../infra/definition/rules";
 import { ClusterDefinitionSchema } from "../../infra/definition/schema";

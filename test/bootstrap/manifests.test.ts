@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { addonCharts } from "../../infra/addons";
+import { addonCharts } from "../../infra/addons/registry";
 import { cloudControllerManagerImageTag } from "../../infra/addons/aws-cloud-controller-manager";
 import { autoscalerImageTag } from "../../infra/addons/cluster-autoscaler";
 import { renderManifests } from "../../infra/bootstrap/manifests";

@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { addonCharts } from "../../infra/addons";
+import type { Addon } from "../../infra/addons/addon";
+import { ADDONS, addonCharts } from "../../infra/addons/registry";
 import type { PolicyDocument, PolicyStatement } from "../../infra/iam-policies";
 import { exampleConfig, synthesize, type TerraformJson } from "./helpers";
 
@@ -48,11 +49,16 @@ const list = (value: string | string[] | undefined): string[] =>
 
 describe("IAM facts", () => {
   it("cover every pinned chart whose add-on calls AWS with a node role", () => {
-    for (const chart of [
-      "aws-efs-csi-driver",
+    // The add-ons with node policies, from the registry (infra/addons/).
+    const charts = ADDONS.flatMap((addon: Addon) =>
+      addon.nodePolicies ? addon.manifests.slice(0, 1).map((m) => m.chart.chart) : [],
+    );
+    expect(charts.sort()).toEqual([
       "aws-cloud-controller-manager",
+      "aws-efs-csi-driver",
       "cluster-autoscaler",
-    ]) {
+    ]);
+    for (const chart of charts) {
       expect(
         current.filter(({ fact }) => fact.chart.name === chart).length,
         `no IAM fact in infra/facts/iam for ${chart} ${pinned.get(chart)}`,
