@@ -6,8 +6,8 @@
  * Terraform, JCasC and Helm would all read as their own syntax).
  */
 import { readFileSync } from "node:fs";
-import { ADDONS, enabledAddons } from "../addons/registry";
 import type { Addon, ChartPin } from "../addons/addon";
+import { ADDONS, enabledAddons } from "../addons/registry";
 import type { BootstrapParams } from "./user-data";
 
 export interface RenderedManifest {

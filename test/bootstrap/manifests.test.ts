@@ -1,12 +1,13 @@
 /**
  * The add-on HelmCharts: each parses, has what k3s' helm-controller requires, uses the pins of
- * its add-on (infra/addons/), and sets the values its chart documents (names cited per chart below).
+ * its add-on (infra/addons/), and sets the values its chart documents (names cited per chart
+ * below).
  */
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { addonCharts } from "../../infra/addons/registry";
 import { cloudControllerManagerImageTag } from "../../infra/addons/aws-cloud-controller-manager";
 import { autoscalerImageTag } from "../../infra/addons/cluster-autoscaler";
+import { addonCharts } from "../../infra/addons/registry";
 import { renderManifests } from "../../infra/bootstrap/manifests";
 import { haParams } from "./world";
 
