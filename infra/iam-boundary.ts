@@ -6,10 +6,10 @@
  * and change roles only when this boundary is attached (docs/iam/k3s-bot-policy.json,
  * `NodeRolesWithBoundary`), and may never change or remove it. So whatever inline policy a
  * compromised bot writes onto a role, the role can do at most what this document allows:
- * what the nodes' own policies need (infra/iam-policies.ts and the add-ons' in infra/addons/), no IAM beyond the one
- * service-linked role the cloud controller creates, no sts:AssumeRole, and secrets only under
- * its own cluster's prefix (`k3s-bot/<cluster>/…`, the cluster named by the role's own
- * `k3s-bot/cluster` tag).
+ * what the nodes' own policies need (infra/iam-policies.ts, and the add-ons' in infra/addons/),
+ * no IAM beyond the one service-linked role the cloud controller creates, no sts:AssumeRole,
+ * and secrets only under its own cluster's prefix (`k3s-bot/<cluster>/…`, the cluster named by
+ * the role's own `k3s-bot/cluster` tag).
  *
  * IAM: a boundary is an allow-list — an action it does not allow is denied whatever the role's
  * policies say (IAM User Guide, "Permissions boundaries for IAM entities").

@@ -441,7 +441,7 @@ function checkWorkers(
 
 /**
  * The cloud-controller-manager must not be newer than the API server (Kubernetes' version skew
- * policy), and the stack pins its image per Kubernetes minor (infra/bootstrap/charts.ts).
+ * policy), and the stack pins its image per Kubernetes minor (infra/addons/aws-cloud-controller-manager.ts).
  */
 function checkK3sVersion(list: ProblemList, { k3s }: ClusterDefinition) {
   const minor = /^v(\d+\.\d+)\./.exec(k3s.version)?.[1] ?? "";
