@@ -14,6 +14,7 @@
  * ARNs from resource attributes, and the AMI is resolved by EC2 at launch from Canonical's public
  * SSM parameter (which is why the launch template row needs ssm:GetParameters).
  */
+import { addonsOff } from "../../infra/addons/registry";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { synthesizeCluster, type TerraformJson } from "../../infra/synth";
 import { loadDefinitionFile } from "../engine/definitions/load";
@@ -58,7 +59,7 @@ export const FEATURE_VARIANTS: Record<string, (config: ClusterConfig) => void> =
   "embedded etcd, no EFS, no ingress, no add-ons": (config) => {
     config.datastore.engine = "etcd";
     config.storage.efs = false;
-    config.addons = { ingress: "none", jenkins: false, argocd: false };
+    config.addons = addonsOff();
   },
   "spot workers, cpu scaling, private API, per-zone NAT": (config) => {
     config.workers.spot = true;

@@ -104,7 +104,7 @@ function readme(
         ", ",
       )}. Create calls have no resource to carry the tag yet; tagging calls are open because the stack adopts resources AWS creates untagged (see docs/security.md).`,
     "- The local emulator does not enforce IAM, so the tests prove the lists complete against the stack, not against AWS's authorizer: a real account is the final check. A missing action shows as `AccessDenied`/`UnauthorizedOperation` naming it, in the plan or apply comment and in CloudTrail.",
-    "- Node roles (what the k3s servers and agents may do) are not here: the stack creates them, with the policies in `infra/iam-policies.ts`.",
+    "- Node roles (what the k3s servers and agents may do) are not here: the stack creates them, with the policies in `infra/iam-policies.ts` and, for the add-ons, `infra/addons/`.",
     "",
   ].join("\n");
 }
