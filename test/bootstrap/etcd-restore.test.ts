@@ -141,6 +141,25 @@ describe("etcd-restore.sh on a server", () => {
     );
   });
 
+  it("reset on a server that joined through --server restores without joining anything", async () => {
+    const node = await server("joining");
+    await step(node, ["stop"]);
+    fs.writeFileSync(node.log, "");
+    const result = await step(node, ["reset", SNAPSHOT]);
+    expect(result.code, result.stderr).toBe(0);
+    const recorded = world.read(node, "etc/k3s-bot/k3s-server-args").trimEnd().split("\n");
+    const at = recorded.indexOf("--server");
+    expect(at).toBeGreaterThan(0);
+    const [reset] = argvOf(result.calls, "k3s");
+    expect(reset).toEqual([
+      ...recorded.filter((_, i) => i !== at && i !== at + 1),
+      "--cluster-reset",
+      `--cluster-reset-restore-path=${SNAPSHOT}`,
+    ]);
+    expect(reset?.join(" ")).not.toContain(":6443");
+    expect(active(node)).toBe(true);
+  });
+
   it("reset refuses while k3s runs on the server", async () => {
     const node = await server("first");
     const result = await step(node, ["reset", SNAPSHOT]);

@@ -88,15 +88,27 @@ cmd_stop() {
 # member and exits 0 after "Managed etcd cluster membership has been reset, restart without
 # --cluster-reset flag now" (k3s-io/k3s pkg/etcd/etcd.go, Reset). With a restore path k3s
 # does not check its reset-flag file, so a server that was reset before can be reset again
-# (pkg/cluster/managed.go, start).
+# (pkg/cluster/managed.go, start). The reset runs without `--server <url>`: it makes this server
+# a cluster of its own and joins none, as the automatic restore of a lone server runs it. Started
+# by systemd afterwards with --server again, a server whose etcd data exists starts as that
+# member and does not bootstrap from the URL, nor fail when it does not answer ("cold cluster
+# restart", pkg/cluster/bootstrap.go shouldBootstrapLoad; pkg/etcd/etcd.go Start).
 cmd_reset() {
-  local snapshot="${1:-}"
+  local snapshot="${1:-}" i
+  local -a reset_args=()
   [[ "$snapshot" =~ $SNAPSHOT_NAME ]] || die "not a snapshot name: '${snapshot}'"
   load_server_args
   ! k3s_active || die "k3s is running on this server: stop it on every server first"
+  for ((i = 0; i < ${#SERVER_ARGS[@]}; i++)); do
+    if [[ "${SERVER_ARGS[i]}" == --server ]]; then
+      i=$((i + 1))
+      continue
+    fi
+    reset_args+=("${SERVER_ARGS[i]}")
+  done
   log "restoring etcd from s3://${K3S_BOT_SNAPSHOT_BUCKET}/${K3S_BOT_SNAPSHOT_FOLDER}/${snapshot} (k3s log: ${RESET_LOG})"
   mkdir -p "$(dirname "$RESET_LOG")"
-  if ! k3s "${SERVER_ARGS[@]}" --cluster-reset "--cluster-reset-restore-path=${snapshot}" >"$RESET_LOG" 2>&1; then
+  if ! k3s "${reset_args[@]}" --cluster-reset "--cluster-reset-restore-path=${snapshot}" >"$RESET_LOG" 2>&1; then
     tail -n 20 "$RESET_LOG" >&2 || true
     die "k3s could not restore etcd snapshot ${snapshot}; k3s is stopped on this server"
   fi
