@@ -20,7 +20,7 @@ import {
   type SynthesizedStack,
   synthesizedStacks,
 } from "../iam-policy";
-import { CONDITION_KEY_FACTS, CONDITION_KEY_FACTS_PATH } from "./condition-keys";
+import { CONDITION_KEY_FACTS_PATH } from "./condition-keys";
 import { RESOURCE_PERMISSIONS } from "./resource-permissions";
 import { STATEMENTS, type StatementKey, type StatementSpec } from "./statements";
 
@@ -93,11 +93,7 @@ function readme(
     "",
     "- The action lists follow the AWS provider's calls for each resource (create, read, update, delete, tags) and AWS's documentation where a call needs more than its own action (EFS mount targets need EC2 network-interface actions; an Auto Scaling group checks its launch template with `ec2:RunInstances` and `iam:PassRole`; `manage_master_user_password` needs Secrets Manager actions; an AMI given as an SSM parameter needs `ssm:GetParameters`). Read actions use `Describe*` wildcards, which grant reads only.",
     "- Deletes, security-group rule changes, Auto Scaling group updates, DB instance and parameter group changes are allowed only on resources that carry the `k3s-bot/cluster` tag, which the provider's default tags put on every taggable resource of the stack (the statements with `Tagged` in their name). Resources created by an older version without the tag must be tagged before the bot can change or delete them.",
-    `- A condition goes on an action only when [\`${CONDITION_KEY_FACTS_PATH}\`](../../${CONDITION_KEY_FACTS_PATH}) says, with its source, that the action honours the key. These conditions were kept from the earlier policy and their source could not be re-read: ${
-      unverifiedConditions(document)
-        .map((a) => `\`${a}\``)
-        .join(", ") || "none"
-    }.`,
+    `- A condition goes on an action only when [\`${CONDITION_KEY_FACTS_PATH}\`](../../${CONDITION_KEY_FACTS_PATH}) says the action honours its key, with the row of AWS's Service Authorization Reference that says so, verified (the generator refuses anything else). The Allow conditions require the key to be present (\`Null: false\`) or to equal a value: on an action that did not supply the key they would deny the stack's own call, never allow more.`,
     `- Not tag-scoped (writes without a condition): ${unscopedWrites(document)
       .map((a) => `\`${a}\``)
       .join(
@@ -107,15 +103,6 @@ function readme(
     "- Node roles (what the k3s servers and agents may do) are not here: the stack creates them, with the policies in `infra/iam-policies.ts`.",
     "",
   ].join("\n");
-}
-
-/** Conditioned actions whose condition-key fact is not verified against its source. */
-function unverifiedConditions(document: PolicyDocument): string[] {
-  return unique(
-    document.Statement.filter((s) => s.Condition && s.Effect === "Allow")
-      .flatMap((s) => s.Action)
-      .filter((action) => CONDITION_KEY_FACTS[action]?.verified === false),
-  );
 }
 
 /** Allowed write actions with no condition and no resource scope (`*`). */
