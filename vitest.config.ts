@@ -1,4 +1,31 @@
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+import { SLOW_TEST_FILES } from "./test/tiers";
+
+const ROOT = fileURLToPath(new URL(".", import.meta.url));
+
+/** Seconds a file is known to take (test/tiers.ts), 0 when it is not one of the long ones. */
+export function knownSeconds(moduleId: string): number {
+  return SLOW_TEST_FILES[relative(ROOT, moduleId)]?.seconds ?? 0;
+}
+
+/**
+ * vitest's own order (failed first, then longest by its cache, or largest file when it has no
+ * cache, as on a fresh clone), with the files known to take minutes moved to the front, longest
+ * first: a 5-minute file that starts last keeps the run going on one core after everything else
+ * has finished.
+ */
+export class LongestKnownFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const ordered = await super.sort(files);
+    return ordered
+      .map((file, index) => ({ file, index, seconds: knownSeconds(file.moduleId) }))
+      .sort((a, b) => b.seconds - a.seconds || a.index - b.index)
+      .map(({ file }) => file);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -8,6 +35,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: "forks",
     maxWorkers: 2,
+    sequence: { sequencer: LongestKnownFirst },
     coverage: {
       provider: "v8",
       include: ["app/**/*.ts", "infra/**/*.ts"],
