@@ -63,7 +63,12 @@ export interface StatementSpec {
 /** The VPC flow-log role's name ends so (infra/vpc-audit.ts: iamName(config, "vpc-flow-logs")). */
 const FLOW_LOG_ROLE_SUFFIX = "-vpc-flow-logs";
 const arn = (ctx: PolicyContext, rest: string) => `arn:${ctx.partition}:${rest}`;
-/** Tagging at creation only: the service names the create call, which no other request has. */
+/**
+ * Tagging at creation only: tags in a create request are authorized as the service's tagging
+ * action with `<service>:CreateAction` naming the create call, which no other request has (EC2
+ * User Guide, "ec2-supported-iam-actions-resources"; Elastic Load Balancing User Guide,
+ * "tagging-resources-during-creation"; Amazon EFS User Guide, "using-tags-efs").
+ */
 const createdBy = (service: TagOnCreateService) => (ctx: PolicyContext) => ({
   StringEquals: { [`${service}:CreateAction`]: ctx.createActions[service] },
 });
