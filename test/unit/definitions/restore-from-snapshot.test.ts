@@ -15,6 +15,7 @@ import { withDefinitionRisks } from "../../../app/engine/plan/plan-risk";
 import type { PlanSummary } from "../../../app/engine/plan/summary";
 import type { ClusterConfig } from "../../../infra/definition/config";
 import { synthesizeCluster } from "../../../infra/synth";
+import { evaluate, type Policy } from "../../docs/iam-evaluator";
 
 const DEV = readFileSync(join(__dirname, "../../../examples/clusters/dev.yaml"), "utf8");
 const SNAPSHOT = "k3s-bot-pre-apply-dev-datastore-20261129050000";
@@ -156,5 +157,44 @@ describe("datastore.restoreFromSnapshot", () => {
       `⚠️ \`aws_db_instance.datastore\` (replaced): the datastore (RDS) is replaced by a new instance restored from snapshot \`${SNAPSHOT}\``,
     );
     expect(restored).not.toContain("a new, empty database");
+  });
+});
+
+describe("rds:RestoreDBInstanceFromDBSnapshot in the bot's committed policy", () => {
+  const ROOT = join(__dirname, "../../..");
+  const bot = JSON.parse(
+    readFileSync(join(ROOT, "docs/iam/k3s-bot-policy.json"), "utf8"),
+  ) as Policy;
+  const rds = (resource: string) => `arn:aws:rds:eu-central-1:111122223333:${resource}`;
+  const asBot = (resource: string) =>
+    evaluate(
+      {
+        action: "rds:RestoreDBInstanceFromDBSnapshot",
+        resource,
+        context: { "aws:PrincipalAccount": "111122223333" },
+      },
+      [bot],
+    );
+
+  it("restores the example clusters' own snapshots into their own instances", () => {
+    for (const resource of [
+      "db:dev-datastore",
+      `snapshot:${SNAPSHOT}`,
+      "snapshot:rds:dev-datastore-2026-11-29-05-00",
+      "snapshot:dev-datastore-final",
+      "subgrp:dev-datastore",
+      "pg:dev-datastore-postgres15",
+    ])
+      expect(asBot(rds(resource)), resource).toBe("allow");
+  });
+
+  it("never from or into anything else of the account", () => {
+    for (const resource of [
+      "snapshot:payments-2026-11-29",
+      "snapshot:rds:payments-2026-11-29-05-00",
+      "db:payments",
+      "snapshot:dev-datastore-x",
+    ])
+      expect(asBot(rds(resource)), resource).not.toBe("allow");
   });
 });
