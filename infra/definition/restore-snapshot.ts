@@ -6,7 +6,8 @@
  * database user reads every row. Names tell a snapshot's instance:
  * - `k3s-bot-pre-apply-<instance>-<UTC yyyymmddhhmmss>`: those k3s-bot takes before an apply
  *   (app/engine/datastore-snapshot.ts, snapshotIdentifier);
- * - `rds:<instance>-<yyyy-mm-dd-hh-mm>`: RDS automated snapshots;
+ * - `rds:<instance>-<yyyy-mm-dd-hh-mm>`: RDS automated snapshots (the AWS provider's
+ *   snapshot_identifier docs give `rds:production-2015-06-26-06-05` as one);
  * - `<instance>-final`: the final snapshot on destroy (infra/database.ts).
  * A shared snapshot's ARN is judged by its name part. Any other snapshot (another cluster's, one
  * made by hand) must first be copied under such a name (`aws rds copy-db-snapshot`): an
