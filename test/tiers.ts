@@ -19,9 +19,9 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["emulator"],
     why: "the ready watch after apply, reading a fake reporter's states from the emulator's SSM",
   },
-  "test/aws/drift-lease.test.ts": {
+  "test/aws/job-lease.test.ts": {
     needs: ["emulator"],
-    why: "the drift scan's leader lease: conditional writes on DynamoDB in the emulator",
+    why: "the scheduled jobs' leader lease and the App's schedule of two replicas: conditional writes on DynamoDB in the emulator",
   },
   "test/emulator/drift.test.ts": {
     needs: ["terraform", "emulator"],
