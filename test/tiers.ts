@@ -51,6 +51,10 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["terraform"],
     why: "starts the server as a child process, whose start-up check runs `terraform version`",
   },
+  "test/aws/datastore-snapshot.test.ts": {
+    needs: ["emulator"],
+    why: "the RDS snapshot before an apply, against the emulator's RDS, with fake terraform",
+  },
   "test/aws/locks.test.ts": {
     needs: ["emulator"],
     why: "cluster locks with conditional writes on DynamoDB in the emulator",
