@@ -19,6 +19,7 @@ import {
 import type { K3sClusterStack } from "../../infra/stack";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
+import { overriding } from "../support/proxies";
 import { requireTerraform } from "../support/tools";
 
 let emulator: Emulator;
@@ -34,22 +35,13 @@ const [A, B, M, D] = [sha("a"), sha("b"), sha("c"), sha("d")];
 
 /** Breaks one cluster's Terraform on purpose: an invalid CIDR that only `terraform plan` catches. */
 function breakingClusterNamedBroken(aws: AwsEnvironment): AwsEnvironment {
-  return {
-    ...aws,
-    clients: (region) => aws.clients(region),
-    stackOptions: (config, workDir) => aws.stackOptions(config, workDir),
-    terraformEnv: () => aws.terraformEnv(),
-    accountId: (region) => aws.accountId(region),
-    imageParameter: (name, region) => aws.imageParameter(name, region),
-    ...(aws.afterStateBackend
-      ? { afterStateBackend: (config) => aws.afterStateBackend?.(config) ?? Promise.resolve() }
-      : {}),
+  return overriding(aws, {
     customize: (stack: K3sClusterStack) => {
       aws.customize?.(stack);
       if (stack.config.name === "broken")
         stack.networking.vpc.addOverride("cidr_block", "10.300.0.0/16");
     },
-  };
+  });
 }
 
 const comment = (pullRequest: number, body: string, user = "alice") =>
