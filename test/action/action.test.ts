@@ -11,25 +11,17 @@ import type { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HANDLED_EVENT_NAMES, runAction } from "../../app/action/main";
 import { helpText } from "../../app/bot/commands";
-import type { UpdateSources } from "../../app/engine/updates/sources";
 import { createClusterRuns } from "../../app/runtime";
 import { FakeGitHub } from "../support/fake-github";
 import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
+import { DEV_ON_K3S_1_33_5, K3S_1_33_7_OUT } from "../support/update-sources";
 
 const REPO = "acme/platform";
 
 let dir: string;
 let github: FakeGitHub;
 let lines: string[];
-
-/** The update sources in memory: k3s v1.33.7+k3s1 is out; no AMI is pinned in these tests. */
-const sources: UpdateSources = {
-  k3sChannels: async () => [{ id: "v1.33", latest: "v1.33.7+k3s1" }],
-  ubuntuAmi: async () => {
-    throw new Error("no AMI is pinned in these tests");
-  },
-};
 
 function job(eventName: string, payload: unknown, extra: Record<string, string> = {}) {
   const eventPath = join(dir, "event.json");
@@ -48,7 +40,7 @@ function job(eventName: string, payload: unknown, extra: Record<string, string> 
   return runAction(env, {
     Octokit: TestOctokit as typeof ProbotOctokit,
     runs: createClusterRuns(env),
-    sources,
+    sources: K3S_1_33_7_OUT,
     write: (line) => lines.push(line),
   });
 }
@@ -152,15 +144,6 @@ describe("the Action front door", () => {
 });
 
 describe("the Action's scheduled jobs", () => {
-  const DEV = [
-    "name: dev",
-    "region: eu-central-1",
-    "network: { vpcCidr: 10.40.0.0/16, azCount: 2, adminCidrs: [203.0.113.7/32] }",
-    "k3s: { version: v1.33.5+k3s1 }",
-    "state: { bucket: acme-tfstate, lockTable: acme-k3s-bot }",
-    "",
-  ].join("\n");
-
   /**
    * GitHub's view of the PRs the job opens, for the autoplan that reads them back: the fake
    * lists what was created, and here each one becomes a full PR with its head and changed file.
@@ -186,7 +169,10 @@ describe("the Action's scheduled jobs", () => {
     // autoplanLimit 0: the autoplan answers on the PR without Terraform, which shows it ran.
     github.pushCommit(
       "main",
-      { "clusters/dev.yaml": DEV, ".github/k3s-bot.yml": "plan: { autoplanLimit: 0 }\n" },
+      {
+        "clusters/dev.yaml": DEV_ON_K3S_1_33_5,
+        ".github/k3s-bot.yml": "plan: { autoplanLimit: 0 }\n",
+      },
       "init",
     );
     servePulls();
@@ -213,7 +199,7 @@ describe("the Action's scheduled jobs", () => {
   it("a failing update job fails the run with one error line, and the drift scan still runs", async () => {
     github.pushCommit(
       "main",
-      { "clusters/dev.yaml": DEV, ".github/k3s-bot.yml": "autoplan: maybe\n" },
+      { "clusters/dev.yaml": DEV_ON_K3S_1_33_5, ".github/k3s-bot.yml": "autoplan: maybe\n" },
       "init",
     );
     const code = await job("schedule", { schedule: "17 5 * * *" });

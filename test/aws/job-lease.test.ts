@@ -6,40 +6,24 @@
  * update sources in memory: one replica opens the update PR, the other finds the run done; a
  * failing run is logged, not thrown, and due again at once.
  */
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import nock from "nock";
 import type { Probot } from "probot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startRepositoryJob, updatesJob } from "../../app/bot/scheduled-jobs";
 import { JobLease } from "../../app/engine/job-lease";
-import { LOCK_TABLE_SCHEMA } from "../../app/engine/state-backend/lock-table";
-import type { UpdateSources } from "../../app/engine/updates/sources";
-import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
+import { useEmulatorLockTable } from "../support/emulator-lock-table";
 import { FakeGitHub } from "../support/fake-github";
 import { TestOctokit } from "../support/octokit";
+import { DEV_ON_K3S_1_33_5, K3S_1_33_7_OUT } from "../support/update-sources";
 
-let emulator: Emulator;
-let client: DynamoDBClient;
 const table = "k3s-bot-deliveries";
+// The lease lives in the bot's own table, created as the bot creates it.
+const { client } = useEmulatorLockTable(table);
 const HOUR = 3_600_000;
 let clock = 1_800_000_000_000;
 const now = () => clock;
 const replica = (holder: string, job = "drift-scan") =>
   new JobLease(client, table, { job, holder, intervalMs: 24 * HOUR, claimMs: 5 * 60_000, now });
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  client = new DynamoDBClient(emulatorAwsClientConfig(emulator.url));
-});
-afterAll(async () => {
-  client?.destroy();
-  await emulator?.stop();
-});
-beforeEach(async () => {
-  await emulator.reset();
-  // The lease lives in the bot's own table, created as the bot creates it.
-  await client.send(new CreateTableCommand({ TableName: table, ...LOCK_TABLE_SCHEMA }));
-});
 
 describe("job lease", () => {
   it("elects one replica, and none runs the job again before the interval", async () => {
@@ -85,20 +69,6 @@ describe("job lease", () => {
 
 describe("the App's scheduled update job, two replicas on one table", () => {
   const REPO = "acme/platform";
-  const DEV = [
-    "name: dev",
-    "region: eu-central-1",
-    "network: { vpcCidr: 10.40.0.0/16, azCount: 2, adminCidrs: [203.0.113.7/32] }",
-    "k3s: { version: v1.33.5+k3s1 }",
-    "state: { bucket: acme-tfstate, lockTable: acme-k3s-bot }",
-    "",
-  ].join("\n");
-  const sources: UpdateSources = {
-    k3sChannels: async () => [{ id: "v1.33", latest: "v1.33.7+k3s1" }],
-    ubuntuAmi: async () => {
-      throw new Error("no AMI is pinned in this test");
-    },
-  };
   const env = { K3S_BOT_DELIVERY_TABLE: table, AWS_REGION: "eu-central-1" };
   let github: FakeGitHub;
   let stops: Array<() => void>;
@@ -114,7 +84,7 @@ describe("the App's scheduled update job, two replicas on one table", () => {
   }
 
   function start(holder: string, replicaApp: Probot) {
-    const job = startRepositoryJob(replicaApp, env, updatesJob(sources), {
+    const job = startRepositoryJob(replicaApp, env, updatesJob(K3S_1_33_7_OUT), {
       dynamodb: client,
       holder,
       tickMs: HOUR,
@@ -148,7 +118,7 @@ describe("the App's scheduled update job, two replicas on one table", () => {
     nock.enableNetConnect((host) => host.startsWith("127.0.0.1"));
     github = new FakeGitHub(REPO);
     github.install();
-    github.pushCommit("main", { "clusters/dev.yaml": DEV }, "init");
+    github.pushCommit("main", { "clusters/dev.yaml": DEV_ON_K3S_1_33_5 }, "init");
   });
   afterEach(() => {
     for (const stop of stops) stop();

@@ -24,17 +24,24 @@ export function overriding<T extends object>(target: T, overrides: Partial<T>): 
 }
 
 /**
- * An object that forwards every property to what `current()` returns when it is read: for
- * things that exist only once `beforeAll` ran (an emulator, a fake) but that test files name
- * at their top level.
+ * An object that forwards every property, read or written, to what `current()` returns at that
+ * moment: for things a hook makes (an emulator in `beforeAll`, a fresh fake in `beforeEach`)
+ * that test files name at their top level.
  */
 export function forwarding<T extends object>(what: string, current: () => T | undefined): T {
+  const target = () => {
+    const now = current();
+    if (!now) throw new Error(`${what} is used before the hook that makes it ran`);
+    return now;
+  };
   return new Proxy({} as T, {
     get(_, key) {
-      const target = current();
-      if (!target) throw new Error(`${what} is used before beforeAll started it`);
-      const value = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
+      const now = target();
+      const value = Reflect.get(now, key, now);
+      return typeof value === "function" ? value.bind(now) : value;
+    },
+    set(_, key, value) {
+      return Reflect.set(target(), key, value);
     },
   });
 }
