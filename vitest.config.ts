@@ -1,13 +1,46 @@
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+import { SLOW_TEST_FILES } from "./test/tiers";
+
+const ROOT = fileURLToPath(new URL(".", import.meta.url));
+
+/** Seconds a file is known to take (test/tiers.ts), 0 when it is not one of the long ones. */
+export function knownSeconds(moduleId: string): number {
+  return SLOW_TEST_FILES[relative(ROOT, moduleId)]?.seconds ?? 0;
+}
+
+/**
+ * vitest's own order (failed first, then longest by its cache, or largest file when it has no
+ * cache, as on a fresh clone), with the files known to take minutes moved to the front, longest
+ * first: a 5-minute file that starts last keeps the run going on one core after everything else
+ * has finished.
+ */
+export class LongestKnownFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const ordered = await super.sort(files);
+    return ordered
+      .map((file, index) => ({ file, index, seconds: knownSeconds(file.moduleId) }))
+      .sort((a, b) => b.seconds - a.seconds || a.index - b.index)
+      .map(({ file }) => file);
+  }
+}
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Terraform and the emulator are real processes: give them time, and keep the two cores for them.
+    // Terraform and the emulator are real processes: give them time.
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",
-    maxWorkers: 2,
+    // Three files at once on the 2 cores CI has: the emulator files spend most of their time in
+    // the AWS provider's waiters (a load balancer about 60 s, a database about 80 s to create and
+    // 60 s to delete), idle. test/emulator/cluster-dev.test.ts took 349 s of wall time and 100 s
+    // of CPU (user 86 s, sys 14 s; /usr/bin/time, 2026-11-29); a third worker uses that idle time.
+    // `npx vitest --maxWorkers=N` overrides it.
+    maxWorkers: 3,
+    sequence: { sequencer: LongestKnownFirst },
     coverage: {
       provider: "v8",
       include: ["app/**/*.ts", "infra/**/*.ts"],

@@ -12,6 +12,7 @@ import { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-li
 import { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
 import { Fn, type ITerraformDependable, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
+import { addonNodePolicies } from "./addons/registry";
 import { named } from "./addresses";
 import {
   type BootstrapParams,
@@ -24,12 +25,7 @@ import type { Database } from "./database";
 import { DATASTORE_DB_NAME, rdsCaBundleUrl } from "./database";
 import type { ClusterConfig } from "./definition/config";
 import {
-  cloudProviderControlPlanePolicy,
-  cloudProviderNodePolicy,
-  clusterAutoscalerPolicy,
   clusterStatusWriterPolicy,
-  efsCsiControllerPolicy,
-  efsCsiNodePolicy,
   etcdSnapshotPolicy,
   serverSecretsPolicy,
   ssmManagedInstanceCoreArn,
@@ -175,11 +171,56 @@ export class Compute extends Construct {
     const servers = this.serverIdentity;
     const agents = this.workerIdentity;
 
-    // Add-ons with AWS permissions (cloud controller, EFS CSI controller, cluster-autoscaler)
-    // are scheduled on the servers, so their policies go on the server role only.
-    servers.addPolicy("cloud-controller-manager", cloudProviderControlPlanePolicy());
-    servers.addPolicy("cloud-provider-node", cloudProviderNodePolicy());
-    agents.addPolicy("cloud-provider-node", cloudProviderNodePolicy());
+    // --- user data (it also says which add-ons, and so which policies, the nodes get) ---
+    const bootstrap: BootstrapParams = {
+      clusterName: config.name,
+      region: config.region,
+      k3sVersion: config.k3s.version,
+      apiEndpoint: props.apiEndpoint,
+      joinTokenSecretArn: joinToken.arn,
+      agentTokenSecretArn: agentToken.arn,
+      kubeconfigSecretArn: kubeconfig.arn,
+      statusParameterName: statusParameterName(config),
+      clusterCidr: config.k3s.clusterCidr,
+      serviceCidr: config.k3s.serviceCidr,
+      datastore: database
+        ? {
+            engine: "postgres",
+            address: database.address,
+            port: database.port,
+            dbName: DATASTORE_DB_NAME,
+            masterSecretArn: database.masterSecretArn,
+            caBundleUrl: rdsCaBundleUrl(config.region, config.partition),
+          }
+        : {
+            engine: "etcd",
+            ...(etcdSnapshots ? { snapshots: etcdSnapshots.bootstrap } : {}),
+          },
+      ...(efs ? { efsFileSystemId: efs.id } : {}),
+      addons: { ...config.addons },
+      controlPlaneGroupName: controlPlaneGroupName(config),
+      controlPlaneLifecycleHookName: controlPlaneHookName(config),
+      workers: {
+        autoScalingGroupName: workerNames.autoScalingGroup,
+        scaling: config.workers.scaling,
+        lifecycleHookName: workerNames.lifecycleHook,
+        drainTimeoutSeconds: config.workers.drainTimeoutSeconds,
+      },
+      ...extra,
+    };
+
+    // The add-ons the cluster gets, and the AWS permissions their pods take from the node roles
+    // (infra/addons/: each add-on says which role; those with AWS calls run on the servers).
+    const addonContext = {
+      clusterName: config.name,
+      ...(efs ? { efsFileSystemArn: efs.arn } : {}),
+    };
+    for (const policy of addonNodePolicies(bootstrap, addonContext)) {
+      for (const role of policy.roles) {
+        (role === "server" ? servers : agents).addPolicy(policy.name, policy.document);
+      }
+    }
+
     servers.addPolicy(
       "cluster-secrets",
       serverSecretsPolicy({
@@ -220,59 +261,12 @@ export class Compute extends Construct {
         clusterTag: { [CLUSTER_TAG_KEY]: config.name },
       }),
     );
-    if (efs) {
-      servers.addPolicy("efs-csi-controller", efsCsiControllerPolicy());
-      for (const nodeIdentity of [servers, agents]) {
-        nodeIdentity.addPolicy("efs-csi-node", efsCsiNodePolicy(efs.arn));
-      }
-    }
-    if (config.workers.scaling === "clusterAutoscaler") {
-      servers.addPolicy("cluster-autoscaler", clusterAutoscalerPolicy(config.name));
-    }
     if (etcdSnapshots) {
       servers.addPolicy(
         "etcd-snapshots",
         etcdSnapshotPolicy(etcdSnapshots.bucketArn, etcdSnapshots.folder),
       );
     }
-
-    // --- user data ---
-    const bootstrap: BootstrapParams = {
-      clusterName: config.name,
-      region: config.region,
-      k3sVersion: config.k3s.version,
-      apiEndpoint: props.apiEndpoint,
-      joinTokenSecretArn: joinToken.arn,
-      agentTokenSecretArn: agentToken.arn,
-      kubeconfigSecretArn: kubeconfig.arn,
-      statusParameterName: statusParameterName(config),
-      clusterCidr: config.k3s.clusterCidr,
-      serviceCidr: config.k3s.serviceCidr,
-      datastore: database
-        ? {
-            engine: "postgres",
-            address: database.address,
-            port: database.port,
-            dbName: DATASTORE_DB_NAME,
-            masterSecretArn: database.masterSecretArn,
-            caBundleUrl: rdsCaBundleUrl(config.region, config.partition),
-          }
-        : {
-            engine: "etcd",
-            ...(etcdSnapshots ? { snapshots: etcdSnapshots.bootstrap } : {}),
-          },
-      ...(efs ? { efsFileSystemId: efs.id } : {}),
-      addons: { ...config.addons },
-      controlPlaneGroupName: controlPlaneGroupName(config),
-      controlPlaneLifecycleHookName: controlPlaneHookName(config),
-      workers: {
-        autoScalingGroupName: workerNames.autoScalingGroup,
-        scaling: config.workers.scaling,
-        lifecycleHookName: workerNames.lifecycleHook,
-        drainTimeoutSeconds: config.workers.drainTimeoutSeconds,
-      },
-      ...extra,
-    };
 
     /** What the two pools share, by role. */
     const common = (

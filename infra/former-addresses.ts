@@ -105,7 +105,6 @@ export function formerPaths(config: ClusterConfig): Map<string, string[]> {
   sg(`${ingress}.efs_from_nodes`, "efs-from-nodes");
 
   // infra/vpc-audit.ts
-  add("aws_default_security_group.vpc", "vpc-audit", "default-security-group");
   add("aws_cloudwatch_log_group.vpc_flow_logs", "vpc-audit", "flow-log-group");
   add("aws_iam_role.vpc_flow_logs", "vpc-audit", "flow-log-role");
   add("aws_iam_role_policy.vpc_flow_logs_delivery", "vpc-audit", "flow-log-delivery");

@@ -6,20 +6,16 @@
  * and change roles only when this boundary is attached (docs/iam/k3s-bot-policy.json,
  * `NodeRolesWithBoundary`), and may never change or remove it. So whatever inline policy a
  * compromised bot writes onto a role, the role can do at most what this document allows:
- * what the nodes' own policies need (infra/iam-policies.ts), no IAM beyond the one
- * service-linked role the cloud controller creates, no sts:AssumeRole, and secrets only under
- * its own cluster's prefix (`k3s-bot/<cluster>/…`, the cluster named by the role's own
- * `k3s-bot/cluster` tag).
+ * what the nodes' own policies need (infra/iam-policies.ts, and the add-ons' in infra/addons/),
+ * no IAM beyond the one service-linked role the cloud controller creates, no sts:AssumeRole,
+ * and secrets only under its own cluster's prefix (`k3s-bot/<cluster>/…`, the cluster named by
+ * the role's own `k3s-bot/cluster` tag).
  *
  * IAM: a boundary is an allow-list — an action it does not allow is denied whatever the role's
  * policies say (IAM User Guide, "Permissions boundaries for IAM entities").
  */
+import { allAddonNodePolicies } from "./addons/registry";
 import {
-  cloudProviderControlPlanePolicy,
-  cloudProviderNodePolicy,
-  clusterAutoscalerPolicy,
-  efsCsiControllerPolicy,
-  efsCsiNodePolicy,
   flowLogsDeliveryPolicy,
   type PolicyDocument,
   type PolicyStatement,
@@ -71,11 +67,7 @@ export const SSM_MANAGED_INSTANCE_CORE_ACTIONS = [
 /** The node and flow-log policies, with placeholder ARNs: only their actions are used. */
 function rolePolicies(partition: string): PolicyDocument[] {
   return [
-    cloudProviderControlPlanePolicy(),
-    cloudProviderNodePolicy(),
-    efsCsiControllerPolicy(),
-    efsCsiNodePolicy("*"),
-    clusterAutoscalerPolicy("*"),
+    ...allAddonNodePolicies({ clusterName: "*", efsFileSystemArn: "*" }).map((p) => p.document),
     workerSelfHealthPolicy({ partition, region: "*", name: "*", clusterTag: {} }),
     workerLifecyclePolicy("*"),
     flowLogsDeliveryPolicy("*"),

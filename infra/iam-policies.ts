@@ -21,7 +21,8 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-const document = (...statements: PolicyStatement[]): PolicyDocument => ({
+/** A policy document of these statements (the add-ons' policies in infra/addons/ use it too). */
+export const policyDocument = (...statements: PolicyStatement[]): PolicyDocument => ({
   Version: "2012-10-17",
   Statement: statements,
 });
@@ -32,223 +33,11 @@ export function policyJson(policy: PolicyDocument): string {
 
 /** Lets EC2 instances (through their instance profile) take the role. */
 export function ec2AssumeRolePolicy(): PolicyDocument {
-  return document({
+  return policyDocument({
     Effect: "Allow",
     Principal: { Service: "ec2.amazonaws.com" },
     Action: "sts:AssumeRole",
   });
-}
-
-/**
- * aws-cloud-controller-manager on the servers: the "Control Plane Policy" of
- * kubernetes/cloud-provider-aws docs/prerequisites.md at v1.34.0, kept in infra/facts/iam/
- * (the documented list, with its duplicate
- * `elasticloadbalancing:AddTags` removed). It manages Service load balancers, routes and
- * volumes, hence the breadth; the document itself says to trim it to the features used.
- */
-export function cloudProviderControlPlanePolicy(): PolicyDocument {
-  return document({
-    Sid: "CloudControllerManager",
-    Effect: "Allow",
-    Action: [
-      "autoscaling:DescribeAutoScalingGroups",
-      "autoscaling:DescribeLaunchConfigurations",
-      "autoscaling:DescribeTags",
-      "ec2:DescribeInstances",
-      "ec2:DescribeRegions",
-      "ec2:DescribeRouteTables",
-      "ec2:DescribeSecurityGroups",
-      "ec2:DescribeSubnets",
-      "ec2:DescribeVolumes",
-      "ec2:DescribeAvailabilityZones",
-      "ec2:CreateSecurityGroup",
-      "ec2:CreateTags",
-      "ec2:CreateVolume",
-      "ec2:ModifyInstanceAttribute",
-      "ec2:ModifyVolume",
-      "ec2:AttachVolume",
-      "ec2:AuthorizeSecurityGroupIngress",
-      "ec2:CreateRoute",
-      "ec2:DeleteRoute",
-      "ec2:DeleteSecurityGroup",
-      "ec2:DeleteVolume",
-      "ec2:DetachVolume",
-      "ec2:RevokeSecurityGroupIngress",
-      "ec2:DescribeVpcs",
-      "ec2:DescribeInstanceTopology",
-      "elasticloadbalancing:AddTags",
-      "elasticloadbalancing:AttachLoadBalancerToSubnets",
-      "elasticloadbalancing:ApplySecurityGroupsToLoadBalancer",
-      "elasticloadbalancing:CreateLoadBalancer",
-      "elasticloadbalancing:CreateLoadBalancerPolicy",
-      "elasticloadbalancing:CreateLoadBalancerListeners",
-      "elasticloadbalancing:ConfigureHealthCheck",
-      "elasticloadbalancing:DeleteLoadBalancer",
-      "elasticloadbalancing:DeleteLoadBalancerListeners",
-      "elasticloadbalancing:DescribeLoadBalancers",
-      "elasticloadbalancing:DescribeLoadBalancerAttributes",
-      "elasticloadbalancing:DetachLoadBalancerFromSubnets",
-      "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
-      "elasticloadbalancing:ModifyLoadBalancerAttributes",
-      "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
-      "elasticloadbalancing:SetLoadBalancerPoliciesForBackendServer",
-      "elasticloadbalancing:CreateListener",
-      "elasticloadbalancing:CreateTargetGroup",
-      "elasticloadbalancing:DeleteListener",
-      "elasticloadbalancing:DeleteTargetGroup",
-      "elasticloadbalancing:DescribeListeners",
-      "elasticloadbalancing:DescribeLoadBalancerPolicies",
-      "elasticloadbalancing:DescribeTargetGroups",
-      "elasticloadbalancing:DescribeTargetHealth",
-      "elasticloadbalancing:ModifyListener",
-      "elasticloadbalancing:ModifyTargetGroup",
-      "elasticloadbalancing:RegisterTargets",
-      "elasticloadbalancing:DeregisterTargets",
-      "elasticloadbalancing:SetLoadBalancerPoliciesOfListener",
-      "iam:CreateServiceLinkedRole",
-      "kms:DescribeKey",
-    ],
-    Resource: "*",
-  });
-}
-
-/**
- * Every node (kubelet with `cloud-provider=external`, image pulls from ECR): the "Node Policy"
- * of kubernetes/cloud-provider-aws docs/prerequisites.md, unchanged.
- */
-export function cloudProviderNodePolicy(): PolicyDocument {
-  return document({
-    Sid: "CloudProviderNode",
-    Effect: "Allow",
-    Action: [
-      "ec2:DescribeInstances",
-      "ec2:DescribeRegions",
-      "ecr:GetAuthorizationToken",
-      "ecr:BatchCheckLayerAvailability",
-      "ecr:GetDownloadUrlForLayer",
-      "ecr:GetRepositoryPolicy",
-      "ecr:DescribeRepositories",
-      "ecr:ListImages",
-      "ecr:BatchGetImage",
-    ],
-    Resource: "*",
-  });
-}
-
-/**
- * The EFS CSI driver's controller (scheduled on the servers), which creates and deletes access
- * points: kubernetes-sigs/aws-efs-csi-driver docs/iam-policy-example.json at v2.1.2 (the
- * appVersion of chart 3.1.4), unchanged; the facts in infra/facts/iam/ hold it and a test keeps
- * this document to them. The tag conditions limit it to access points the driver itself tagged
- * `efs.csi.aws.com/cluster`. `TagResource`: the driver creates every access point with tags,
- * and IAM authorizes tag-on-create as a separate `TagResource` action, so without it every
- * CreateAccessPoint is denied.
- */
-export function efsCsiControllerPolicy(): PolicyDocument {
-  return document(
-    {
-      Sid: "EfsCsiDescribe",
-      Effect: "Allow",
-      Action: [
-        "elasticfilesystem:DescribeAccessPoints",
-        "elasticfilesystem:DescribeFileSystems",
-        "elasticfilesystem:DescribeMountTargets",
-        "ec2:DescribeAvailabilityZones",
-      ],
-      Resource: "*",
-    },
-    {
-      Sid: "EfsCsiCreateTaggedAccessPoint",
-      Effect: "Allow",
-      Action: ["elasticfilesystem:CreateAccessPoint"],
-      Resource: "*",
-      Condition: { StringLike: { "aws:RequestTag/efs.csi.aws.com/cluster": "true" } },
-    },
-    {
-      Sid: "EfsCsiTagAccessPoint",
-      Effect: "Allow",
-      Action: ["elasticfilesystem:TagResource"],
-      Resource: "*",
-      Condition: { StringLike: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" } },
-    },
-    {
-      Sid: "EfsCsiDeleteTaggedAccessPoint",
-      Effect: "Allow",
-      Action: "elasticfilesystem:DeleteAccessPoint",
-      Resource: "*",
-      Condition: { StringEquals: { "aws:ResourceTag/efs.csi.aws.com/cluster": "true" } },
-    },
-  );
-}
-
-/**
- * The EFS CSI driver's node plugin, which mounts volumes through efs-utils: it looks up mount
- * targets and, with the `iam` mount option, authenticates as the node (elasticfilesystem
- * ClientMount/ClientWrite, see the EFS user guide "Using IAM to control file system data
- * access"). Not part of the driver's example policy, which covers the controller only; the
- * client actions are limited to this cluster's file system.
- */
-export function efsCsiNodePolicy(fileSystemArn: string): PolicyDocument {
-  return document(
-    {
-      Sid: "EfsCsiNodeDescribe",
-      Effect: "Allow",
-      Action: [
-        "elasticfilesystem:DescribeMountTargets",
-        "elasticfilesystem:DescribeFileSystems",
-        "ec2:DescribeAvailabilityZones",
-      ],
-      Resource: "*",
-    },
-    {
-      Sid: "EfsCsiNodeMount",
-      Effect: "Allow",
-      Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-      Resource: fileSystemArn,
-    },
-  );
-}
-
-/**
- * cluster-autoscaler (scheduled on the servers): the "Full Cluster Autoscaler Features Policy"
- * of kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md (at
- * cluster-autoscaler-chart-9.59.0, unchanged since 9.56.0; infra/facts/iam/ holds it and a test keeps this document to
- * it), without `eks:DescribeNodegroup` (not EKS), and with the write actions restricted, as the
- * README recommends, by the auto-discovery tags of this cluster's worker group. It also keeps
- * `autoscaling:DescribeTags`, which the README listed for auto-discovery until its 2024-05
- * revision (commit 055e2bfc04) dropped it.
- */
-export function clusterAutoscalerPolicy(clusterName: string): PolicyDocument {
-  return document(
-    {
-      Sid: "ClusterAutoscalerDescribe",
-      Effect: "Allow",
-      Action: [
-        "autoscaling:DescribeAutoScalingGroups",
-        "autoscaling:DescribeAutoScalingInstances",
-        "autoscaling:DescribeLaunchConfigurations",
-        "autoscaling:DescribeScalingActivities",
-        "autoscaling:DescribeTags",
-        "ec2:DescribeImages",
-        "ec2:DescribeInstanceTypes",
-        "ec2:DescribeLaunchTemplateVersions",
-        "ec2:GetInstanceTypesFromInstanceRequirements",
-      ],
-      Resource: "*",
-    },
-    {
-      Sid: "ClusterAutoscalerScaleOwnGroup",
-      Effect: "Allow",
-      Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-      Resource: "*",
-      Condition: {
-        StringEquals: {
-          "aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
-          [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: "owned",
-        },
-      },
-    },
-  );
 }
 
 /**
@@ -278,7 +67,7 @@ export function serverSecretsPolicy(secrets: {
       Resource: secrets.datastoreMasterSecretArn,
     });
   }
-  return document(...statements);
+  return policyDocument(...statements);
 }
 
 /**
@@ -288,7 +77,7 @@ export function serverSecretsPolicy(secrets: {
  * already grants ssm:GetParameter); workers get nothing.
  */
 export function clusterStatusWriterPolicy(parameterArn: string): PolicyDocument {
-  return document({
+  return policyDocument({
     Sid: "ClusterStatusReport",
     Effect: "Allow",
     Action: "ssm:PutParameter",
@@ -321,7 +110,7 @@ export function statusParameterArn(p: {
  * snapshots only.
  */
 export function etcdSnapshotPolicy(bucketArn: string, folder: string): PolicyDocument {
-  return document(
+  return policyDocument(
     {
       Sid: "ListOwnSnapshots",
       Effect: "Allow",
@@ -343,7 +132,7 @@ export function etcdSnapshotPolicy(bucketArn: string, folder: string): PolicyDoc
  * could join as a server and read the datastore.
  */
 export function workerSecretsPolicy(agentTokenArn: string): PolicyDocument {
-  return document({
+  return policyDocument({
     Sid: "AgentToken",
     Effect: "Allow",
     Action: "secretsmanager:GetSecretValue",
@@ -363,7 +152,7 @@ export function workerSelfHealthPolicy(group: {
   name: string;
   clusterTag: Record<string, string>;
 }): PolicyDocument {
-  return document({
+  return policyDocument({
     Sid: "WorkerMarksItselfUnhealthy",
     Effect: "Allow",
     Action: "autoscaling:SetInstanceHealth",
@@ -384,7 +173,7 @@ export function workerSelfHealthPolicy(group: {
  * complete the lifecycle action. Only on the worker group.
  */
 export function workerLifecyclePolicy(workerGroupArn: string): PolicyDocument {
-  return document({
+  return policyDocument({
     Sid: "WorkerDrainLifecycle",
     Effect: "Allow",
     Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
@@ -405,7 +194,7 @@ export function flowLogsAssumeRolePolicy(source: {
   region: string;
   account: string;
 }): PolicyDocument {
-  return document({
+  return policyDocument({
     Effect: "Allow",
     Principal: { Service: "vpc-flow-logs.amazonaws.com" },
     Action: "sts:AssumeRole",
@@ -423,7 +212,7 @@ export function flowLogsAssumeRolePolicy(source: {
  * the cluster's flow-log group, nothing else.
  */
 export function flowLogsDeliveryPolicy(logGroupArn: string): PolicyDocument {
-  return document({
+  return policyDocument({
     Sid: "FlowLogDelivery",
     Effect: "Allow",
     Action: [

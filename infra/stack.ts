@@ -24,7 +24,7 @@ import { PORTS } from "./ports";
 import { ClusterSecurityGroups } from "./security-groups";
 import { type BackendOption, configureStateBackend } from "./state-backend";
 import { SharedStorage } from "./storage";
-import { VpcAudit } from "./vpc-audit";
+import { forgetDefaultSecurityGroup, VpcAudit } from "./vpc-audit";
 
 export type { BackendOption } from "./state-backend";
 
@@ -133,6 +133,7 @@ export class K3sClusterStack extends ReadablyAddressedStack {
     this.securityGroups = securityGroups;
     const account = roleAccount(this, config, options, networking.vpc.arn);
     const permissionsBoundary = nodeBoundaryArn(config.partition, account);
+    forgetDefaultSecurityGroup(this);
     this.vpcAudit = new VpcAudit(this, "vpc-audit", {
       cluster: config,
       vpcId: networking.vpc.id,

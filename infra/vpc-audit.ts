@@ -1,18 +1,23 @@
 /**
- * What the VPC records and forbids beyond the cluster's own groups: its default security group
- * closed (AWS creates it allowing all traffic among its members and all egress; nothing here
- * uses it, so an instance or interface attached to it by mistake reaches nothing), and flow
- * logs of all its traffic into a CloudWatch log group kept for a bounded time, written through
- * a role only the flow-logs service can take.
+ * What the VPC records beyond the cluster's own groups: flow logs of all its traffic into a
+ * CloudWatch log group kept for a bounded time, written through a role only the flow-logs
+ * service can take.
+ *
+ * The VPC's default security group is not managed (docs/security.md, "The bot's own IAM
+ * permissions"): AWS creates it untagged, and adopting it means tagging and revoking rules on a
+ * group without the cluster tag, which IAM cannot tell from any foreign group (EC2's only key
+ * for where a group lives, `ec2:Vpc`, is the VPC's ARN, unknown before the VPC exists). Nothing
+ * of the stack uses the group. Stacks applied before keep it as it was (closed), forgotten by a
+ * `removed` block rather than destroyed.
  */
 
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { named } from "./addresses";
+import { hashedLogicalId, named } from "./addresses";
 import type { ClusterConfig } from "./definition/config";
 import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy, policyJson } from "./iam-policies";
 import { iamName, nameTag } from "./naming";
@@ -34,8 +39,30 @@ export interface VpcAuditProps {
   permissionsBoundary: string;
 }
 
+/**
+ * The default security group's addresses in earlier stacks: readable, and as cdktf hashed its
+ * construct path (infra/former-addresses.ts) before the readable names.
+ */
+export const FORMER_DEFAULT_SECURITY_GROUP = [
+  "aws_default_security_group.vpc",
+  `aws_default_security_group.${hashedLogicalId(["vpc-audit", "default-security-group"])}`,
+];
+
+/**
+ * Forgets the default security group an earlier stack adopted, without touching it (Terraform's
+ * `removed` block with `destroy = false`, Terraform 1.7 and later; a `removed` block whose
+ * resource is not in the state does nothing). The provider's delete of this resource is a no-op
+ * anyway (hashicorp/terraform-provider-aws, internal/service/ec2/vpc_default_security_group.go:
+ * `DeleteWithoutTimeout: schema.NoopContext`), so the plan says "forget", not "destroy".
+ */
+export function forgetDefaultSecurityGroup(stack: TerraformStack): void {
+  stack.addOverride(
+    "removed",
+    FORMER_DEFAULT_SECURITY_GROUP.map((from) => ({ from, lifecycle: { destroy: false } })),
+  );
+}
+
 export class VpcAudit extends Construct {
-  readonly defaultSecurityGroup: DefaultSecurityGroup;
   readonly flowLogGroup: CloudwatchLogGroup;
   readonly flowLogRole: IamRole;
   readonly flowLog: FlowLog;
@@ -43,13 +70,6 @@ export class VpcAudit extends Construct {
   constructor(scope: Construct, id: string, props: VpcAuditProps) {
     super(scope, id);
     const config = props.cluster;
-    // No ingress or egress block: the provider removes every rule of the default group.
-    this.defaultSecurityGroup = new DefaultSecurityGroup(this, "default-security-group", {
-      vpcId: props.vpcId,
-      tags: nameTag(config, "default-closed"),
-    });
-    named(this.defaultSecurityGroup, "vpc");
-
     this.flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
       name: flowLogGroupName(config),
       retentionInDays: FLOW_LOG_RETENTION_DAYS,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes infra/facts/charts/<chart>.json: what one chart version accepts as values.
 
-Run by a maintainer when a chart pin in infra/bootstrap/charts.ts moves, against a local git
+Run by a maintainer when a chart pin in infra/addons/<add-on>.ts moves, against a local git
 clone of the chart's own repository (the chart is read at its release tag; nothing of it is
 copied into this repository, only the list of value keys it declares):
 

@@ -12,20 +12,24 @@ export type Need = "terraform" | "emulator" | "shellcheck" | "checkov" | "networ
 export interface SlowTestFile {
   needs: readonly Need[];
   why: string;
+  /**
+   * About how long the file takes in a full run on 2 cores (fresh-clone CI of 2026-11-29), for
+   * files of half a minute or more. vitest.config.ts starts the longest first, so that none of
+   * them starts last and leaves one core idle while it runs alone (on a fresh clone vitest has
+   * no durations of its own and would order by file size). Only the order depends on it.
+   */
+  seconds?: number;
 }
 
 export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/app/ready-watch.test.ts": {
     needs: ["emulator"],
     why: "the ready watch after apply, reading a fake reporter's states from the emulator's SSM",
+    seconds: 37,
   },
   "test/aws/job-lease.test.ts": {
     needs: ["emulator"],
     why: "the scheduled jobs' leader lease and the App's schedule of two replicas: conditional writes on DynamoDB in the emulator",
-  },
-  "test/emulator/drift.test.ts": {
-    needs: ["terraform", "emulator"],
-    why: "applies a small cluster, changes it behind Terraform's back, and scans for drift (many minutes on 2 shared cores)",
   },
   "test/security/guardrails.test.ts": {
     needs: ["emulator"],
@@ -45,7 +49,8 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   },
   "test/app/plan-apply.test.ts": {
     needs: ["terraform", "emulator"],
-    why: "a PR's whole life: real terraform plan and apply of a small stack against the emulator",
+    why: "a PR's whole life, then the drift scan of the cluster it applied: real terraform plan and apply of a small stack against the emulator",
+    seconds: 300,
   },
   "test/app/start.test.ts": {
     needs: ["terraform"],
@@ -74,6 +79,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/bootstrap/scripts.test.ts": {
     needs: ["time"],
     why: "runs the bootstrap scripts in bash with every system command stubbed by a Node process: about a minute or more per file on 2 shared cores, so outside the fast set",
+    seconds: 39,
   },
   "test/bootstrap/shellcheck.test.ts": {
     needs: ["shellcheck"],
@@ -83,17 +89,15 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["terraform", "emulator"],
     why: "the CLI as a child process: plan runs terraform init and plan, the state backend is in the emulator",
   },
-  "test/docs/quickstart.test.ts": {
-    needs: ["network", "terraform", "emulator"],
-    why: "clones the repository and runs the README's commands: npm ci and the emulator from their registries, then the demo with Terraform",
-  },
   "test/emulator/cluster-dev.test.ts": {
     needs: ["terraform", "emulator"],
     why: "applies, re-plans and destroys the whole dev stack in the emulator (several minutes)",
+    seconds: 236,
   },
   "test/emulator/cluster-ha.test.ts": {
     needs: ["terraform", "emulator"],
     why: "applies, re-plans and destroys the whole ha stack in the emulator (several minutes)",
+    seconds: 340,
   },
   "test/emulator/harness.test.ts": {
     needs: ["emulator"],
@@ -102,6 +106,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/emulator/moved-addresses.test.ts": {
     needs: ["terraform", "emulator"],
     why: "applies a small stack as synthesized before the rename to readable addresses, then plans today's against it (several minutes on 2 shared cores)",
+    seconds: 117,
   },
   "test/emulator/state-backend.test.ts": {
     needs: ["emulator"],
@@ -114,6 +119,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/engine/plan-reuse.test.ts": {
     needs: ["terraform"],
     why: "re-plans in an initialized working directory with real terraform",
+    seconds: 41,
   },
   "test/engine/plan-text.test.ts": {
     needs: ["terraform"],
@@ -138,6 +144,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/security/faults.test.ts": {
     needs: ["emulator"],
     why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+    seconds: 60,
   },
   "test/security/injection.test.ts": {
     needs: ["emulator"],
@@ -162,6 +169,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/security/review-gates.test.ts": {
     needs: ["emulator"],
     why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
+    seconds: 52,
   },
   "test/security/terraform-env.test.ts": {
     needs: ["emulator"],

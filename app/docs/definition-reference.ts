@@ -12,7 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR } from "../../infra/bootstrap/charts";
+import { CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR } from "../../infra/addons/aws-cloud-controller-manager";
 import {
   DATASTORE_MIN_MEMORY_GIB,
   EC2_INSTANCE_TYPES_SOURCE,

@@ -14,8 +14,10 @@
  * ARNs from resource attributes, and the AMI is resolved by EC2 at launch from Canonical's public
  * SSM parameter (which is why the launch template row needs ssm:GetParameters).
  */
+import { addonsOff } from "../../infra/addons/registry";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { synthesizeCluster, type TerraformJson } from "../../infra/synth";
+import { snapshotIdentifier } from "../engine/datastore-snapshot";
 import { loadDefinitionFile } from "../engine/definitions/load";
 import { formatProblems } from "../engine/definitions/problems";
 import { checkConditionKeys } from "./iam/condition-keys";
@@ -27,6 +29,8 @@ import {
   STATEMENTS,
   type StatementKey,
   type StatementSpec,
+  TAG_ON_CREATE_SERVICES,
+  type TagOnCreateService,
 } from "./iam/statements";
 
 export type { ResourcePermissions } from "./iam/resource-permissions";
@@ -58,7 +62,7 @@ export const FEATURE_VARIANTS: Record<string, (config: ClusterConfig) => void> =
   "embedded etcd, no EFS, no ingress, no add-ons": (config) => {
     config.datastore.engine = "etcd";
     config.storage.efs = false;
-    config.addons = { ingress: "none", jenkins: false, argocd: false };
+    config.addons = addonsOff();
   },
   "spot workers, cpu scaling, private API, per-zone NAT": (config) => {
     config.workers.spot = true;
@@ -201,7 +205,60 @@ export function policyContext(
         ),
       ),
     ),
+    createActions: createActions(all),
+    rdsResources: unique(all.flatMap(rdsResources)),
   };
+}
+
+/** Each tag-on-create service's statement of create calls (statements.ts). */
+const CREATE_STATEMENTS: Record<TagOnCreateService, StatementKey> = {
+  ec2: "Ec2",
+  elasticloadbalancing: "LoadBalancing",
+  elasticfilesystem: "Efs",
+};
+/** A call that makes a resource (whose tags are in its request). */
+const CREATE_CALL = /^(Create\w+|AllocateAddress|RunInstances)$/;
+
+/** The create calls the stacks' resource types grant, by tag-on-create service. */
+function createActions(stacks: SynthesizedStack[]): Record<TagOnCreateService, string[]> {
+  const grants = stacks
+    .flatMap(({ json }) => resourceTypes(json))
+    .flatMap((type) => RESOURCE_PERMISSIONS[type]?.grants ?? []);
+  const of = (service: TagOnCreateService) =>
+    unique(
+      grants
+        .filter((grant) => grant.statement === CREATE_STATEMENTS[service])
+        .flatMap((grant) => grant.actions)
+        .filter((action) => action.startsWith(`${service}:`))
+        .map((action) => action.slice(service.length + 1))
+        .filter((name) => CREATE_CALL.test(name)),
+    );
+  return Object.fromEntries(
+    TAG_ON_CREATE_SERVICES.map((service) => [service, of(service)]),
+  ) as Record<TagOnCreateService, string[]>;
+}
+
+/**
+ * The RDS resources a stack and the bot create, as ARN resource parts, by the names the
+ * stack gives them: the instance, its subnet and parameter groups (any engine version: a
+ * version change names a new group), its final snapshot and the bot's pre-apply snapshots.
+ */
+function rdsResources(stack: SynthesizedStack): string[] {
+  const resources = (stack.json.resource ?? {}) as Resources;
+  const names = (type: string, attribute: string) =>
+    Object.values(resources[type] ?? {}).map((resource) => String(resource[attribute]));
+  return [
+    ...names("aws_db_instance", "identifier").flatMap((id) => [
+      `db:${id}`,
+      // The bot's snapshot identifier ends in a 14-digit time stamp.
+      `snapshot:${snapshotIdentifier(id, new Date(0)).replace(/\d{14}$/, "*")}`,
+    ]),
+    ...names("aws_db_instance", "final_snapshot_identifier").map((id) => `snapshot:${id}`),
+    ...names("aws_db_subnet_group", "name").map((name) => `subgrp:${name}`),
+    ...names("aws_db_parameter_group", "name").map(
+      (name) => `pg:${name.replace(/postgres[\d.]+$/, "postgres*")}`,
+    ),
+  ];
 }
 
 /** The resource types of the stacks without a row in RESOURCE_PERMISSIONS. */

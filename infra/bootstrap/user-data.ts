@@ -7,6 +7,7 @@
  * nodes read at boot with their instance role.
  */
 import { readFileSync } from "node:fs";
+import type { AddonSwitches } from "../addons/registry";
 import { renderManifests } from "./manifests";
 import { escapeTerraformTemplate } from "./terraform-escape";
 
@@ -50,7 +51,8 @@ export interface BootstrapParams {
     | { engine: "etcd"; snapshots?: EtcdSnapshotParams };
   /** EFS file system id, when shared storage is on. */
   efsFileSystemId?: string;
-  addons: { ingress: "nginx" | "none"; jenkins: boolean; argocd: boolean };
+  /** The definition's `addons` switches (infra/addons/ declares them). */
+  addons: AddonSwitches;
   /** Name of the control-plane Auto Scaling group (its oldest live server initialises etcd). */
   controlPlaneGroupName: string;
   /**

@@ -4,7 +4,7 @@
  * zod schema, so types are right and defaults are applied; each problem names the path of
  * the field to fix, so the loader can point at the line that holds it.
  */
-import { CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR } from "../bootstrap/charts";
+import { CLOUD_CONTROLLER_MANAGER_IMAGE_BY_MINOR } from "../addons/aws-cloud-controller-manager";
 import { type Cidr, cidrContains, cidrOverlaps, cidrProblem, formatCidr, parseCidr } from "./cidr";
 import {
   DATASTORE_MIN_MEMORY_GIB,
@@ -441,7 +441,7 @@ function checkWorkers(
 
 /**
  * The cloud-controller-manager must not be newer than the API server (Kubernetes' version skew
- * policy), and the stack pins its image per Kubernetes minor (infra/bootstrap/charts.ts).
+ * policy), and the stack pins its image per Kubernetes minor (infra/addons/aws-cloud-controller-manager.ts).
  */
 function checkK3sVersion(list: ProblemList, { k3s }: ClusterDefinition) {
   const minor = /^v(\d+\.\d+)\./.exec(k3s.version)?.[1] ?? "";

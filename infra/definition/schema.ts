@@ -8,6 +8,7 @@
  * Descriptions here are user-facing: they feed the JSON Schema and the README reference.
  */
 import { z } from "zod";
+import { addonSwitchFields } from "../addons/registry";
 
 /** Cluster names end up in AWS resource names; NLB and target-group names allow 32 characters. */
 export const CLUSTER_NAME_PATTERN = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
@@ -310,20 +311,7 @@ export const K3sSchema = z
   .describe("k3s itself.");
 
 export const AddonsSchema = z
-  .strictObject({
-    ingress: z
-      .enum(["nginx", "none"])
-      .default("nginx")
-      .describe("Ingress controller: the F5 NGINX Ingress Controller, or none."),
-    jenkins: z
-      .boolean()
-      .default(true)
-      .describe("Install Jenkins with agents as pods in the cluster."),
-    argocd: z
-      .boolean()
-      .default(true)
-      .describe("Install Argo CD, pointed at this cluster's folder in the repository."),
-  })
+  .strictObject(addonSwitchFields())
   .describe("What k3s installs on the cluster.");
 
 /** S3 bucket naming rules (general purpose buckets). */

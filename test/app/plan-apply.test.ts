@@ -1,13 +1,24 @@
 /**
  * A pull request's whole life with the real bot, real Terraform and the real AWS provider,
  * against the emulator: autoplan, re-plan in place, a lock conflict, a stale plan, apply,
- * a repeated apply, a Terraform failure, merge with auto-apply, a destroy plan, close.
- * The steps build on each other, in order, like a PR does.
+ * a repeated apply, a Terraform failure, merge with auto-apply, the scheduled drift scan of the
+ * merged cluster (none; then a tag added to its VPC behind Terraform's back opens one issue, a
+ * second scan updates it, removing the tag closes it), a destroy plan, close.
+ * The steps build on each other, in order, like a PR does; the drift scan uses the cluster the
+ * merge applied rather than applying one of its own (each apply here waits about a minute on
+ * the AWS provider's load-balancer waiter).
  */
 
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DRIFT_LABEL, scanDrift } from "../../app/bot/drift-scan";
+import { RepoGitHub } from "../../app/bot/github";
 import type { AwsEnvironment } from "../../app/engine/aws-environment";
 import { ClusterLocks } from "../../app/engine/locks";
 import {
@@ -18,6 +29,8 @@ import {
 } from "../../app/local/emulator";
 import type { K3sClusterStack } from "../../infra/stack";
 import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
+import { BOT_LOGIN } from "../support/fake-github";
+import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 import { overriding } from "../support/proxies";
 import { requireTerraform } from "../support/tools";
@@ -186,6 +199,46 @@ describe("a pull request's life", () => {
     expect(await locks().get(devRef)).toBeNull();
     expect(await locks().heldBy(REPO, 10)).toEqual([]);
   }, 900_000);
+
+  describe("the scheduled drift scan of the cluster the merge applied", () => {
+    const log = { info: () => {}, error: (m: string) => console.error(m) };
+    const scan = () => {
+      const [owner = "", repo = ""] = REPO.split("/");
+      const github = new RepoGitHub(new TestOctokit({ auth: "test-token" }) as never, owner, repo);
+      return scanDrift(github, bot.runs, log, BOT_LOGIN);
+    };
+    const driftIssues = () => bot.github.issues.filter((i) => i.labels.includes(DRIFT_LABEL));
+
+    it("finds no drift on the cluster as applied, and opens no issue", async () => {
+      expect(await scan()).toEqual([{ cluster: "dev", outcome: "clean", issue: "none" }]);
+      expect(driftIssues()).toEqual([]);
+    }, 600_000);
+
+    it("opens one issue when a resource is changed behind Terraform's back, and closes it once fixed", async () => {
+      const ec2 = new EC2Client(emulatorAwsClientConfig(emulator.url));
+      const { Vpcs } = await ec2.send(
+        new DescribeVpcsCommand({ Filters: [{ Name: "cidr", Values: ["10.40.0.0/16"] }] }),
+      );
+      const vpcId = Vpcs?.[0]?.VpcId;
+      if (!vpcId) throw new Error("the applied cluster's VPC is not in the emulator");
+      const tag = { Key: "changed-by", Value: "someone-in-the-console" };
+      await ec2.send(new CreateTagsCommand({ Resources: [vpcId], Tags: [tag] }));
+
+      expect(await scan()).toEqual([{ cluster: "dev", outcome: "drifted", issue: "opened" }]);
+      expect(await scan()).toEqual([{ cluster: "dev", outcome: "drifted", issue: "updated" }]);
+      const [issue, ...more] = driftIssues();
+      expect(more).toEqual([]);
+      expect(issue?.state).toBe("open");
+      expect(issue?.title).toBe("Drift: cluster dev differs from clusters/dev.yaml");
+      expect(issue?.body).toContain("<!-- k3s-bot:drift:dev -->");
+      expect(issue?.body).toMatch(/\*\*network\*\*: `aws_vpc\.[\w-]+` changed: would be set back/);
+
+      await ec2.send(new DeleteTagsCommand({ Resources: [vpcId], Tags: [{ Key: tag.Key }] }));
+      expect(await scan()).toEqual([{ cluster: "dev", outcome: "clean", issue: "closed" }]);
+      expect(driftIssues().map((i) => i.state)).toEqual(["closed"]);
+      ec2.destroy();
+    }, 900_000);
+  });
 
   it("plans a destroy, loudly, when a PR deletes a definition; closing it releases the lock", async () => {
     bot.github.setFile(B, "clusters/dev.yaml", null);

@@ -1,15 +1,14 @@
 /**
- * The add-on HelmCharts: each parses, has what k3s' helm-controller requires, uses the pins from
- * charts.ts, and sets the values its chart documents (names cited per chart below).
+ * The add-on HelmCharts: each parses, has what k3s' helm-controller requires, uses the pins of
+ * its add-on (infra/addons/), and sets the values its chart documents (names cited per chart
+ * below).
  */
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CHARTS } from "../../infra/bootstrap/charts";
-import {
-  autoscalerImageTag,
-  cloudControllerManagerImageTag,
-  renderManifests,
-} from "../../infra/bootstrap/manifests";
+import { cloudControllerManagerImageTag } from "../../infra/addons/aws-cloud-controller-manager";
+import { autoscalerImageTag } from "../../infra/addons/cluster-autoscaler";
+import { addonCharts } from "../../infra/addons/registry";
+import { renderManifests } from "../../infra/bootstrap/manifests";
 import { haParams } from "./world";
 
 interface HelmChart {
@@ -46,7 +45,7 @@ function get(name: string, params = haParams()) {
 }
 
 describe("HelmChart manifests", () => {
-  it("each parses and has the fields helm-controller requires, with the pins of charts.ts", () => {
+  it("each parses and has the fields helm-controller requires, with the pins of its add-on", () => {
     const all = charts();
     expect([...all.keys()].sort()).toEqual([
       "argo-cd",
@@ -57,7 +56,7 @@ describe("HelmChart manifests", () => {
       "jenkins",
       "nginx-ingress",
     ]);
-    const pins = Object.values(CHARTS);
+    const pins = addonCharts();
     for (const { chart } of all.values()) {
       expect(chart.apiVersion).toBe("helm.cattle.io/v1");
       expect(chart.kind).toBe("HelmChart");

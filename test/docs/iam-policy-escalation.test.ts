@@ -9,12 +9,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  cloudProviderControlPlanePolicy,
-  efsCsiControllerPolicy,
-  serverSecretsPolicy,
-  workerSecretsPolicy,
-} from "../../infra/iam-policies";
+import { cloudProviderControlPlanePolicy } from "../../infra/addons/aws-cloud-controller-manager";
+import { efsCsiControllerPolicy } from "../../infra/addons/aws-efs-csi-driver";
+import { serverSecretsPolicy, workerSecretsPolicy } from "../../infra/iam-policies";
 import { type Decision, evaluate, type Policy, type Request } from "./iam-evaluator";
 
 const ROOT = join(import.meta.dirname, "..", "..");

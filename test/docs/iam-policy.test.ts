@@ -6,7 +6,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CONDITION_KEY_FACTS, checkConditionKeys } from "../../app/docs/iam/condition-keys";
+import {
+  ALWAYS_PRESENT,
+  CONDITION_KEY_FACTS,
+  checkConditionKeys,
+  keyPattern,
+} from "../../app/docs/iam/condition-keys";
 import { generatedIamFiles, IAM_POLICY_PATH } from "../../app/docs/iam/files";
 import {
   buildPolicy,
@@ -307,6 +312,47 @@ describe("the IAM policy k3s-bot ships", () => {
     for (const statement of conditioned) {
       for (const action of statement.Action)
         expect(CONDITION_KEY_FACTS[action], action).toBeDefined();
+    }
+  });
+  it("every condition key the policy uses is a verified fact, read from the Service Authorization Reference", () => {
+    const used = document.Statement.filter((s) => s.Condition).flatMap((s) =>
+      Object.values(s.Condition ?? {})
+        .flatMap((block) => Object.keys(block))
+        .filter((key) => !ALWAYS_PRESENT.has(key))
+        .flatMap((key) => s.Action.map((action) => ({ sid: s.Sid, action, key }))),
+    );
+    expect(used.length).toBeGreaterThan(40);
+    const problems = used.flatMap(({ sid, action, key }) => {
+      const fact = CONDITION_KEY_FACTS[action];
+      if (!fact?.keys.includes(keyPattern(key))) return [`${sid}: ${action} ${key} has no fact`];
+      if (!fact.verified) return [`${sid}: ${action} ${key} is not verified`];
+      if (
+        !/^https:\/\/docs\.aws\.amazon\.com\/service-authorization\/latest\/reference\/list_[a-z0-9]+\.html$/.test(
+          fact.source,
+        )
+      ) {
+        return [
+          `${sid}: ${action} ${key} rests on ${fact.source}, not the Service Authorization Reference`,
+        ];
+      }
+      return [];
+    });
+    expect(problems).toEqual([]);
+    // And the generator refuses an unverified fact, not only this test.
+    const [action, fact] = Object.entries(CONDITION_KEY_FACTS)[0] as [
+      string,
+      { verified: boolean; keys: string[] },
+    ];
+    const saved = fact.verified;
+    fact.verified = false;
+    try {
+      expect(() =>
+        checkConditionKeys("Probe", [action], {
+          Null: { [(fact.keys[0] as string).replace(/\$\{TagKey\}/, "k3s-bot/cluster")]: "false" },
+        }),
+      ).toThrow(/not verified/);
+    } finally {
+      fact.verified = saved;
     }
   });
 });

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { LongestKnownFirst } from "../../vitest.config";
 import { SLOW_TEST_FILES } from "../tiers";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -81,5 +82,36 @@ describe("test tiers (test/tiers.ts)", () => {
       expect(result.status, tool).toBe(97);
       expect(result.stderr).toContain("test/tiers.ts");
     }
+  });
+  it("start the files known to take minutes first, longest first, the rest in vitest's order", async () => {
+    const spec = (file: string, size: number) => ({
+      moduleId: join(root, file),
+      size,
+      project: { name: "", config: { sequence: { groupOrder: 0 }, isolate: true } },
+    });
+    const files = [
+      spec("test/unit/a.test.ts", 9_000),
+      spec("test/app/plan-apply.test.ts", 1_000),
+      spec("test/unit/b.test.ts", 5_000),
+      spec("test/emulator/cluster-ha.test.ts", 100),
+    ];
+    // A fresh clone: vitest has no durations, only file sizes (larger first).
+    const context = {
+      config: { root },
+      cache: {
+        getFileTestResults: () => undefined,
+        getFileStats: (key: string) => files.find((f) => key.endsWith(relative(root, f.moduleId))),
+      },
+    };
+    const sequencer = new LongestKnownFirst(context as never);
+    const order = await sequencer.sort(files as never);
+    expect(order.map((f) => relative(root, f.moduleId))).toEqual([
+      "test/emulator/cluster-ha.test.ts",
+      "test/app/plan-apply.test.ts",
+      "test/unit/a.test.ts",
+      "test/unit/b.test.ts",
+    ]);
+    const longest = Object.entries(SLOW_TEST_FILES).filter(([, entry]) => entry.seconds);
+    expect(longest.length).toBeGreaterThan(0);
   });
 });

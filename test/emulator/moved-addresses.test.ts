@@ -13,6 +13,7 @@ import { TerraformRunner } from "../../app/engine/terraform/runner";
 import { type Emulator, emulatorProviderSettings, startEmulator } from "../../app/local/emulator";
 import { applyEmulatorWorkarounds } from "../../app/local/emulator-overrides";
 import { synthesizeCluster, type TerraformJson } from "../../infra/synth";
+import { FORMER_DEFAULT_SECURITY_GROUP } from "../../infra/vpc-audit";
 import { preRenameConfig, preRenameSmallStack } from "../support/pre-rename";
 
 interface PlanJson {
@@ -102,6 +103,11 @@ describe.sequential("moving a cluster applied before the rename", () => {
         .filter((change) => change.change.actions.includes("delete"))
         .map((change) => `${change.address}: ${change.change.actions.join(",")}`);
       expect(destructive).toEqual([]);
+      // The VPC's default security group, no longer managed, is forgotten, not destroyed.
+      const forgotten = changes
+        .filter((change) => change.change.actions.includes("forget"))
+        .map((change) => change.address);
+      expect(forgotten).toEqual([FORMER_DEFAULT_SECURITY_GROUP[1]]);
       const createdAtOldAddress = changes
         .filter((change) => movedTo.has(change.address))
         .filter((change) => change.change.actions.includes("create"))

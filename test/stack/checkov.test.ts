@@ -36,9 +36,13 @@ function findings(example: "dev" | "ha"): Finding[] {
   execFileSync("mkdir", ["-p", dir]);
   // Without the `moved` blocks: checkov 3.2.500's terraform_json parser reads every top-level
   // key as an object of named blocks (checkov/terraform_json/parser.py, handle_block_type:
-  // `blocks.items()`) and crashes on `moved`, a list in Terraform's JSON syntax. A move carries
-  // no configuration to check.
-  const { moved: _moves, ...scanned } = synthesize(exampleConfig(example)).json;
+  // `blocks.items()`) and crashes on `moved` and `removed`, lists in Terraform's JSON syntax. A
+  // move or a removal carries no configuration to check.
+  const {
+    moved: _moves,
+    removed: _removed,
+    ...scanned
+  } = synthesize(exampleConfig(example)).json as unknown as Record<string, unknown>;
   writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(scanned, null, 2));
   let out: string;
   try {

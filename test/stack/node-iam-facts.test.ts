@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHARTS } from "../../infra/bootstrap/charts";
+import type { Addon } from "../../infra/addons/addon";
+import { ADDONS, addonCharts } from "../../infra/addons/registry";
 import type { PolicyDocument, PolicyStatement } from "../../infra/iam-policies";
 import { exampleConfig, synthesize, type TerraformJson } from "./helpers";
 
@@ -28,9 +29,7 @@ const facts = readdirSync(FACTS_DIR)
     file,
     fact: JSON.parse(readFileSync(join(FACTS_DIR, file), "utf8")) as IamFact,
   }));
-const pinned = new Map<string, string>(
-  Object.values(CHARTS).map((pin) => [pin.chart, pin.version]),
-);
+const pinned = new Map<string, string>(addonCharts().map((pin) => [pin.chart, pin.version]));
 const current = facts.filter(({ fact }) => pinned.get(fact.chart.name) === fact.chart.version);
 
 /** The ha example has every add-on with AWS permissions: EFS and cluster-autoscaler. */
@@ -50,11 +49,16 @@ const list = (value: string | string[] | undefined): string[] =>
 
 describe("IAM facts", () => {
   it("cover every pinned chart whose add-on calls AWS with a node role", () => {
-    for (const chart of [
-      "aws-efs-csi-driver",
+    // The add-ons with node policies, from the registry (infra/addons/).
+    const charts = ADDONS.flatMap((addon: Addon) =>
+      addon.nodePolicies ? addon.manifests.slice(0, 1).map((m) => m.chart.chart) : [],
+    );
+    expect(charts.sort()).toEqual([
       "aws-cloud-controller-manager",
+      "aws-efs-csi-driver",
       "cluster-autoscaler",
-    ]) {
+    ]);
+    for (const chart of charts) {
       expect(
         current.filter(({ fact }) => fact.chart.name === chart).length,
         `no IAM fact in infra/facts/iam for ${chart} ${pinned.get(chart)}`,

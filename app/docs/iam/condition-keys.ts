@@ -12,9 +12,15 @@ export interface ConditionKeyFact {
   keys: string[];
   /** The source was read on `read` and names this action with these keys. */
   verified: boolean;
+  /** The Service Authorization Reference page of the action's service. */
   source: string;
   read: string;
+  /** In which row of that page (the action's own, its resource type's) each key stands. */
   basis: string;
+  /** The machine-readable copy of the page the rows were read from. */
+  via?: string;
+  /** An AWS guide that uses the same condition on the action. */
+  example?: string;
 }
 
 export const CONDITION_KEY_FACTS_PATH = "infra/facts/iam-condition-keys.json";
@@ -32,9 +38,12 @@ export function keyPattern(key: string): string {
 }
 
 /** Global keys every request carries (IAM User Guide, "AWS global condition context keys"). */
-const ALWAYS_PRESENT = new Set(["aws:PrincipalAccount", "aws:PrincipalArn"]);
+export const ALWAYS_PRESENT = new Set(["aws:PrincipalAccount", "aws:PrincipalArn"]);
 
-/** Throws when a statement conditions an action on a key its facts do not list. */
+/**
+ * Throws when a statement conditions an action on a key its facts do not list, or list
+ * without having been verified against the source.
+ */
 export function checkConditionKeys(
   sid: string,
   actions: string[],
@@ -48,6 +57,11 @@ export function checkConditionKeys(
       if (!fact?.keys.includes(keyPattern(key))) {
         throw new Error(
           `statement ${sid} conditions ${action} on ${key}, but ${CONDITION_KEY_FACTS_PATH} does not say ${action} supports it: read the Service Authorization Reference and add the fact, or move the action to an unconditioned statement`,
+        );
+      }
+      if (!fact.verified) {
+        throw new Error(
+          `statement ${sid} conditions ${action} on ${key}, but its fact in ${CONDITION_KEY_FACTS_PATH} is not verified: read the action's row in the Service Authorization Reference and record it`,
         );
       }
     }

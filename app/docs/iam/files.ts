@@ -20,7 +20,7 @@ import {
   type SynthesizedStack,
   synthesizedStacks,
 } from "../iam-policy";
-import { CONDITION_KEY_FACTS, CONDITION_KEY_FACTS_PATH } from "./condition-keys";
+import { CONDITION_KEY_FACTS_PATH } from "./condition-keys";
 import { RESOURCE_PERMISSIONS } from "./resource-permissions";
 import { STATEMENTS, type StatementKey, type StatementSpec } from "./statements";
 
@@ -92,30 +92,17 @@ function readme(
     "## What this rests on",
     "",
     "- The action lists follow the AWS provider's calls for each resource (create, read, update, delete, tags) and AWS's documentation where a call needs more than its own action (EFS mount targets need EC2 network-interface actions; an Auto Scaling group checks its launch template with `ec2:RunInstances` and `iam:PassRole`; `manage_master_user_password` needs Secrets Manager actions; an AMI given as an SSM parameter needs `ssm:GetParameters`). Read actions use `Describe*` wildcards, which grant reads only.",
-    "- Deletes, security-group rule changes, Auto Scaling group updates, DB instance and parameter group changes are allowed only on resources that carry the `k3s-bot/cluster` tag, which the provider's default tags put on every taggable resource of the stack (the statements with `Tagged` in their name). Resources created by an older version without the tag must be tagged before the bot can change or delete them.",
-    `- A condition goes on an action only when [\`${CONDITION_KEY_FACTS_PATH}\`](../../${CONDITION_KEY_FACTS_PATH}) says, with its source, that the action honours the key. These conditions were kept from the earlier policy and their source could not be re-read: ${
-      unverifiedConditions(document)
-        .map((a) => `\`${a}\``)
-        .join(", ") || "none"
-    }.`,
+    "- Changes, retags and deletes of existing resources are allowed only on resources that carry the `k3s-bot/cluster` tag, which the provider's default tags put on every taggable resource of the stack (the statements with `Tagged` in their name). Tags are allowed only on such resources or in the request that creates one (the statements with `TagOnCreate` in their name), so the bot cannot tag anything into its scope: a resource created by an older version without the tag must be tagged by an operator before the bot can change or delete it.",
+    `- A condition goes on an action only when [\`${CONDITION_KEY_FACTS_PATH}\`](../../${CONDITION_KEY_FACTS_PATH}) says the action honours its key, with the row of AWS's Service Authorization Reference that says so, verified (the generator refuses anything else). The Allow conditions require the key to be present (\`Null: false\`) or to equal a value: on an action that did not supply the key they would deny the stack's own call, never allow more.`,
     `- Not tag-scoped (writes without a condition): ${unscopedWrites(document)
       .map((a) => `\`${a}\``)
       .join(
         ", ",
-      )}. Create calls have no resource to carry the tag yet; tagging calls are open because the stack adopts resources AWS creates untagged (see docs/security.md).`,
+      )}. Create calls have no resource to carry the tag yet (their tags are in the request); the network-interface and address calls act on what EFS and NAT gateways create untagged (see docs/security.md).`,
     "- The local emulator does not enforce IAM, so the tests prove the lists complete against the stack, not against AWS's authorizer: a real account is the final check. A missing action shows as `AccessDenied`/`UnauthorizedOperation` naming it, in the plan or apply comment and in CloudTrail.",
-    "- Node roles (what the k3s servers and agents may do) are not here: the stack creates them, with the policies in `infra/iam-policies.ts`.",
+    "- Node roles (what the k3s servers and agents may do) are not here: the stack creates them, with the policies in `infra/iam-policies.ts` and, for the add-ons, `infra/addons/`.",
     "",
   ].join("\n");
-}
-
-/** Conditioned actions whose condition-key fact is not verified against its source. */
-function unverifiedConditions(document: PolicyDocument): string[] {
-  return unique(
-    document.Statement.filter((s) => s.Condition && s.Effect === "Allow")
-      .flatMap((s) => s.Action)
-      .filter((action) => CONDITION_KEY_FACTS[action]?.verified === false),
-  );
 }
 
 /** Allowed write actions with no condition and no resource scope (`*`). */

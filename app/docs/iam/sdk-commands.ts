@@ -73,14 +73,18 @@ export const SDK_COMMANDS: Record<string, Grant[]> = {
     grant("AutoScaling", "autoscaling:Describe*"),
   ],
   "client-auto-scaling:StartInstanceRefreshCommand": [
-    grant("AutoScaling", "autoscaling:StartInstanceRefresh"),
+    grant("AutoScalingGroupsTagged", "autoscaling:StartInstanceRefresh"),
   ],
   "client-ec2:DescribeLaunchTemplatesCommand": [grant("Ec2", "ec2:Describe*")],
   // app/engine/aws-environment.ts: the rollout's clients, in the cluster role's account.
   "client-sts:AssumeRoleCommand": [grant("AssumeClusterRoles", "sts:AssumeRole")],
   // app/engine/datastore-snapshot.ts: a manual snapshot before an apply that changes the
   // datastore, through the cluster's role when it names one.
-  "client-rds:CreateDBSnapshotCommand": [rds("CreateDBSnapshot")],
+  // The snapshot is tagged in the request (managed-by), which RDS checks as AddTagsToResource.
+  "client-rds:CreateDBSnapshotCommand": [
+    rds("CreateDBSnapshot"),
+    grant("RdsTagOnCreate", "rds:AddTagsToResource"),
+  ],
   "client-rds:DescribeDBSnapshotsCommand": [rds()],
   // app/engine/kubeconfig.ts: `k3s-bot kubeconfig`, run by an operator with their own
   // credentials (app/cli/main.ts); the bot never reads a cluster's admin kubeconfig.

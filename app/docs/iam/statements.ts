@@ -34,7 +34,22 @@ export interface PolicyContext {
   secretNames: string[];
   /** Service principals whose service-linked roles the resources need. */
   serviceLinkedRoles: string[];
+  /**
+   * The create calls the stack makes, by service (`ec2` → `CreateVpc`, …): the values of the
+   * service's `CreateAction` condition key when it authorizes the tags of a create request.
+   */
+  createActions: Record<TagOnCreateService, string[]>;
+  /**
+   * The RDS resources the stack and the bot create, as ARN resource parts (`db:dev-datastore`,
+   * `snapshot:k3s-bot-pre-apply-dev-datastore-*`): RDS has no `CreateAction` key, so the tags
+   * of a create request are allowed by the name the stack gives, which the definitions fix.
+   */
+  rdsResources: string[];
 }
+
+/** Services whose tagging action has a `<service>:CreateAction` key (facts: condition keys). */
+export const TAG_ON_CREATE_SERVICES = ["ec2", "elasticloadbalancing", "elasticfilesystem"] as const;
+export type TagOnCreateService = (typeof TAG_ON_CREATE_SERVICES)[number];
 
 export interface StatementSpec {
   /** Why the bot needs it, in one line; shown in docs/iam/README.md. */
@@ -48,6 +63,15 @@ export interface StatementSpec {
 /** The VPC flow-log role's name ends so (infra/vpc-audit.ts: iamName(config, "vpc-flow-logs")). */
 const FLOW_LOG_ROLE_SUFFIX = "-vpc-flow-logs";
 const arn = (ctx: PolicyContext, rest: string) => `arn:${ctx.partition}:${rest}`;
+/**
+ * Tagging at creation only: tags in a create request are authorized as the service's tagging
+ * action with `<service>:CreateAction` naming the create call, which no other request has (EC2
+ * User Guide, "ec2-supported-iam-actions-resources"; Elastic Load Balancing User Guide,
+ * "tagging-resources-during-creation"; Amazon EFS User Guide, "using-tags-efs").
+ */
+const createdBy = (service: TagOnCreateService) => (ctx: PolicyContext) => ({
+  StringEquals: { [`${service}:CreateAction`]: ctx.createActions[service] },
+});
 /** Resources that carry the cluster tag (the provider's default_tags put it on every one). */
 const clusterTagged = () => ({ Null: { [`aws:ResourceTag/${CLUSTER_TAG_KEY}`]: "false" } });
 /** The same, with a service's own tag key where its documentation uses that one. */
@@ -97,11 +121,16 @@ export const STATEMENTS = {
   },
   // --- the stack, through the AWS provider ---
   Ec2: {
-    why: "VPC, subnets, gateways, routes, security groups and launch templates; RunInstances and CreateTags because an Auto Scaling group validates its launch template with the caller's rights; network interfaces for EFS mount targets. Not tag-scoped: EC2 create calls (no resource yet), CreateTags/DeleteTags (the stack adopts the VPC's default security group, which AWS creates untagged), RevokeSecurityGroup* (the same adoption revokes the default group's rules before it carries the tag).",
+    why: "Creates the VPC, subnets, gateways, routes, security groups and launch templates (no resource carries a tag before it exists; each create request carries the cluster tag); RunInstances because an Auto Scaling group validates its launch template with the caller's rights; network interfaces for EFS mount targets (EFS creates them untagged).",
     resources: ANY,
   },
+  Ec2TagOnCreate: {
+    why: "Tags an EC2 resource only in the request that creates it (`ec2:CreateAction`, set by EC2 only then): the provider tags every resource of the stack at creation. An existing resource cannot be tagged this way.",
+    resources: ANY,
+    condition: createdBy("ec2"),
+  },
   Ec2GroupRulesTagged: {
-    why: "Opens or changes rules only in security groups that carry the cluster tag (IAM User Guide's example for security groups: the group ARN with `aws:ResourceTag`).",
+    why: "Opens, changes or closes rules only in security groups that carry the cluster tag (IAM User Guide's example for security groups: the group ARN with `aws:ResourceTag`).",
     resources: (ctx) => [arn(ctx, "ec2:*:*:security-group/*")],
     condition: clusterTagged,
   },
@@ -109,8 +138,8 @@ export const STATEMENTS = {
     why: "The rule objects themselves (`security-group-rule/…`) carry no tag of their group; the same example grants them unconditioned. The group is still checked by the statement above.",
     resources: (ctx) => [arn(ctx, "ec2:*:*:security-group-rule/*")],
   },
-  Ec2DeleteClusterTagged: {
-    why: "Deletes only what carries the cluster tag `k3s-bot/cluster` (set on every resource by the provider's default tags).",
+  Ec2ClusterTagged: {
+    why: "Deletes, retags and changes (routes, VPC and subnet attributes, route table associations, launch template versions) only what carries the cluster tag `k3s-bot/cluster`, set on every resource at creation by the provider's default tags. A foreign resource cannot be tagged into scope: tagging an existing resource needs the tag already.",
     resources: ANY,
     condition: clusterTagged,
   },
@@ -119,7 +148,7 @@ export const STATEMENTS = {
     resources: (ctx) => [arn(ctx, "ssm:*::parameter/aws/service/canonical/*")],
   },
   AutoScaling: {
-    why: "The control-plane and worker groups, the drain lifecycle hook and the CPU target-tracking policy.",
+    why: "Reads the control-plane and worker groups, their hooks, policies and instance refreshes.",
     resources: ANY,
   },
   AutoScalingDeleteClusterTagged: {
@@ -128,7 +157,7 @@ export const STATEMENTS = {
     condition: clusterTagged,
   },
   AutoScalingGroupsTagged: {
-    why: 'Changes and deletes only groups that carry the cluster tag (`autoscaling:ResourceTag`, Auto Scaling User Guide, "Tags for security").',
+    why: 'Changes, retags, refreshes and deletes only groups that carry the cluster tag, and adds hooks, scaling policies and target groups only to them (`autoscaling:ResourceTag`, Auto Scaling User Guide, "Tags for security"). A group is tagged in the request that creates it (below), so no CreateOrUpdateTags is needed on a group without the tag.',
     resources: ANY,
     condition: taggedBy("autoscaling:ResourceTag"),
   },
@@ -138,27 +167,40 @@ export const STATEMENTS = {
     condition: taggedBy("aws:RequestTag"),
   },
   LoadBalancing: {
-    why: "The API and ingress network load balancers, their target groups and listeners; DescribeTargetHealth while Terraform waits for healthy servers.",
+    why: "Creates the API and ingress network load balancers, their target groups and listeners; DescribeTargetHealth while Terraform waits for healthy servers.",
     resources: ANY,
   },
-  LoadBalancingDeleteClusterTagged: {
-    why: "Deletes only load balancers, target groups and listeners that carry the cluster tag.",
+  LoadBalancingTagOnCreate: {
+    why: "Tags a load balancer, target group or listener only in the request that creates it (`elasticloadbalancing:CreateAction`).",
+    resources: ANY,
+    condition: createdBy("elasticloadbalancing"),
+  },
+  LoadBalancingClusterTagged: {
+    why: "Changes, retags and deletes only load balancers, target groups and listeners that carry the cluster tag.",
     resources: ANY,
     condition: clusterTagged,
   },
   Rds: {
-    why: "The PostgreSQL datastore, its subnet group and parameter group; CreateDBSnapshot for the final snapshot on destroy.",
+    why: "Creates the PostgreSQL datastore, its subnet group and parameter group; CreateDBSnapshot for the final snapshot on destroy and the bot's snapshot before an apply that changes the datastore.",
     resources: ANY,
   },
-  RdsDeleteClusterTagged: {
-    why: "Deletes only subnet and parameter groups that carry the cluster tag.",
+  RdsTagOnCreate: {
+    why: "RDS checks AddTagsToResource for the tags of a create request and has no key naming the create call, so the stack's own names allow it: the datastore, its groups and snapshots, by the names the definitions fix (`<cluster>-datastore…`, `k3s-bot-pre-apply-<cluster>-datastore-…`). A foreign resource of exactly that name would collide with the stack's anyway.",
+    resources: (ctx) => ctx.rdsResources.map((resource) => arn(ctx, `rds:*:*:${resource}`)),
+  },
+  RdsClusterTagged: {
+    why: "Changes, retags and deletes only subnet groups, parameter groups, instances and snapshots that carry the cluster tag.",
     resources: ANY,
     condition: clusterTagged,
   },
   RdsInstanceTagged: {
-    why: "Changes, reboots and deletes only DB instances that carry the cluster tag (`rds:db-tag`, the IAM User Guide's RDS tag example).",
-    resources: ANY,
+    why: "Changes, reboots and deletes only DB instances that carry the cluster tag (`rds:db-tag`, the IAM User Guide's RDS tag example), on the instance's ARN: the groups a change names are checked as resources of their own (next statement), where `rds:db-tag` is not supplied.",
+    resources: (ctx) => [arn(ctx, "rds:*:*:db:*")],
     condition: taggedBy("rds:db-tag"),
+  },
+  RdsInstanceReferences: {
+    why: "The parameter, subnet and option groups a ModifyDBInstance names (its optional resource types): naming them changes nothing of theirs; the instance is checked above.",
+    resources: (ctx) => ["pg", "subgrp", "og"].map((type) => arn(ctx, `rds:*:*:${type}:*`)),
   },
   RdsParameterGroupTagged: {
     why: "Changes only DB parameter groups that carry the cluster tag (`rds:pg-tag`, same example).",
@@ -175,11 +217,16 @@ export const STATEMENTS = {
     condition: () => ({ StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" } }),
   },
   Efs: {
-    why: "The shared file system, its mount targets (which need EC2 network interfaces, see Ec2) and its backup policy.",
+    why: "Creates the shared file system; reads file systems, mount targets and policies.",
     resources: ANY,
   },
-  EfsDeleteClusterTagged: {
-    why: "Deletes only file systems that carry the cluster tag.",
+  EfsTagOnCreate: {
+    why: "Tags a file system only in the request that creates it (`elasticfilesystem:CreateAction`).",
+    resources: ANY,
+    condition: createdBy("elasticfilesystem"),
+  },
+  EfsClusterTagged: {
+    why: "Changes, retags and deletes only file systems that carry the cluster tag, and adds, changes and removes mount targets only on them (a mount target of a foreign file system in the cluster's subnets would expose it).",
     resources: ANY,
     condition: clusterTagged,
   },

@@ -4,7 +4,7 @@
  *
  * Ready = the API answers; `controlPlane.count` servers and at least `workers.min` (≥ 1) workers
  * are Ready and not cordoned; every add-on the definition installs has its HelmChart installed
- * (infra/bootstrap/manifests.ts decides which); Argo CD's root Application, when reported, is
+ * (the add-on registry, infra/addons/, decides which); Argo CD's root Application, when reported, is
  * Synced and Healthy; Jenkins, when installed, is ready. Nodes beyond those counts that are
  * cordoned or NotReady are a rolling replacement in progress: shown, not waited for.
  */

@@ -2,7 +2,7 @@
  * What a definition could move to: a newer k3s patch release in its minor, a newer Ubuntu AMI
  * for an AMI it pins. Minors are never proposed (a minor upgrade is a decision, made by editing
  * `k3s.version`). Chart versions are not in a definition: they are pinned by k3s-bot's own code
- * (infra/bootstrap/charts.ts) with the facts they were checked against, so they move with
+ * (each add-on's file in infra/addons/) with the facts they were checked against, so they move with
  * upgrades of k3s-bot (docs/updates.md).
  */
 import { isMap, isScalar, parseDocument } from "yaml";
