@@ -11,16 +11,18 @@
  *                           runs in flight, then terraform gets SIGTERM and each run left is
  *                           reported on its PR as interrupted
  *   K3S_BOT_DRIFT_INTERVAL_HOURS  hours between drift scans (default 24, 0 off); one replica
- *                           scans, elected in K3S_BOT_DELIVERY_TABLE (app/bot/drift-schedule.ts)
+ *                           scans, elected in K3S_BOT_DELIVERY_TABLE (app/bot/scheduled-jobs.ts)
+ *   K3S_BOT_UPDATES_INTERVAL_HOURS  hours between runs of the update pull requests (default 24,
+ *                           0 off); elected the same way (app/bot/scheduled-jobs.ts)
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Probot } from "probot";
 import { createK3sBot } from "./bot/app";
 import { DynamoDeliveryLog } from "./bot/deliveries";
-import { startDriftSchedule } from "./bot/drift-schedule";
 import { createGitopsHandoff, defaultRepoUrl } from "./bot/gitops-handoff";
 import { ReadyWatcher } from "./bot/ready-watch";
 import { DynamoRunStore, RunJournal, type RunJournalOptions } from "./bot/run-journal";
+import { startScheduledJobs } from "./bot/scheduled-jobs";
 import { DefaultAwsEnvironment } from "./engine/aws-environment";
 import type { ClusterRuns } from "./engine/cluster-runs";
 import { ssmStatusReader } from "./engine/cluster-status/read";
@@ -125,7 +127,7 @@ export default function k3sBot(app: Probot): void {
   });
   const runs = createClusterRuns(process.env);
   stopOnSignals(journal, runs, shutdownGraceMs(process.env), app.log);
-  startDriftSchedule(app, runs, process.env);
+  startScheduledJobs(app, runs, process.env);
   createK3sBot({
     runs,
     afterApply: createGitopsHandoff({ repoUrl: defaultRepoUrl }),

@@ -27,9 +27,9 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     why: "the ready watch after apply, reading a fake reporter's states from the emulator's SSM",
     seconds: 37,
   },
-  "test/aws/drift-lease.test.ts": {
+  "test/aws/job-lease.test.ts": {
     needs: ["emulator"],
-    why: "the drift scan's leader lease: conditional writes on DynamoDB in the emulator",
+    why: "the scheduled jobs' leader lease and the App's schedule of two replicas: conditional writes on DynamoDB in the emulator",
   },
   "test/security/guardrails.test.ts": {
     needs: ["emulator"],
@@ -55,6 +55,10 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/app/start.test.ts": {
     needs: ["terraform"],
     why: "starts the server as a child process, whose start-up check runs `terraform version`",
+  },
+  "test/aws/datastore-snapshot.test.ts": {
+    needs: ["emulator"],
+    why: "the RDS snapshot before an apply, against the emulator's RDS, with fake terraform",
   },
   "test/aws/locks.test.ts": {
     needs: ["emulator"],

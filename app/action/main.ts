@@ -14,26 +14,27 @@
 import { readFileSync } from "node:fs";
 import { Probot, type ProbotOctokit } from "probot";
 import { createK3sBot, HANDLED_EVENTS } from "../bot/app";
-import { scanDrift } from "../bot/drift-scan";
-import { RepoGitHub } from "../bot/github";
 import { createGitopsHandoff, defaultRepoUrl } from "../bot/gitops-handoff";
 import type { AfterApply } from "../bot/workflow";
 import type { ClusterRuns } from "../engine/cluster-runs";
+import type { UpdateSources } from "../engine/updates/sources";
 import { createClusterRuns, type Environment } from "../runtime";
+import { ACTIONS_LOGIN, runScheduledJobs } from "./scheduled";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 /**
- * Events that run the drift scan of this repository instead of a webhook handler. `schedule`
+ * Events that run the scheduled jobs of this repository (drift scan, update pull requests;
+ * scheduled.ts) instead of a webhook handler. `schedule`
  * runs only the workflow file on the default branch, at its latest commit ("This event will
  * only trigger a workflow run if the workflow file is on the default branch. Scheduled
  * workflows will only run on the default branch": github/docs, content/actions/
  * using-workflows/events-that-trigger-workflows.md, `schedule`, 2024-04), and the scan reads
  * definitions and config from the default branch through the API whatever the event.
  */
-const DRIFT_EVENTS = ["schedule", "workflow_dispatch"];
+const SCHEDULED_EVENTS = ["schedule", "workflow_dispatch"];
 
 /** Event names as GitHub Actions spells them → the webhook event the app handles. */
 const EVENT_ALIASES: Record<string, string> = { pull_request_target: "pull_request" };
@@ -50,6 +51,8 @@ export interface ActionDependencies {
   afterApply?: AfterApply;
   /** Octokit class for Probot (tests switch retries and throttling off). */
   Octokit?: typeof ProbotOctokit;
+  /** Where the update job looks for newer versions; by default the real sources. */
+  sources?: UpdateSources;
   /** Where messages go (GitHub Actions reads workflow commands such as ::error:: here). */
   write?: (line: string) => void;
 }
@@ -86,7 +89,7 @@ export async function runAction(
   try {
     const eventName = required(env, "GITHUB_EVENT_NAME");
     const name = EVENT_ALIASES[eventName] ?? eventName;
-    if (DRIFT_EVENTS.includes(eventName)) return await runDriftScan(env, deps, write);
+    if (SCHEDULED_EVENTS.includes(eventName)) return await runScheduled(env, deps, write);
     if (!HANDLED_EVENT_NAMES.includes(name)) {
       write(
         `k3s-bot: nothing to do for ${eventName} events (handled: ${HANDLED_EVENT_NAMES.join(", ")})`,
@@ -116,7 +119,7 @@ export async function runAction(
         runs: deps.runs ?? createClusterRuns(env),
         afterApply: deps.afterApply ?? createGitopsHandoff({ repoUrl: defaultRepoUrl }),
         // The job token comments as GitHub Actions' bot (there is no App to ask GET /app).
-        botLogin: "github-actions[bot]",
+        botLogin: ACTIONS_LOGIN,
       }),
     );
     // One delivery id per run attempt: a re-run of the job is a new delivery, as a redelivered
@@ -132,31 +135,21 @@ export async function runAction(
   }
 }
 
-/** The drift scan of GITHUB_REPOSITORY: 0 when every cluster could be checked, else 1. */
-async function runDriftScan(
+/** The scheduled jobs of GITHUB_REPOSITORY (scheduled.ts): 0 when each succeeded, else 1. */
+async function runScheduled(
   env: Environment,
   deps: ActionDependencies,
   write: (line: string) => void,
 ): Promise<number> {
   const token = required(env, "GITHUB_TOKEN");
-  const [owner = "", repo = ""] = required(env, "GITHUB_REPOSITORY").split("/");
-  const Octokit = deps.Octokit ?? (await import("probot")).ProbotOctokit;
-  const octokit = new Octokit({
-    auth: token,
-    ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
+  const repository = required(env, "GITHUB_REPOSITORY");
+  const ok = await runScheduledJobs(env, token, repository, {
+    runs: () => deps.runs ?? createClusterRuns(env),
+    Octokit: deps.Octokit ?? (await import("probot")).ProbotOctokit,
+    ...(deps.sources ? { sources: deps.sources } : {}),
+    write,
   });
-  const github = new RepoGitHub(octokit as never, owner, repo);
-  const log = { info: write, error: (m: string) => write(`::error title=k3s-bot drift::${m}`) };
-  const results = await scanDrift(
-    github,
-    deps.runs ?? createClusterRuns(env),
-    log,
-    "github-actions[bot]",
-  );
-  for (const r of results) write(`drift ${r.cluster}: ${r.outcome}, issue ${r.issue}`);
-  return results.some((r) => r.outcome === "failed" || r.outcome === "invalid")
-    ? EXIT_FAILED
-    : EXIT_OK;
+  return ok ? EXIT_OK : EXIT_FAILED;
 }
 
 if (process.argv[1]?.endsWith("app/action/main.ts")) {

@@ -3,8 +3,8 @@
  * against its state (engine/drift.ts), and each cluster has at most one drift issue, found by
  * its label and marker: opened when drift is found, updated while it lasts, reopened when it
  * comes back, closed once the cluster matches its definition again. A clean cluster with no
- * issue gets none. Run on a schedule: by the App on an interval (drift-schedule.ts), by the
- * Action from a `schedule` workflow (workflows/k3s-bot-drift.yml).
+ * issue gets none. Run on a schedule: by the App on an interval (scheduled-jobs.ts), by the
+ * Action from its `schedule` trigger (workflows/k3s-bot.yml, app/action/scheduled.ts).
  */
 
 import type { ClusterRuns } from "../engine/cluster-runs";

@@ -12,6 +12,7 @@
  */
 import { findUpdates, type ProposedUpdate } from "../engine/updates/find";
 import type { UpdateSources } from "../engine/updates/sources";
+import { readBotConfig } from "./config";
 import type { RepoGitHub } from "./github";
 
 export const UPDATE_BRANCH_PREFIX = "k3s-bot/update";
@@ -155,4 +156,18 @@ export async function proposeUpdates(
     }
   }
   return results;
+}
+
+/**
+ * The scheduled job on one repository: its definitions folder from its `.github/k3s-bot.yml`
+ * on the default branch (as every other flow reads it). An invalid config fails the job here,
+ * with the config's own message, rather than guess a folder.
+ */
+export async function proposeRepositoryUpdates(
+  gh: RepoGitHub,
+  options: { sources: UpdateSources; defaultK3s: string },
+): Promise<UpdateResult[]> {
+  const config = await readBotConfig(gh);
+  if (!config.ok) throw new Error(`${gh.fullName}: ${config.message}`);
+  return proposeUpdates(gh, { ...options, definitionsPath: config.config.definitionsPath });
 }

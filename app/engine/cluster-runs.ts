@@ -21,7 +21,7 @@ import { definitionWarnings, warningsMarkdown } from "./definitions/warnings";
 import { ClusterLocks, type ClusterRef, type LockHolder, type LockRecord } from "./locks";
 import { claimState, stateRefusal } from "./ownership";
 import { type Placement, withPlacement } from "./placement";
-import { imagesMarkdown, pinImages } from "./plan/images";
+import { type GroupImage, imagesMarkdown, pinImages } from "./plan/images";
 import type { PlanContext, PlanSection } from "./plan/markdown";
 import { planCluster } from "./plan/plan-cluster";
 import { rolloutMarkdown } from "./plan/rollout";
@@ -139,7 +139,23 @@ export class ClusterRuns {
     return this.options.bindings;
   }
 
-  /** The account a cluster is managed in: its role's, else the bot's own identity's. */
+  /**
+   * What a plan of this cluster runs against, resolved in one place for a PR's plan and a drift
+   * scan alike: the node images as literal ids (pinned, or Canonical's current one:
+   * plan/images.ts), so both make the same stack, and the account the cluster is managed in
+   * (accountOf). A destroy pins no image: it launches nothing.
+   */
+  async resolveTarget(config: ClusterConfig, options: { destroy?: boolean } = {}) {
+    const pinned = options.destroy
+      ? { config, images: [] as GroupImage[] }
+      : await pinImages(config, (name, region) => this.options.aws.imageParameter(name, region));
+    return { ...pinned, accountId: await this.accountOf(config) };
+  }
+
+  /**
+   * The account a cluster is managed in: its role's, else the one its definition names (which
+   * the state backend checks against the bot's identity), else the bot's own identity's.
+   */
   async accountOf(config: ClusterConfig): Promise<string | undefined> {
     if (config.aws.roleArn) return accountOfArn(config.aws.roleArn);
     return config.aws.accountId ?? (await this.options.aws.accountId(config.region));
@@ -284,15 +300,9 @@ export class ClusterRuns {
       const lock = await locks.acquire(clusterRef(config), pr);
       if (!lock.acquired) return { kind: "locked", heldBy: lock.heldBy, config };
 
-      // With a role, the cluster lives in the role's account, whoever the bot is.
-      const accountId = config.aws.roleArn
-        ? accountOfArn(config.aws.roleArn)
-        : await this.options.aws.accountId(config.region);
       const workDir = this.workDir(pr.repo, config.name, "plan");
-      // The AMIs go into the plan as literal ids: pinned, or resolved now (plan/images.ts).
-      const images = options.destroy
-        ? { config, images: [] }
-        : await pinImages(config, (name, region) => this.options.aws.imageParameter(name, region));
+      const images = await this.resolveTarget(config, { destroy: options.destroy ?? false });
+      const { accountId } = images;
       // Plan and upload in one queued task: the next plan of this cluster cannot overwrite the
       // plan file between the two, so the saved plan is the one made for this head commit.
       return await this.options.queue.run(

@@ -9,12 +9,16 @@
  */
 import {
   CreateDBSnapshotCommand,
+  DBInstanceNotFoundFault,
   DescribeDBSnapshotsCommand,
+  InvalidDBInstanceStateFault,
   RDSClient,
+  SnapshotQuotaExceededFault,
 } from "@aws-sdk/client-rds";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { MANAGED_BY_TAG } from "../../infra/naming";
+import { errorMessage } from "./state-backend/aws-errors";
 
 export interface ChangedDatastore {
   /** Terraform address, e.g. aws_db_instance.database_instance_1234. */
@@ -81,13 +85,17 @@ export async function snapshotDatastores(
   const taken: string[] = [];
   for (const instance of instances) {
     const id = snapshotIdentifier(instance.identifier, now);
-    await rds.send(
-      new CreateDBSnapshotCommand({
-        DBInstanceIdentifier: instance.identifier,
-        DBSnapshotIdentifier: id,
-        Tags: Object.entries(MANAGED_BY_TAG).map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
+    try {
+      await rds.send(
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: instance.identifier,
+          DBSnapshotIdentifier: id,
+          Tags: Object.entries(MANAGED_BY_TAG).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
+    } catch (error) {
+      throw new Error(notTaken(instance, error));
+    }
     for (let waited = 0; ; waited += pollMs) {
       const found = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
       const status = found.DBSnapshots?.[0]?.Status;
@@ -105,6 +113,26 @@ export async function snapshotDatastores(
     taken.push(id);
   }
   return taken;
+}
+
+/**
+ * Why no snapshot could be taken, for the PR: which instance, that nothing was applied, RDS' own
+ * error, and what to do for the errors that have a known cause. CreateDBSnapshot's errors
+ * (Amazon RDS API Reference, CreateDBSnapshot, Errors): DBInstanceNotFound (the instance the
+ * plan saw is gone: the plan is stale), InvalidDBInstanceState (the instance is not available,
+ * e.g. still modifying or stopped), SnapshotQuotaExceeded (the account's manual snapshots).
+ */
+function notTaken(instance: ChangedDatastore, error: unknown): string {
+  const what = `No snapshot of the RDS instance ${instance.identifier} (${instance.address}) could be taken before the apply, so nothing was applied: ${errorMessage(error)}`;
+  // The SDK (client-rds 3.1169) names each error's class after its shape: the wire code
+  // DBInstanceNotFound arrives as a DBInstanceNotFoundFault, and so on.
+  if (error instanceof DBInstanceNotFoundFault)
+    return `${what} The instance is not there any more: plan again to see what an apply would do now.`;
+  if (error instanceof InvalidDBInstanceStateFault)
+    return `${what} RDS takes a snapshot only of an available instance: apply again once it is.`;
+  if (error instanceof SnapshotQuotaExceededFault)
+    return `${what} Delete manual snapshots you no longer need (older k3s-bot-pre-apply-* ones, say) or raise the quota, then apply again.`;
+  return what;
 }
 
 /** An RDS client in the cluster's region, through the cluster's role when it names one. */

@@ -13,7 +13,6 @@ import type { ClusterConfig } from "../../infra/definition/config";
 import { type ClusterRuns, type DefinitionSource, describeError } from "./cluster-runs";
 import type { DefinitionProblem } from "./definitions/problems";
 import { stateRefusal } from "./ownership";
-import { pinImages } from "./plan/images";
 import { planCluster } from "./plan/plan-cluster";
 import type { ResourceChange } from "./plan/summary";
 import { bindingRefusal } from "./repository-bindings";
@@ -40,13 +39,14 @@ export async function checkDrift(
     ? { ...loaded.config, aws: { ...loaded.config.aws, roleArn } }
     : loaded.config;
   const options = runs.engineOptions;
-  // The same stack a plan of this definition makes: node images as literal ids (plan/images.ts),
-  // else every launch template would differ from the applied one. An image left unpinned that
-  // Canonical has since replaced shows here as a change of the launch templates (docs/drift.md).
+  // The same stack a plan of this definition makes (ClusterRuns.resolveTarget): node images as
+  // literal ids, else every launch template would differ from the applied one. An image left
+  // unpinned that Canonical has since replaced shows here as a change of the launch templates
+  // (docs/drift.md).
   let config: ClusterConfig;
+  let accountId: string | undefined;
   try {
-    config = (await pinImages(named, (name, region) => options.aws.imageParameter(name, region)))
-      .config;
+    ({ config, accountId } = await runs.resolveTarget(named));
   } catch (error) {
     return { kind: "failed", error: describeError(error), config: named };
   }
@@ -62,7 +62,7 @@ export async function checkDrift(
       const result = await planCluster({
         config,
         workDir,
-        stackOptions: runs.stackOptions(repo, config, workDir, await runs.accountOf(config)),
+        stackOptions: runs.stackOptions(repo, config, workDir, accountId),
         ...(options.aws.customize ? { customize: options.aws.customize } : {}),
         runner: {
           env: options.aws.terraformEnv(),

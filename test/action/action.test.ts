@@ -15,6 +15,7 @@ import { createClusterRuns } from "../../app/runtime";
 import { FakeGitHub } from "../support/fake-github";
 import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
+import { DEV_ON_K3S_1_33_5, K3S_1_33_7_OUT } from "../support/update-sources";
 
 const REPO = "acme/platform";
 
@@ -39,6 +40,7 @@ function job(eventName: string, payload: unknown, extra: Record<string, string> 
   return runAction(env, {
     Octokit: TestOctokit as typeof ProbotOctokit,
     runs: createClusterRuns(env),
+    sources: K3S_1_33_7_OUT,
     write: (line) => lines.push(line),
   });
 }
@@ -138,5 +140,89 @@ describe("the Action front door", () => {
     );
     expect(code).toBe(2);
     expect(lines[0]).toMatch(/event is for other\/repo but GITHUB_REPOSITORY is acme\/platform/);
+  });
+});
+
+describe("the Action's scheduled jobs", () => {
+  /**
+   * GitHub's view of the PRs the job opens, for the autoplan that reads them back: the fake
+   * lists what was created, and here each one becomes a full PR with its head and changed file.
+   */
+  function servePulls() {
+    github.beforeCall.push({
+      method: "GET",
+      path: /\/pulls\/\d+$/,
+      run: () => {
+        for (const created of github.createdPulls)
+          github.addPull({
+            number: created.number,
+            headSha: github.branches.get(created.head) ?? "",
+            headRef: created.head,
+            author: "github-actions[bot]",
+            files: [{ filename: "clusters/dev.yaml", status: "modified" }],
+          });
+      },
+    });
+  }
+
+  it("opens the update PR and autoplans it in the same job (its token starts no workflow)", async () => {
+    // autoplanLimit 0: the autoplan answers on the PR without Terraform, which shows it ran.
+    github.pushCommit(
+      "main",
+      {
+        "clusters/dev.yaml": DEV_ON_K3S_1_33_5,
+        ".github/k3s-bot.yml": "plan: { autoplanLimit: 0 }\n",
+      },
+      "init",
+    );
+    servePulls();
+    const code = await job(
+      "workflow_dispatch",
+      { inputs: { job: "updates" } },
+      {
+        K3S_BOT_SCHEDULED_JOB: "updates",
+      },
+    );
+    expect(lines.filter((l) => l.startsWith("::error"))).toEqual([]);
+    expect(code).toBe(0);
+    const [pull] = github.createdPulls;
+    expect(github.createdPulls.map((p) => p.head)).toEqual(["k3s-bot/update/dev/k3s"]);
+    expect(lines).toContain(`updates dev k3s: opened (#${pull?.number})`);
+    const comments = github.commentsOn(pull?.number ?? 0);
+    expect(comments.map((c) => c.body.split("\n")[0])).toEqual([
+      "### k3s plan · too many clusters at once",
+    ]);
+    // Only the update job ran: no drift issue was looked for.
+    expect(github.calls.some((c) => c.includes("/issues?"))).toBe(false);
+  });
+
+  it("a failing update job fails the run with one error line, and the drift scan still runs", async () => {
+    github.pushCommit(
+      "main",
+      { "clusters/dev.yaml": DEV_ON_K3S_1_33_5, ".github/k3s-bot.yml": "autoplan: maybe\n" },
+      "init",
+    );
+    const code = await job("schedule", { schedule: "17 5 * * *" });
+    expect(code).toBe(1);
+    const errors = lines.filter((l) => l.startsWith("::error"));
+    // The drift scan reads the same config and reports it; the update job says it failed.
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^::error title=k3s-bot drift::drift scan of acme\/platform skipped: \.github\/k3s-bot\.yml/,
+      ),
+      expect.stringMatching(
+        /^::error title=k3s-bot updates::acme\/platform: \.github\/k3s-bot\.yml.*autoplan/,
+      ),
+    ]);
+    expect(github.createdPulls).toEqual([]);
+  });
+
+  it("refuses a job it does not know, before touching GitHub", async () => {
+    const code = await job("workflow_dispatch", {}, { K3S_BOT_SCHEDULED_JOB: "backup" });
+    expect(code).toBe(1);
+    expect(lines).toEqual([
+      "::error title=k3s-bot::K3S_BOT_SCHEDULED_JOB=backup: expected all, drift or updates",
+    ]);
+    expect(github.calls).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type PullRequestInfo, RepoGitHub } from "../../app/bot/github";
+import type { PullRequestInfo } from "../../app/bot/github";
 import {
   createGitopsHandoff,
   filePatch,
@@ -25,8 +25,8 @@ import { GENERATED_MARKER, renderClusterFiles } from "../../app/engine/gitops/re
 import type { PlanMetadata } from "../../app/engine/plan-store";
 import type { ClusterConfig } from "../../infra/definition/config";
 import { startBot } from "../support/bot-harness";
-import { BOT_LOGIN, FakeGitHub } from "../support/fake-github";
-import { TestOctokit } from "../support/octokit";
+import { BOT_LOGIN } from "../support/fake-github";
+import { useFakeRepository } from "../support/fake-repository";
 import { issueCommentCreated } from "../support/payloads";
 
 const REPO = "acme/platform";
@@ -54,28 +54,15 @@ const RENDERED = renderClusterFiles(CONFIG, OUTPUTS, { url: REPO_URL });
 const RENDERED_PATHS = RENDERED.map((f) => f.path).sort();
 const renderedMap = () => new Map(RENDERED.map((f) => [f.path, f.content]));
 
-let gh: FakeGitHub;
-let github: RepoGitHub;
-let unmatched: string[];
-const onNoMatch = (req: { method?: string; path?: string }) =>
-  unmatched.push(`${req.method} ${req.path}`);
+const { gh, github } = useFakeRepository(REPO);
 
 beforeEach(() => {
-  nock.disableNetConnect();
-  unmatched = [];
-  nock.emitter.on("no match", onNoMatch);
-  gh = new FakeGitHub(REPO);
-  gh.install();
-  github = new RepoGitHub(new TestOctokit({ auth: { token: "test-token" } }), gh.owner, gh.repo);
   gh.pushCommit("main", { "README.md": "# platform\n", "clusters/dev.yaml": DEFINITION }, "init");
 });
 
+// Every call the hand-off made was one the model knows (useFakeRepository); and it never
+// forced a ref.
 afterEach(() => {
-  nock.emitter.removeListener("no match", onNoMatch);
-  nock.cleanAll();
-  nock.enableNetConnect();
-  // Every call the hand-off made was one the model knows; and it never forced a ref.
-  expect(unmatched).toEqual([]);
   expect(gh.refUpdates.filter((u) => u.force === true)).toEqual([]);
 });
 

@@ -32,6 +32,7 @@ import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/b
 import { BOT_LOGIN } from "../support/fake-github";
 import { TestOctokit } from "../support/octokit";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
+import { overriding } from "../support/proxies";
 import { requireTerraform } from "../support/tools";
 
 let emulator: Emulator;
@@ -47,22 +48,13 @@ const [A, B, M, D] = [sha("a"), sha("b"), sha("c"), sha("d")];
 
 /** Breaks one cluster's Terraform on purpose: an invalid CIDR that only `terraform plan` catches. */
 function breakingClusterNamedBroken(aws: AwsEnvironment): AwsEnvironment {
-  return {
-    ...aws,
-    clients: (region) => aws.clients(region),
-    stackOptions: (config, workDir) => aws.stackOptions(config, workDir),
-    terraformEnv: () => aws.terraformEnv(),
-    accountId: (region) => aws.accountId(region),
-    imageParameter: (name, region) => aws.imageParameter(name, region),
-    ...(aws.afterStateBackend
-      ? { afterStateBackend: (config) => aws.afterStateBackend?.(config) ?? Promise.resolve() }
-      : {}),
+  return overriding(aws, {
     customize: (stack: K3sClusterStack) => {
       aws.customize?.(stack);
       if (stack.config.name === "broken")
         stack.networking.vpc.addOverride("cidr_block", "10.300.0.0/16");
     },
-  };
+  });
 }
 
 const comment = (pullRequest: number, body: string, user = "alice") =>

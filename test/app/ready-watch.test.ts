@@ -5,25 +5,30 @@
  * to ready, or failure naming what is stuck with its (redacted) log; a restart in the middle
  * resumes the watch; no Terraform slot is held while waiting.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createK3sBot } from "../../app/bot/app";
-import { DynamoDeliveryLog } from "../../app/bot/deliveries";
 import { RepoGitHub } from "../../app/bot/github";
 import { ReadyWatcher } from "../../app/bot/ready-watch";
-import { DynamoRunStore, RunJournal } from "../../app/bot/run-journal";
+import { type DynamoRunStore, RunJournal } from "../../app/bot/run-journal";
 import { clusterStatusText } from "../../app/cli/status";
 import { ssmStatusReader } from "../../app/engine/cluster-status/read";
 import { loadDefinitionFile } from "../../app/engine/definitions/load";
 import { emulatorAwsClientConfig } from "../../app/local/emulator";
-import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
+import {
+  approvedPullRequest,
+  type BotHarness,
+  commentTo,
+  journalTable,
+  sha,
+  startBot,
+  until,
+} from "../support/bot-harness";
 import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { TestOctokit } from "../support/octokit";
-import { issueCommentCreated } from "../support/payloads";
 
-const TABLE = "k3s-bot-deliveries";
 const head = sha("c");
 const CHECK = "k3s apply · dev";
 
@@ -54,21 +59,7 @@ async function replica(options: { timeoutMs: number; heartbeatMs?: number }) {
   return { probot, journal, watcher };
 }
 
-let delivery = 0;
-const comment = (probot: Probot, body: string) =>
-  probot.receive({
-    id: `ready-${++delivery}`,
-    name: "issue_comment",
-    payload: issueCommentCreated({ repo: REPO, pullRequest: 5, body, user: "alice" }),
-  } as never);
-
-const until = async (what: string, done: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+const comment = commentTo;
 
 /** What the servers' reporter writes (cluster-status.py's document, version 1). */
 function report(state: {
@@ -128,19 +119,9 @@ async function planAndApply(probot: Probot) {
 
 beforeEach(async () => {
   bot = startBot(emulator.url);
-  dynamodb = new DynamoDBClient(emulatorAwsClientConfig(emulator.url));
   ssm = new SSMClient(emulatorAwsClientConfig(emulator.url));
-  await new DynamoDeliveryLog(dynamodb, TABLE).ensureTable();
-  store = new DynamoRunStore(dynamodb, TABLE);
-  bot.github.setFile(head, "clusters/dev.yaml", smallCluster("dev"));
-  bot.github.addPull({
-    number: 5,
-    headSha: head,
-    files: [{ filename: "clusters/dev.yaml", status: "modified" }],
-    reviews: [{ user: "bob", state: "APPROVED", submitted_at: "2026-11-25T12:00:00Z" }],
-  });
-  bot.github.permissions.set("alice", "write");
-  bot.github.permissions.set("bob", "write");
+  ({ dynamodb, store } = await journalTable(emulator.url));
+  approvedPullRequest(bot.github, { number: 5, head });
 });
 afterEach(async () => {
   for (const journal of journals.splice(0)) await journal.stop(0, { terminate: () => 0 });

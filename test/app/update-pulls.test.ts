@@ -4,14 +4,11 @@
  * kind with the change and its source; none gives nothing; a PR already open is updated, not
  * duplicated; a closed PR skips its version.
  */
-import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { RepoGitHub } from "../../app/bot/github";
 import { proposeUpdates } from "../../app/bot/update-pulls";
 import type { K3sChannel, UpdateSources } from "../../app/engine/updates/sources";
-import { FakeGitHub } from "../support/fake-github";
-import { TestOctokit } from "../support/octokit";
+import { useFakeRepository } from "../support/fake-repository";
 
 const REPO = "acme/platform";
 const DEFAULT_K3S = "v1.33.5+k3s1";
@@ -46,19 +43,9 @@ network: { vpcCidr: 10.50.0.0/16, azCount: 3, adminCidrs: [203.0.113.7/32] }
 state: { bucket: acme-tfstate, lockTable: acme-k3s-bot }
 `;
 
-let gh: FakeGitHub;
-let github: RepoGitHub;
-let unmatched: string[];
-const onNoMatch = (req: { method?: string; path?: string }) =>
-  unmatched.push(`${req.method} ${req.path}`);
+const { gh, github } = useFakeRepository(REPO);
 
 beforeEach(() => {
-  nock.disableNetConnect();
-  unmatched = [];
-  nock.emitter.on("no match", onNoMatch);
-  gh = new FakeGitHub(REPO);
-  gh.install();
-  github = new RepoGitHub(new TestOctokit({ auth: { token: "test-token" } }), gh.owner, gh.repo);
   gh.pushCommit("main", { "clusters/dev.yaml": DEV, "clusters/prod.yaml": PROD }, "init");
   channels = [
     { id: "stable", name: "stable", latest: "v1.33.6+k3s1" },
@@ -71,13 +58,6 @@ beforeEach(() => {
     "eu-central-1/amd64": "ami-0bbbbbbbbbbbbbbb1",
     "eu-west-1/amd64": "ami-0ccccccccccccccc1",
   };
-});
-
-afterEach(() => {
-  nock.emitter.removeListener("no match", onNoMatch);
-  nock.cleanAll();
-  nock.enableNetConnect();
-  expect(unmatched).toEqual([]);
 });
 
 const run = () =>

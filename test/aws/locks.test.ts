@@ -1,14 +1,12 @@
 /**
  * Cluster locks against DynamoDB as the emulator serves it (conditional writes, transactions).
  */
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClusterLocks, type ClusterRef } from "../../app/engine/locks";
-import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
+import { useEmulatorLockTable } from "../support/emulator-lock-table";
 
-let emulator: Emulator;
-let client: DynamoDBClient;
 const table = "k3s-bot-locks";
+const { client } = useEmulatorLockTable(table);
 
 const dev: ClusterRef = {
   cluster: "dev",
@@ -22,32 +20,6 @@ const prod: ClusterRef = {
 };
 const pr1 = { repo: "acme/infra", pullRequest: 1, user: "alice" };
 const pr2 = { repo: "acme/infra", pullRequest: 2, user: "bob" };
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  client = new DynamoDBClient(emulatorAwsClientConfig(emulator.url));
-});
-afterAll(async () => {
-  client?.destroy();
-  await emulator?.stop();
-});
-beforeEach(async () => {
-  await emulator.reset();
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-    }),
-  );
-});
 
 describe("ClusterLocks", () => {
   it("gives a cluster to the first PR and names it to the second", async () => {

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { HANDLED_EVENT_NAMES } from "../../app/action/main";
+import { SCHEDULED_JOBS, scheduledJobs } from "../../app/action/scheduled";
 
 const dir = new URL("../../workflows/", import.meta.url);
 const root = new URL("../../", import.meta.url);
@@ -23,9 +24,17 @@ interface Concurrency {
   "cancel-in-progress": boolean;
   queue?: "single" | "max";
 }
+interface DispatchInput {
+  type: string;
+  options?: string[];
+  default?: string;
+}
 interface Workflow {
   name?: string;
-  on: Record<string, { types?: string[]; paths?: string[] } | null>;
+  on: Record<
+    string,
+    { types?: string[]; paths?: string[]; inputs?: Record<string, DispatchInput> } | null
+  >;
   permissions?: Record<string, string>;
   concurrency?: Concurrency;
   jobs: Record<
@@ -142,6 +151,36 @@ describe("workflows/", () => {
     expect(Number(aws?.with?.["role-duration-seconds"])).toBeLessThanOrEqual(3600);
   });
 
+  it("k3s-bot.yml: the schedule runs both scheduled jobs, workflow_dispatch one or both", () => {
+    const workflow = load("k3s-bot.yml");
+    const job = workflow.jobs["k3s-bot"];
+    const schedule = (workflow.on as Record<string, unknown>).schedule as Array<{ cron: string }>;
+    // GitHub delays schedules at the start of every hour: not minute 0.
+    expect(schedule.map((s) => s.cron.split(" ")[0])).not.toContain("0");
+    const input = workflow.on.workflow_dispatch?.inputs?.job;
+    expect(input).toMatchObject({ type: "choice", default: "all" });
+    expect(input?.options).toEqual(["all", ...SCHEDULED_JOBS]);
+    const run = steps(workflow).find((s) => s.run?.includes("app/action/main.ts")) as
+      | (Step & { env?: Record<string, string> })
+      | undefined;
+    const passed = run?.env?.K3S_BOT_SCHEDULED_JOB;
+    expect(passed).toBe(`\${{ inputs.job }}`);
+    // What the job runs for each choice, and for a schedule (no inputs: empty).
+    expect(scheduledJobs({ K3S_BOT_SCHEDULED_JOB: "" })).toEqual(["drift", "updates"]);
+    for (const option of input?.options ?? [])
+      expect(scheduledJobs({ K3S_BOT_SCHEDULED_JOB: option }).length).toBeGreaterThan(0);
+    // Both events pass the job's if:, and queue in a group of their own, never a PR's.
+    const group = job?.concurrency?.group ?? "";
+    const at = (e: Record<string, unknown>) =>
+      group.replace(/\$\{\{(.*?)\}\}/g, (_m, expr: string) => String(value(expr, e)));
+    for (const name of ["schedule", "workflow_dispatch"]) {
+      const e = { event_name: name, event: { repository: { default_branch: "main" } } };
+      expect(evaluate(job?.if ?? "true", e), name).toBe(true);
+      expect(at(e)).toBe("k3s-bot-scheduled");
+    }
+    expect(at({ event_name: "issue_comment", event: { issue: { number: 7 } } })).toBe("k3s-bot-7");
+  });
+
   it("k3s-bot.yml: every action at a full commit SHA (the job holds an AWS role)", () => {
     for (const step of steps(load("k3s-bot.yml")).filter((s) => s.uses))
       expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
@@ -235,6 +274,12 @@ function simulate(workflow: Workflow, events: Array<Record<string, unknown>>): n
  * property is null, && and || return an operand, a non-empty object is truthy).
  */
 function evaluate(expression: string, github: Record<string, unknown>): boolean {
+  const v = value(expression, github);
+  return v !== null && v !== undefined && v !== false && v !== "" && v !== 0;
+}
+
+/** The value of such an expression (an operand of && and ||, not only a boolean). */
+function value(expression: string, github: Record<string, unknown>): unknown {
   const tokens = expression.match(/'[^']*'|&&|\|\||==|!=|[(),!]|[\w.-]+/g) ?? [];
   let at = 0;
   const peek = () => tokens[at];
@@ -307,5 +352,5 @@ function evaluate(expression: string, github: Record<string, unknown>): boolean 
     }
     return value;
   };
-  return truthy(or());
+  return or();
 }

@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { LOCK_TABLE_SCHEMA } from "../../app/engine/state-backend/lock-table";
 import {
   ensureStateBackend,
   type StateBackendClients,
@@ -328,18 +329,8 @@ describe("ensureStateBackend against the emulator", () => {
 
   it("switches on the TTL of a table left without it, once", async () => {
     await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: spec.lockTable,
-        BillingMode: "PAY_PER_REQUEST",
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-      }),
+      // The bot's own schema, made without what ensureStateBackend adds (the TTL).
+      new CreateTableCommand({ TableName: spec.lockTable, ...LOCK_TABLE_SCHEMA }),
     );
     const first = await ensureStateBackend(spec, clients);
     expect(first.lockTable).toEqual({

@@ -1,7 +1,11 @@
 /**
  * The RDS snapshot before an apply that changes the datastore: which plans need one (from the
- * plan's JSON, by resource type) and the RDS calls, against a fake client at the SDK boundary
- * that answers like RDS (CreateDBSnapshot, then DescribeDBSnapshots with a Status).
+ * plan's JSON, by resource type, no client) and, against a fake client at the SDK boundary that
+ * answers like RDS, only what the emulator cannot show: moto 5.2.1 makes a snapshot `available`
+ * at once (moto/rds/models.py, DBSnapshot), so the waiting through `creating`, a snapshot that
+ * ends `failed`, and one that never becomes available are tested here. The snapshot taken,
+ * tagged and in place before terraform applies, and an instance that is gone, run against the
+ * emulator (test/aws/datastore-snapshot.test.ts).
  */
 import { CreateDBSnapshotCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";

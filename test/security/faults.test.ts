@@ -17,7 +17,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createK3sBot } from "../../app/bot/app";
 import { ClusterLocks } from "../../app/engine/locks";
 import { emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
-import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
+import {
+  approvedPullRequest,
+  type BotHarness,
+  REPO,
+  sha,
+  smallCluster,
+  startBot,
+} from "../support/bot-harness";
 import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
@@ -80,15 +87,7 @@ beforeEach(async () => {
   terraform.set({ FAKE_TF_APPLY: undefined, FAKE_TF_PLAN_MS: undefined });
   bot = startBot(emulator.url);
   probot = productionLikeProbot();
-  bot.github.setFile(head, "clusters/dev.yaml", smallCluster("dev"));
-  bot.github.addPull({
-    number: 5,
-    headSha: head,
-    files: [{ filename: "clusters/dev.yaml", status: "modified" }],
-    reviews: [{ user: "bob", state: "APPROVED", submitted_at: "2026-11-25T12:00:00Z" }],
-  });
-  bot.github.permissions.set("alice", "write");
-  bot.github.permissions.set("bob", "write");
+  approvedPullRequest(bot.github, { number: 5, head });
 });
 afterEach(() => bot.close());
 

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { emulatorAwsClientConfig } from "../../app/local/emulator";
-import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
+import { approvedPullRequest, type BotHarness, REPO, sha, startBot } from "../support/bot-harness";
 import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { issueCommentCreated, pullRequestEvent } from "../support/payloads";
 
@@ -31,15 +31,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   bot = startBot(emulator.url);
-  bot.github.setFile(head, "clusters/dev.yaml", smallCluster("dev"));
-  bot.github.addPull({
-    number: 4,
-    headSha: head,
-    files: [{ filename: "clusters/dev.yaml", status: "added" }],
-    reviews: [{ user: "bob", state: "APPROVED", submitted_at: "2026-11-25T12:00:00Z" }],
-  });
-  bot.github.permissions.set("alice", "write");
-  bot.github.permissions.set("bob", "write");
+  approvedPullRequest(bot.github, { number: 4, head, status: "added" });
 });
 afterEach(() => bot.close());
 

@@ -5,26 +5,31 @@
  * hangs in terraform (test/support/fake-terraform-bin.mjs). Crash: a journal record whose replica
  * stopped heartbeating, found by other bot instances. The journal lives in DynamoDB (moto).
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createK3sBot } from "../../app/bot/app";
-import { DynamoDeliveryLog } from "../../app/bot/deliveries";
 import { RepoGitHub } from "../../app/bot/github";
 import {
-  DynamoRunStore,
+  type DynamoRunStore,
   type GitHubFor,
   RunJournal,
   type RunRecord,
 } from "../../app/bot/run-journal";
 import { ClusterLocks } from "../../app/engine/locks";
-import { emulatorAwsClientConfig } from "../../app/local/emulator";
-import { type BotHarness, REPO, sha, smallCluster, startBot } from "../support/bot-harness";
+import {
+  approvedPullRequest,
+  type BotHarness,
+  commentTo,
+  journalTable,
+  REPO,
+  sha,
+  startBot,
+  until,
+} from "../support/bot-harness";
 import { useEmulatorWithFakeTerraform } from "../support/emulator-with-fake-terraform";
 import { TestOctokit } from "../support/octokit";
-import { issueCommentCreated } from "../support/payloads";
 
-const TABLE = "k3s-bot-deliveries";
 const RESTARTED = "interrupted by a restart of k3s-bot; the lock stays with this PR";
 const head = sha("a");
 
@@ -53,13 +58,7 @@ const githubFor =
     return new RepoGitHub((await probot.auth(installationId)) as never, owner, name);
   };
 
-let delivery = 0;
-const comment = (probot: Probot, body: string) =>
-  probot.receive({
-    id: `restart-${++delivery}`,
-    name: "issue_comment",
-    payload: issueCommentCreated({ repo: REPO, pullRequest: 5, body, user: "alice" }),
-  } as never);
+const comment = commentTo;
 const restartComments = () => bot.github.commentsOn(5).filter((c) => c.body.includes(RESTARTED));
 const lockHolder = async () =>
   (
@@ -69,13 +68,6 @@ const lockHolder = async () =>
       stateKey: "k3s/dev/terraform.tfstate",
     })
   )?.pullRequest;
-const until = async (what: string, done: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 const hangingApply = async () => {
   await until("a hanging apply", () => terraform.events().some((e) => e.event === "hanging"));
   return terraform.events().find((e) => e.event === "hanging")?.pid as number;
@@ -93,18 +85,8 @@ const { emulator, terraform } = useEmulatorWithFakeTerraform();
 beforeEach(async () => {
   terraform.set({ FAKE_TF_APPLY: undefined, FAKE_TF_PLAN_MS: undefined });
   bot = startBot(emulator.url);
-  dynamodb = new DynamoDBClient(emulatorAwsClientConfig(emulator.url));
-  await new DynamoDeliveryLog(dynamodb, TABLE).ensureTable();
-  store = new DynamoRunStore(dynamodb, TABLE);
-  bot.github.setFile(head, "clusters/dev.yaml", smallCluster("dev"));
-  bot.github.addPull({
-    number: 5,
-    headSha: head,
-    files: [{ filename: "clusters/dev.yaml", status: "modified" }],
-    reviews: [{ user: "bob", state: "APPROVED", submitted_at: "2026-11-25T12:00:00Z" }],
-  });
-  bot.github.permissions.set("alice", "write");
-  bot.github.permissions.set("bob", "write");
+  ({ dynamodb, store } = await journalTable(emulator.url));
+  approvedPullRequest(bot.github, { number: 5, head });
 });
 afterEach(async () => {
   for (const journal of journals.splice(0))
@@ -203,8 +185,9 @@ describe("crash (no chance to report)", () => {
     heartbeatAt,
     expiresAt: Math.floor(Date.now() / 1000) + 3600,
   });
+  let checkIds = 9_000;
   const inProgressCheck = () => {
-    const id = 9_000 + delivery;
+    const id = ++checkIds;
     bot.github.checkRuns.push({
       id,
       name: "k3s apply · dev",

@@ -8,18 +8,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import nock from "nock";
 import { Probot } from "probot";
 import { createK3sBot } from "../../app/bot/app";
+import { DynamoDeliveryLog } from "../../app/bot/deliveries";
+import { DynamoRunStore } from "../../app/bot/run-journal";
 import type { AfterApply } from "../../app/bot/workflow";
 import type { AwsEnvironment } from "../../app/engine/aws-environment";
 import { ClusterRuns } from "../../app/engine/cluster-runs";
 import { SynthCache } from "../../app/engine/plan/synth-cache";
 import type { RepositoryBindings } from "../../app/engine/repository-bindings";
 import { RunQueue } from "../../app/engine/run-queue";
+import { emulatorAwsClientConfig } from "../../app/local/emulator";
 import { EmulatorAwsEnvironment } from "../../app/local/emulator-environment";
 import { FakeGitHub } from "./fake-github";
 import { TestOctokit } from "./octokit";
+import { issueCommentCreated } from "./payloads";
 
 export const REPO = "acme/platform";
 
@@ -121,3 +126,71 @@ export function smallCluster(
 }
 
 export const sha = (seed: string) => seed.repeat(40).slice(0, 40);
+
+/**
+ * The usual starting point of a plan-and-apply test: PR `number` changes (or adds)
+ * `clusters/<cluster>.yaml` to `smallCluster(cluster)` at `head`, approved by bob; alice and
+ * bob may write.
+ */
+export function approvedPullRequest(
+  github: FakeGitHub,
+  options: { number: number; head: string; status?: "added" | "modified"; cluster?: string },
+): void {
+  const cluster = options.cluster ?? "dev";
+  github.setFile(options.head, `clusters/${cluster}.yaml`, smallCluster(cluster));
+  github.addPull({
+    number: options.number,
+    headSha: options.head,
+    files: [{ filename: `clusters/${cluster}.yaml`, status: options.status ?? "modified" }],
+    reviews: [{ user: "bob", state: "APPROVED", submitted_at: "2026-11-25T12:00:00Z" }],
+  });
+  github.permissions.set("alice", "write");
+  github.permissions.set("bob", "write");
+}
+
+/**
+ * The bot's DynamoDB table in the emulator as the App uses it (K3S_BOT_DELIVERY_TABLE), created
+ * as the App creates it, with the run journal's store on it. Destroy `dynamodb` after the test.
+ */
+export async function journalTable(emulatorUrl: string, table = "k3s-bot-deliveries") {
+  const dynamodb = new DynamoDBClient(emulatorAwsClientConfig(emulatorUrl));
+  await new DynamoDeliveryLog(dynamodb, table).ensureTable();
+  return { dynamodb, store: new DynamoRunStore(dynamodb, table) };
+}
+
+let commentDelivery = 0;
+
+/**
+ * `/k3s …` (or any comment) by alice on PR 5, delivered to `probot`: a replica built by the
+ * test rather than the harness's own (BotHarness.receive). Each call is a new delivery.
+ */
+export function commentTo(
+  probot: Probot,
+  body: string,
+  options: { pullRequest?: number; user?: string } = {},
+): Promise<void> {
+  return probot.receive({
+    id: `comment-${++commentDelivery}`,
+    name: "issue_comment",
+    payload: issueCommentCreated({
+      repo: REPO,
+      pullRequest: options.pullRequest ?? 5,
+      body,
+      user: options.user ?? "alice",
+    }),
+  } as never);
+}
+
+/** Polls `done` until it holds; fails naming `what` after `timeoutMs`. */
+export async function until(
+  what: string,
+  done: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  pollMs = 25,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

@@ -10,27 +10,13 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { ClusterLocks, type LockRecord } from "../../app/engine/locks";
 import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
 import { type FakeTerraform, useFakeTerraform } from "./fake-terraform";
+import { forwarding } from "./proxies";
 
 export interface EmulatorWithFakeTerraform {
   /** The file's emulator; usable from `beforeAll` on. */
   emulator: Emulator;
   /** The file's fake terraform; usable from `beforeAll` on. */
   terraform: FakeTerraform;
-}
-
-/**
- * An object that forwards every property to what `current()` returns when it is read: the
- * emulator and the fake exist only once `beforeAll` ran, but files name them at their top level.
- */
-function forwarding<T extends object>(what: string, current: () => T | undefined): T {
-  return new Proxy({} as T, {
-    get(_, key) {
-      const target = current();
-      if (!target) throw new Error(`${what} is used before beforeAll started it`);
-      const value = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
 }
 
 /**
