@@ -76,6 +76,16 @@ export const BotConfigSchema = z
           ),
       })
       .prefault({}),
+    updates: z
+      .strictObject({
+        pullRequests: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Open pull requests for a newer Ubuntu image, k3s patch release or chart version (the scheduled update job, docs/updates.md). False: this repository gets none; the operator's K3S_BOT_UPDATES_INTERVAL_HOURS=0 turns the job off for every repository.",
+          ),
+      })
+      .prefault({}),
     forkPullRequests: z
       .enum(["ignore", "plan"])
       .default("ignore")

@@ -160,7 +160,8 @@ export async function proposeUpdates(
 
 /**
  * The scheduled job on one repository: its definitions folder from its `.github/k3s-bot.yml`
- * on the default branch (as every other flow reads it). An invalid config fails the job here,
+ * on the default branch (as every other flow reads it), and nothing at all when that file says
+ * `updates: { pullRequests: false }`. An invalid config fails the job here,
  * with the config's own message, rather than guess a folder.
  */
 export async function proposeRepositoryUpdates(
@@ -169,5 +170,6 @@ export async function proposeRepositoryUpdates(
 ): Promise<UpdateResult[]> {
   const config = await readBotConfig(gh);
   if (!config.ok) throw new Error(`${gh.fullName}: ${config.message}`);
+  if (!config.config.updates.pullRequests) return [];
   return proposeUpdates(gh, { ...options, definitionsPath: config.config.definitionsPath });
 }

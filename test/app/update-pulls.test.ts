@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { proposeUpdates } from "../../app/bot/update-pulls";
+import { proposeRepositoryUpdates, proposeUpdates } from "../../app/bot/update-pulls";
 import type { K3sChannel, UpdateSources } from "../../app/engine/updates/sources";
 import { useFakeRepository } from "../support/fake-repository";
 
@@ -150,6 +150,20 @@ describe("k3s-bot updates", () => {
     expect(gh.createdPulls).toHaveLength(before);
     channels = channels.map((c) => (c.id === "v1.33" ? { ...c, latest: "v1.33.7+k3s1" } : c));
     expect((await run()).map((r) => r.action)).toEqual(["opened", "opened"]);
+  });
+
+  it("reads the folder from the repository's config, and opens nothing where it is switched off", async () => {
+    const scheduled = () => proposeRepositoryUpdates(github, { sources, defaultK3s: DEFAULT_K3S });
+    channels = channels.map((c) => (c.id === "v1.33" ? { ...c, latest: "v1.33.6+k3s1" } : c));
+    gh.pushCommit("main", { ".github/k3s-bot.yml": "updates: { pullRequests: false }\n" }, "off");
+    expect(await scheduled()).toEqual([]);
+    expect(gh.createdPulls).toEqual([]);
+    expect(gh.calls.filter((c) => !c.startsWith("GET"))).toEqual([]);
+
+    gh.pushCommit("main", { ".github/k3s-bot.yml": "updates: { pullRequests: true }\n" }, "on");
+    const opened = (await scheduled()).map((r) => r.action);
+    expect(opened.length).toBeGreaterThan(0);
+    expect(new Set(opened)).toEqual(new Set(["opened"]));
   });
 
   it("fails when a source fails, opening nothing", async () => {
