@@ -4,8 +4,8 @@
  * webhooks, then assert on what the bot did (comments, check runs, reactions, the call log).
  * With net connect disabled, any call the model does not know fails the test.
  */
-import { createHash } from "node:crypto";
 import nock from "nock";
+import { blobSha, gitSha, installGitDataRoutes, type Route } from "./fake-github-git";
 
 export interface FakeComment {
   id: number;
@@ -84,14 +84,6 @@ export interface FakeCreatedPull {
   /** Absent: open. */
   state?: "open" | "closed";
 }
-
-const gitSha = (text: string) => createHash("sha1").update(text).digest("hex");
-const blobSha = (content: string) => {
-  const body = Buffer.from(content, "utf8");
-  return createHash("sha1")
-    .update(Buffer.concat([Buffer.from(`blob ${body.length}\0`), body]))
-    .digest("hex");
-};
 
 export class FakeGitHub {
   readonly owner: string;
@@ -194,7 +186,8 @@ export class FakeGitHub {
     return [...this.checkRuns].reverse().find((c) => c.name === name);
   }
 
-  private storeTree(files: Map<string, string>): string {
+  /** @internal for fake-github-git.ts */
+  storeTree(files: Map<string, string>): string {
     const sha = gitSha(
       [...files.entries()]
         .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -205,7 +198,8 @@ export class FakeGitHub {
     return sha;
   }
 
-  private storeCommit(commit: Omit<FakeCommit, "sha">): string {
+  /** @internal for fake-github-git.ts */
+  storeCommit(commit: Omit<FakeCommit, "sha">): string {
     const sha = gitSha(
       `${commit.tree}\n${commit.parents.join(",")}\n${commit.message}\n${this.nextId++}`,
     );
@@ -215,7 +209,8 @@ export class FakeGitHub {
     return sha;
   }
 
-  private moveBranch(branch: string, sha: string): void {
+  /** @internal for fake-github-git.ts */
+  moveBranch(branch: string, sha: string): void {
     this.branches.set(branch, sha);
     const commit = this.commits.get(sha);
     if (commit) this.files.set(branch, new Map(this.trees.get(commit.tree)));
@@ -251,7 +246,8 @@ export class FakeGitHub {
     return this.commits.get(this.branches.get(branch) ?? "");
   }
 
-  private descends(sha: string, ancestor: string): boolean {
+  /** @internal for fake-github-git.ts */
+  descends(sha: string, ancestor: string): boolean {
     const seen = new Set<string>();
     const queue = [sha];
     while (queue.length > 0) {
@@ -268,11 +264,7 @@ export class FakeGitHub {
   install(): void {
     const base = `/repos/${this.owner}/${this.repo}`;
     const scope = nock("https://api.github.com").persist();
-    const route = (
-      method: string,
-      pattern: RegExp,
-      reply: (match: RegExpExecArray, body: unknown, url: URL) => [number, unknown],
-    ) => {
+    const route: Route = (method, pattern, reply) => {
       const matches = (uri: string) =>
         pattern.test(new URL(uri, "https://api.github.com").pathname);
       // nock 15 hands a full-reply function the fetch Request itself (a function of two
@@ -520,96 +512,7 @@ export class FakeGitHub {
       return [200, { total_count: runs.length, check_runs: runs }];
     });
 
-    // Git data API (https://docs.github.com/en/rest/git): refs, commits, trees, on the model above.
-    // Octokit encodes the whole `ref` parameter (`heads%2Fmain`, `heads%2Fk3s-bot%2F…`), which
-    // GitHub accepts; plain slashes are accepted too.
-    route("GET", new RegExp(`${repoPath}/git/ref/heads(?:/|%2F)(.+)$`, "i"), (m) => {
-      const branch = decodeURIComponent(m[1] ?? "");
-      const sha = this.branches.get(branch);
-      if (!sha) return [404, { message: "Not Found" }];
-      return [200, { ref: `refs/heads/${branch}`, object: { sha, type: "commit" } }];
-    });
-    route("GET", new RegExp(`${repoPath}/git/commits/([0-9a-f]{40})$`), (m) => {
-      const commit = this.commits.get(m[1] ?? "");
-      if (!commit) return [404, { message: "Not Found" }];
-      return [
-        200,
-        {
-          sha: commit.sha,
-          message: commit.message,
-          tree: { sha: commit.tree },
-          parents: commit.parents.map((sha) => ({ sha })),
-        },
-      ];
-    });
-    route("GET", new RegExp(`${repoPath}/git/trees/([0-9a-f]{40})$`), (m) => {
-      const tree = this.trees.get(m[1] ?? "");
-      if (!tree) return [404, { message: "Not Found" }];
-      const entries = [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-      return [
-        200,
-        {
-          sha: m[1],
-          truncated: entries.length > this.treeLimit,
-          tree: entries.slice(0, this.treeLimit).map(([path, content]) => ({
-            path,
-            mode: "100644",
-            type: "blob",
-            sha: blobSha(content),
-          })),
-        },
-      ];
-    });
-    route("POST", new RegExp(`${repoPath}/git/trees$`), (_m, body) => {
-      const b = body as {
-        base_tree?: string;
-        tree: Array<{ path: string; content?: string; sha?: string | null }>;
-      };
-      const base = b.base_tree ? this.trees.get(b.base_tree) : new Map<string, string>();
-      if (!base) return [422, { message: "Invalid tree info" }];
-      const files = new Map(base);
-      for (const entry of b.tree) {
-        if (entry.content !== undefined) files.set(entry.path, entry.content);
-        else if (entry.sha === null) {
-          if (!files.has(entry.path)) return [422, { message: "GitRPC::BadObjectState" }];
-          files.delete(entry.path);
-        } else return [422, { message: "only inline content and deletions are modelled" }];
-      }
-      return [201, { sha: this.storeTree(files), truncated: false, tree: [] }];
-    });
-    route("POST", new RegExp(`${repoPath}/git/commits$`), (_m, body) => {
-      const b = body as { message: string; tree: string; parents: string[]; author?: unknown };
-      if (!this.trees.has(b.tree)) return [422, { message: "Tree SHA does not exist" }];
-      if (b.parents.some((p) => !this.commits.has(p)))
-        return [422, { message: "Parent SHA does not exist or is not a commit object" }];
-      const sha = this.storeCommit({
-        tree: b.tree,
-        parents: b.parents,
-        message: b.message,
-        ...(b.author !== undefined ? { author: b.author } : {}),
-      });
-      return [201, { sha, tree: { sha: b.tree }, message: b.message }];
-    });
-    route("PATCH", new RegExp(`${repoPath}/git/refs/heads(?:/|%2F)(.+)$`, "i"), (m, body) => {
-      const branch = decodeURIComponent(m[1] ?? "");
-      const b = body as { sha: string; force?: boolean };
-      this.refUpdates.push({ ref: `heads/${branch}`, sha: b.sha, force: b.force });
-      const current = this.branches.get(branch);
-      if (!current) return [422, { message: "Reference does not exist" }];
-      if (!this.commits.has(b.sha)) return [422, { message: "Object does not exist" }];
-      if (!b.force && !this.descends(b.sha, current))
-        return [422, { message: "Update is not a fast forward" }];
-      this.moveBranch(branch, b.sha);
-      return [200, { ref: `refs/heads/${branch}`, object: { sha: b.sha, type: "commit" } }];
-    });
-    route("POST", new RegExp(`${repoPath}/git/refs$`), (_m, body) => {
-      const b = body as { ref: string; sha: string };
-      const branch = b.ref.replace(/^refs\/heads\//, "");
-      if (this.branches.has(branch)) return [422, { message: "Reference already exists" }];
-      if (!this.commits.has(b.sha)) return [422, { message: "Object does not exist" }];
-      this.moveBranch(branch, b.sha);
-      return [201, { ref: b.ref, object: { sha: b.sha, type: "commit" } }];
-    });
+    installGitDataRoutes(this, route, repoPath);
     // Pull requests the bot opened (createdPulls): listed by head, edited, closed by a test.
     route("GET", new RegExp(`${repoPath}/pulls$`), (_m, _b, url) => {
       const head = url.searchParams.get("head");
