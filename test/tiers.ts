@@ -88,10 +88,17 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["time"],
     why: "runs the bootstrap and the restore steps in bash with every system command stubbed by a Node process: about a minute or more on 2 shared cores, so outside the fast set",
   },
-  "test/bootstrap/scripts.test.ts": {
+  "test/bootstrap/drain-on-terminate.test.ts": {
     needs: ["time"],
     why: "runs the bootstrap scripts in bash with every system command stubbed by a Node process: about a minute or more per file on 2 shared cores, so outside the fast set",
-    seconds: 39,
+  },
+  "test/bootstrap/server-bootstrap.test.ts": {
+    needs: ["time"],
+    why: "runs the bootstrap scripts in bash with every system command stubbed by a Node process: about a minute or more per file on 2 shared cores, so outside the fast set",
+  },
+  "test/bootstrap/worker-bootstrap.test.ts": {
+    needs: ["time"],
+    why: "runs the bootstrap scripts in bash with every system command stubbed by a Node process: about a minute or more per file on 2 shared cores, so outside the fast set",
   },
   "test/bootstrap/shellcheck.test.ts": {
     needs: ["shellcheck"],
