@@ -6,7 +6,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ARN, argvOf, deliveredUserData, type FakeNode, FakeWorld, haParams } from "./world";
+import {
+  ARN,
+  argvOf,
+  deliveredUserData,
+  type FakeNode,
+  type FakeWorld,
+  haParams,
+  worldWithSecrets,
+} from "./world";
 
 const PARAMETER = "/k3s-bot/prod/status";
 
@@ -14,10 +22,7 @@ let world: FakeWorld;
 let kube: string;
 let ssm: string;
 beforeEach(() => {
-  world = new FakeWorld();
-  world.createSecret(ARN.join);
-  world.createSecret(ARN.agent);
-  world.createSecret(ARN.kubeconfig);
+  world = worldWithSecrets();
   world.createSecret(ARN.db, JSON.stringify({ username: "k3sadmin", password: "pw" }));
   kube = path.join(world.dir, "kube");
   ssm = path.join(world.dir, "ssm");

@@ -4,17 +4,22 @@
  */
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ARN, argvOf, DB_PASSWORD, deliveredUserData, FakeWorld, haParams } from "./world";
+import {
+  ARN,
+  argvOf,
+  DB_PASSWORD,
+  deliveredUserData,
+  type FakeWorld,
+  haParams,
+  worldWithSecrets,
+} from "./world";
 
 const secret = (password: string) => JSON.stringify({ username: "k3sadmin", password });
 const ROTATED = "n3w/p@ss%word";
 
 let world: FakeWorld;
 beforeEach(() => {
-  world = new FakeWorld();
-  world.createSecret(ARN.join);
-  world.createSecret(ARN.agent);
-  world.createSecret(ARN.kubeconfig);
+  world = worldWithSecrets();
   world.createSecret(ARN.db, secret(DB_PASSWORD));
 });
 afterEach(() => world.cleanup());

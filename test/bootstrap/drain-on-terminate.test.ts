@@ -5,8 +5,15 @@
  */
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DB_SECRET, worldWithSecrets } from "./expectations";
-import { ARN, type Call, deliveredUserData, type FakeWorld, haParams } from "./world";
+import { DB_SECRET } from "./expectations";
+import {
+  ARN,
+  type Call,
+  deliveredUserData,
+  type FakeWorld,
+  haParams,
+  worldWithSecrets,
+} from "./world";
 
 let world: FakeWorld;
 beforeEach(() => {

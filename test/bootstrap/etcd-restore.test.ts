@@ -15,9 +15,10 @@ import {
   deliveredUserData,
   etcdParams,
   type FakeNode,
-  FakeWorld,
+  type FakeWorld,
   haParams,
   SNAPSHOT_BUCKET,
+  worldWithSecrets,
 } from "./world";
 
 const SNAPSHOT = "etcd-snapshot-ip-10-30-1-10-1764392402";
@@ -25,10 +26,7 @@ const DB = "var/lib/rancher/k3s/server/db";
 
 let world: FakeWorld;
 beforeEach(() => {
-  world = new FakeWorld();
-  world.createSecret(ARN.join);
-  world.createSecret(ARN.agent);
-  world.createSecret(ARN.kubeconfig);
+  world = worldWithSecrets();
 });
 afterEach(() => world.cleanup());
 

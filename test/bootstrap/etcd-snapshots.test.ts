@@ -13,9 +13,10 @@ import {
   DB_PASSWORD,
   deliveredUserData,
   etcdParams,
-  FakeWorld,
+  type FakeWorld,
   haParams,
   SNAPSHOT_BUCKET,
+  worldWithSecrets,
 } from "./world";
 
 const JOIN_TOKEN = `K10cafe::server:${"a".repeat(64)}`;
@@ -31,10 +32,7 @@ const OBJECTS: [string, string][] = [
 
 let world: FakeWorld;
 beforeEach(() => {
-  world = new FakeWorld();
-  world.createSecret(ARN.join);
-  world.createSecret(ARN.agent);
-  world.createSecret(ARN.kubeconfig);
+  world = worldWithSecrets();
 });
 afterEach(() => world.cleanup());
 

@@ -3,7 +3,7 @@
  * out, a world with the cluster's secrets created, and assertions on the recorded commands.
  */
 import { expect } from "vitest";
-import { API_DNS, ARN, argvOf, type Call, DB_PASSWORD, FakeWorld } from "./world";
+import { API_DNS, argvOf, type Call, DB_PASSWORD } from "./world";
 
 export const DB_SECRET = JSON.stringify({ username: "k3sadmin", password: DB_PASSWORD });
 export const JOIN_VERSION = "k3s-bot-join-token-initial-version-0001";
@@ -11,15 +11,6 @@ export const SECURE_VERSION = "k3s-bot-join-token-secure-version-0002";
 export const AGENT_VERSION = "k3s-bot-agent-token-initial-version-0001";
 export const AGENT_SECURE_VERSION = "k3s-bot-agent-token-secure-version-0002";
 export const API_URL = `https://${API_DNS}:6443`;
-
-/** A fake world with the join, agent and kubeconfig secrets created (empty), as the stack does. */
-export function worldWithSecrets(): FakeWorld {
-  const world = new FakeWorld();
-  world.createSecret(ARN.join);
-  world.createSecret(ARN.agent);
-  world.createSecret(ARN.kubeconfig);
-  return world;
-}
 
 /** Index of the first call matching, to assert order. */
 export function indexOf(calls: Call[], match: (c: Call) => boolean): number {

@@ -14,8 +14,9 @@ import {
   deliveredUserData,
   etcdParams,
   type FakeNode,
-  FakeWorld,
+  type FakeWorld,
   haParams,
+  worldWithSecrets,
 } from "./world";
 
 const k3sFlags = JSON.parse(
@@ -29,10 +30,7 @@ const k3sFlags = JSON.parse(
 
 let world: FakeWorld;
 beforeEach(() => {
-  world = new FakeWorld();
-  world.createSecret(ARN.join);
-  world.createSecret(ARN.agent);
-  world.createSecret(ARN.kubeconfig);
+  world = worldWithSecrets();
 });
 afterEach(() => world.cleanup());
 

@@ -18,7 +18,6 @@ import {
   installerCall,
   JOIN_VERSION,
   SECURE_VERSION,
-  worldWithSecrets,
 } from "./expectations";
 import {
   API_DNS,
@@ -30,6 +29,7 @@ import {
   type FakeWorld,
   haParams,
   RDS_CA_BUNDLE_URL,
+  worldWithSecrets,
 } from "./world";
 
 let world: FakeWorld;

@@ -12,9 +12,15 @@ import {
   expectNoSecretInCalls,
   indexOf,
   installerCall,
-  worldWithSecrets,
 } from "./expectations";
-import { ARN, argvOf, deliveredUserData, type FakeWorld, haParams } from "./world";
+import {
+  ARN,
+  argvOf,
+  deliveredUserData,
+  type FakeWorld,
+  haParams,
+  worldWithSecrets,
+} from "./world";
 
 let world: FakeWorld;
 beforeEach(() => {

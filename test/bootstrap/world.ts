@@ -302,3 +302,12 @@ export class FakeWorld {
 export function argvOf(calls: Call[], cmd: string): string[][] {
   return calls.filter((c) => c.cmd === cmd).map((c) => c.argv);
 }
+
+/** A fake world with the join, agent and kubeconfig secrets created (empty), as the stack does. */
+export function worldWithSecrets(): FakeWorld {
+  const world = new FakeWorld();
+  world.createSecret(ARN.join);
+  world.createSecret(ARN.agent);
+  world.createSecret(ARN.kubeconfig);
+  return world;
+}
