@@ -4,7 +4,7 @@
  * (workflow.ts); nothing in it outlives the event.
  */
 import type { ClusterConfig } from "../../infra/definition/config";
-import type { ClusterRuns } from "../engine/cluster-runs";
+import type { ClusterRuns, PullRequestRef } from "../engine/cluster-runs";
 import type { StatusReader } from "../engine/cluster-status/read";
 import type { OpenCheckRuns } from "./check-runs";
 import type { PullRequestInfo, RepoGitHub } from "./github";
@@ -48,4 +48,17 @@ export interface EventContext {
   readonly readStatus?: StatusReader;
   /** Check runs started and not yet finished in this event: finished as failed if it breaks. */
   readonly checks: OpenCheckRuns;
+}
+
+/**
+ * Who a run is for: this repository's PR, the user who caused it and the commit it runs on (the
+ * PR's head, or the merge commit after a merge). It holds the cluster's lock while it runs.
+ */
+export function runFor(
+  github: RepoGitHub,
+  pr: PullRequestInfo,
+  user: string,
+  headSha: string = pr.headSha,
+): PullRequestRef {
+  return { repo: github.fullName, pullRequest: pr.number, user, headSha };
 }

@@ -2,9 +2,9 @@
  * `/k3s apply [cluster …]`: apply the plans reviewed for the current commit, once the gates
  * (apply-gate.ts: write access, approvals, checks) let it.
  */
-import type { PullRequestRef } from "../../engine/cluster-runs";
 import { applyGate } from "../apply-gate";
 import * as text from "../comments";
+import { runFor } from "../context";
 import { applyOne } from "../steps/apply";
 import { resolveTargets } from "../targets";
 import type { CommandRunner } from "./runner";
@@ -24,12 +24,7 @@ export const applyCommand: CommandRunner = {
         await github.comment(pr.number, text.noClusters(config.definitionsPath));
       return false;
     }
-    const ref: PullRequestRef = {
-      repo: github.fullName,
-      pullRequest: pr.number,
-      user,
-      headSha: pr.headSha,
-    };
+    const ref = runFor(github, pr, user);
     let allOk = true;
     for (const target of targets)
       allOk = (await applyOne(ctx, pr, ref, target, config, false, overrides)) && allOk;

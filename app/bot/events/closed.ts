@@ -2,10 +2,10 @@
  * A pull request closed. Merged: apply what was merged (if `autoApplyOnMerge`), then release
  * its locks. Closed unmerged: release its locks and say which.
  */
-import { describeError, type PullRequestRef } from "../../engine/cluster-runs";
+import { describeError } from "../../engine/cluster-runs";
 import * as text from "../comments";
 import { type BotConfig, readBotConfig } from "../config";
-import type { EventContext } from "../context";
+import { type EventContext, runFor } from "../context";
 import type { PullRequestInfo } from "../github";
 import { mergeApplyRefusal } from "../merge-apply";
 import { applyOne } from "../steps/apply";
@@ -51,12 +51,7 @@ async function applyMerged(
   const sha = pr.mergeCommitSha as string;
   const merged: PullRequestInfo = { ...pr, headSha: sha };
   const { targets } = await resolveTargets(ctx, pr, [], config, sha);
-  const ref: PullRequestRef = {
-    repo: github.fullName,
-    pullRequest: pr.number,
-    user,
-    headSha: sha,
-  };
+  const ref = runFor(github, pr, user, sha);
   for (const target of targets) {
     if (!target.source) {
       // Never silent: a merged definition the bot cannot read is named on the PR.

@@ -7,7 +7,7 @@ import { planCheckName } from "../check-runs";
 import { planStatusLine } from "../cluster-status-text";
 import * as text from "../comments";
 import type { BotConfig } from "../config";
-import type { EventContext } from "../context";
+import { type EventContext, runFor } from "../context";
 import type { PullRequestInfo } from "../github";
 import { checkSourceGuardrails } from "../guardrails";
 import { guardrailsSection, guardrailsTitle } from "../guardrails-section";
@@ -47,12 +47,7 @@ export async function planClusters(
     );
     return false;
   }
-  const ref: PullRequestRef = {
-    repo: github.fullName,
-    pullRequest: pr.number,
-    user,
-    headSha: pr.headSha,
-  };
+  const ref = runFor(github, pr, user);
   let allOk = true;
   for (const target of targets) {
     allOk = (await planOne(ctx, pr, ref, target, config)) && allOk;
