@@ -1,10 +1,3 @@
-/**
- * Runs the real server bootstrap (the user data exactly as an instance receives it, and the
- * scripts it writes) with bash against stub commands and a fake IMDS / Secrets Manager / API
- * (world.ts): the first server with PostgreSQL, its failures, and three servers forming an
- * embedded-etcd cluster at the same moment.
- */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -192,9 +185,7 @@ describe("first server (PostgreSQL datastore)", () => {
 
   it("fails clearly, before installing anything, when the agent token secret does not exist", async () => {
     world.createSecret(ARN.db, DB_SECRET);
-    fs.rmSync(path.join(world.aws, ARN.agent.replaceAll(/[^A-Za-z0-9-]/g, "_")), {
-      recursive: true,
-    });
+    world.deleteSecret(ARN.agent);
     const node = world.node();
     const result = await world.run(node, deliveredUserData("server", haParams()));
     expect(result.code).not.toBe(0);

@@ -1,10 +1,3 @@
-/**
- * Runs the real worker bootstrap (the user data exactly as an instance receives it) with bash
- * against stub commands and a fake IMDS / Secrets Manager / API (world.ts): the agent token,
- * waiting for the API, joining through the load balancer, and the bounds it gives up at.
- */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   API_URL,
@@ -85,9 +78,7 @@ describe("worker", () => {
   });
 
   it("fails clearly, before installing anything, when the agent token secret does not exist", async () => {
-    fs.rmSync(path.join(world.aws, ARN.agent.replaceAll(/[^A-Za-z0-9-]/g, "_")), {
-      recursive: true,
-    });
+    world.deleteSecret(ARN.agent);
     const node = world.node();
     const result = await world.run(node, deliveredUserData("agent", haParams()));
     expect(result.code).not.toBe(0);

@@ -152,14 +152,23 @@ export class FakeWorld {
     fs.writeFileSync(this.apiState, String(failures));
   }
 
+  /** Where the stubbed `aws` keeps a secret (stubs/stub.mjs names it the same way). */
+  private secretDir(arn: string): string {
+    return path.join(this.aws, arn.replaceAll(/[^A-Za-z0-9-]/g, "_"));
+  }
+
   /** A secret that exists, with a value or (like the join token secret the stack creates) none. */
   createSecret(arn: string, value?: string): void {
-    const dir = path.join(this.aws, arn.replaceAll(/[^A-Za-z0-9-]/g, "_"));
+    const dir = this.secretDir(arn);
     fs.mkdirSync(path.join(dir, "versions"), { recursive: true });
     if (value !== undefined) {
       fs.writeFileSync(path.join(dir, "versions", "v1"), value);
       fs.writeFileSync(path.join(dir, "AWSCURRENT"), "v1");
     }
+  }
+  /** A secret that does not exist (deleted, or never created by the stack). */
+  deleteSecret(arn: string): void {
+    fs.rmSync(this.secretDir(arn), { recursive: true });
   }
 
   /**
@@ -184,7 +193,7 @@ export class FakeWorld {
 
   /** A new AWSCURRENT version of a secret, as an RDS-managed rotation leaves it. */
   rotateSecret(arn: string, value: string): void {
-    const dir = path.join(this.aws, arn.replaceAll(/[^A-Za-z0-9-]/g, "_"));
+    const dir = this.secretDir(arn);
     const version = `v${fs.readdirSync(path.join(dir, "versions")).length + 1}`;
     fs.writeFileSync(path.join(dir, "versions", version), value);
     fs.writeFileSync(path.join(dir, "AWSCURRENT"), version);
@@ -202,14 +211,14 @@ export class FakeWorld {
   }
 
   secretVersions(arn: string): Record<string, string> {
-    const dir = path.join(this.aws, arn.replaceAll(/[^A-Za-z0-9-]/g, "_"), "versions");
+    const dir = path.join(this.secretDir(arn), "versions");
     return Object.fromEntries(
       fs.readdirSync(dir).map((v) => [v, fs.readFileSync(path.join(dir, v), "utf8")]),
     );
   }
 
   secretCurrent(arn: string): string {
-    const dir = path.join(this.aws, arn.replaceAll(/[^A-Za-z0-9-]/g, "_"));
+    const dir = this.secretDir(arn);
     const version = fs.readFileSync(path.join(dir, "AWSCURRENT"), "utf8");
     return fs.readFileSync(path.join(dir, "versions", version), "utf8");
   }
