@@ -50,7 +50,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/app/plan-apply.test.ts": {
     needs: ["terraform", "emulator"],
     why: "a PR's whole life, then the drift scan of the cluster it applied: real terraform plan and apply of a small stack against the emulator",
-    seconds: 300,
+    seconds: 441,
   },
   "test/app/start.test.ts": {
     needs: ["terraform"],
@@ -111,12 +111,12 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/emulator/cluster-dev.test.ts": {
     needs: ["terraform", "emulator"],
     why: "applies, re-plans and destroys the whole dev stack in the emulator (several minutes)",
-    seconds: 236,
+    seconds: 349,
   },
   "test/emulator/cluster-ha.test.ts": {
     needs: ["terraform", "emulator"],
     why: "applies, re-plans and destroys the whole ha stack in the emulator (several minutes)",
-    seconds: 340,
+    seconds: 473,
   },
   "test/emulator/harness.test.ts": {
     needs: ["emulator"],
@@ -125,7 +125,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/emulator/moved-addresses.test.ts": {
     needs: ["terraform", "emulator"],
     why: "applies a small stack as synthesized before the rename to readable addresses, then plans today's against it (several minutes on 2 shared cores)",
-    seconds: 117,
+    seconds: 144,
   },
   "test/emulator/state-backend.test.ts": {
     needs: ["emulator"],
@@ -138,7 +138,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/engine/plan-reuse.test.ts": {
     needs: ["terraform"],
     why: "re-plans in an initialized working directory with real terraform",
-    seconds: 41,
+    seconds: 57,
   },
   "test/engine/plan-text.test.ts": {
     needs: ["terraform"],
@@ -163,7 +163,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/security/faults.test.ts": {
     needs: ["emulator"],
     why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
-    seconds: 60,
+    seconds: 70,
   },
   "test/security/injection.test.ts": {
     needs: ["emulator"],
@@ -188,7 +188,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
   "test/security/review-gates.test.ts": {
     needs: ["emulator"],
     why: "the real app against DynamoDB and S3 in the emulator (locks, saved plans, delivery records); Terraform is faked by test/support/fake-terraform-bin.mjs",
-    seconds: 52,
+    seconds: 67,
   },
   "test/security/terraform-env.test.ts": {
     needs: ["emulator"],
