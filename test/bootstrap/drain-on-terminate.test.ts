@@ -4,22 +4,11 @@
  * then complete the lifecycle action, in that order, also when the drain times out.
  */
 import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DB_SECRET } from "./expectations";
-import {
-  ARN,
-  type Call,
-  deliveredUserData,
-  type FakeWorld,
-  haParams,
-  worldWithSecrets,
-} from "./world";
+import { ARN, type Call, deliveredUserData, haParams, worldPerTest } from "./world";
 
-let world: FakeWorld;
-beforeEach(() => {
-  world = worldWithSecrets();
-});
-afterEach(() => world.cleanup());
+const world = worldPerTest();
 
 describe("termination hook (scale-in drain on a server)", () => {
   async function bootedServer() {

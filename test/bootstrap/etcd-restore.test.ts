@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ARN,
   argvOf,
@@ -15,20 +15,15 @@ import {
   deliveredUserData,
   etcdParams,
   type FakeNode,
-  type FakeWorld,
   haParams,
   SNAPSHOT_BUCKET,
-  worldWithSecrets,
+  worldPerTest,
 } from "./world";
 
 const SNAPSHOT = "etcd-snapshot-ip-10-30-1-10-1764392402";
 const DB = "var/lib/rancher/k3s/server/db";
 
-let world: FakeWorld;
-beforeEach(() => {
-  world = worldWithSecrets();
-});
-afterEach(() => world.cleanup());
+const world = worldPerTest();
 
 /** A server bootstrapped by the real user data: the first one, or one that joined. */
 async function server(kind: "first" | "joining"): Promise<FakeNode> {

@@ -4,7 +4,7 @@
  * finds the cluster formed, its API silent and no older server alive restores the newest
  * snapshot instead of waiting for a cluster that is gone (or starting an empty one).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
   ARN,
@@ -13,10 +13,9 @@ import {
   DB_PASSWORD,
   deliveredUserData,
   etcdParams,
-  type FakeWorld,
   haParams,
   SNAPSHOT_BUCKET,
-  worldWithSecrets,
+  worldPerTest,
 } from "./world";
 
 const JOIN_TOKEN = `K10cafe::server:${"a".repeat(64)}`;
@@ -30,11 +29,7 @@ const OBJECTS: [string, string][] = [
   ["2026-11-29T09:00:00+00:00", "elsewhere/etcd-snapshot-newer-than-all"],
 ];
 
-let world: FakeWorld;
-beforeEach(() => {
-  world = worldWithSecrets();
-});
-afterEach(() => world.cleanup());
+const world = worldPerTest();
 
 const install = (calls: Call[]) => calls.find((c) => c.cmd === "k3s-install");
 const listings = (calls: Call[]) =>

@@ -5,7 +5,7 @@
  * server, joining etcd server, worker) is checked.
  */
 import { readFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
   ARN,
@@ -14,9 +14,8 @@ import {
   deliveredUserData,
   etcdParams,
   type FakeNode,
-  type FakeWorld,
   haParams,
-  worldWithSecrets,
+  worldPerTest,
 } from "./world";
 
 const k3sFlags = JSON.parse(
@@ -28,11 +27,7 @@ const k3sFlags = JSON.parse(
   etcdSnapshotSubcommands: string[];
 };
 
-let world: FakeWorld;
-beforeEach(() => {
-  world = worldWithSecrets();
-});
-afterEach(() => world.cleanup());
+const world = worldPerTest();
 
 /** The command (server/agent) and the long flag names of INSTALL_K3S_EXEC. */
 function execOf(calls: Call[]): { command: string; flags: string[] } {

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AGENT_SECURE_VERSION,
   AGENT_VERSION,
@@ -19,17 +19,12 @@ import {
   DB_PASSWORD,
   deliveredUserData,
   type FakeNode,
-  type FakeWorld,
   haParams,
   RDS_CA_BUNDLE_URL,
-  worldWithSecrets,
+  worldPerTest,
 } from "./world";
 
-let world: FakeWorld;
-beforeEach(() => {
-  world = worldWithSecrets();
-});
-afterEach(() => world.cleanup());
+const world = worldPerTest();
 
 /** The value a server passes to k3s as `agent-token` in its config file. */
 function agentTokenIn(config: string): string | undefined {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   API_URL,
   expectImdsV2Only,
@@ -6,20 +6,9 @@ import {
   indexOf,
   installerCall,
 } from "./expectations";
-import {
-  ARN,
-  argvOf,
-  deliveredUserData,
-  type FakeWorld,
-  haParams,
-  worldWithSecrets,
-} from "./world";
+import { ARN, argvOf, deliveredUserData, haParams, worldPerTest } from "./world";
 
-let world: FakeWorld;
-beforeEach(() => {
-  world = worldWithSecrets();
-});
-afterEach(() => world.cleanup());
+const world = worldPerTest();
 
 describe("worker", () => {
   const agentExec = (node: { az: string; instanceId: string; hostname: string }) =>

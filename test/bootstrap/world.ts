@@ -9,9 +9,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lazy, Token } from "cdktf";
+import { afterEach, beforeEach } from "vitest";
 import { interpolateLikeTerraform } from "../../infra/bootstrap/terraform-escape";
 import type { BootstrapParams, NodeRole } from "../../infra/bootstrap/user-data";
 import { renderUserData } from "../../infra/bootstrap/user-data";
+import { forwarding } from "../support/proxies";
 
 const STUB = fileURLToPath(new URL("./stubs/stub.mjs", import.meta.url));
 const STUBBED = ["curl", "aws", "kubectl", "snap", "systemctl", "k3s", "k3s-install"];
@@ -319,4 +321,17 @@ export function worldWithSecrets(): FakeWorld {
   world.createSecret(ARN.agent);
   world.createSecret(ARN.kubeconfig);
   return world;
+}
+
+/**
+ * A fresh world with its secrets for each test of the file, cleaned up after it: the object
+ * returned always stands for the current test's world.
+ */
+export function worldPerTest(): FakeWorld {
+  let current: FakeWorld | undefined;
+  beforeEach(() => {
+    current = worldWithSecrets();
+  });
+  afterEach(() => current?.cleanup());
+  return forwarding("the fake world", () => current);
 }
