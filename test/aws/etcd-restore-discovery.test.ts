@@ -27,23 +27,11 @@ import {
 } from "../../app/engine/etcd-restore/restore";
 import { type Emulator, emulatorAwsClientConfig, startEmulator } from "../../app/local/emulator";
 import type { ClusterConfig } from "../../infra/definition/config";
+import { PROD_ETCD, RESTORE_BUCKET, RESTORE_SNAPSHOT } from "../support/restore-cluster";
 
-const BUCKET = "k3s-bot-etcd-prod-20261129060000000000000001";
-const SNAPSHOT = "etcd-snapshot-ip-10-30-1-10-1764392402";
-const DEFINITION = [
-  "name: prod",
-  "region: eu-central-1",
-  "network:",
-  "  vpcCidr: 10.30.0.0/16",
-  "  adminCidrs: [203.0.113.7/32]",
-  "state:",
-  "  bucket: acme-tfstate",
-  "controlPlane:",
-  "  count: 3",
-  "datastore:",
-  "  engine: etcd",
-  "",
-].join("\n");
+const BUCKET = RESTORE_BUCKET;
+const SNAPSHOT = RESTORE_SNAPSHOT;
+const DEFINITION = PROD_ETCD;
 
 let emulator: Emulator;
 let autoscaling: AutoScalingClient;

@@ -13,22 +13,13 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT_FAILED, EXIT_OK, runCli } from "../../app/cli/main";
 import type { RestoreClients } from "../../app/engine/etcd-restore/restore";
+import { PROD_BASE, PROD_ETCD, RESTORE_BUCKET, RESTORE_SNAPSHOT } from "../support/restore-cluster";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BUCKET = "k3s-bot-etcd-prod-20261129060000000000000001";
-const SNAPSHOT = "etcd-snapshot-ip-10-30-1-10-1764392402";
-const BASE = [
-  "name: prod",
-  "region: eu-central-1",
-  "network:",
-  "  vpcCidr: 10.30.0.0/16",
-  "  adminCidrs: [203.0.113.7/32]",
-  "state:",
-  "  bucket: acme-tfstate",
-  "  lockTable: acme-k3s-bot",
-  "",
-].join("\n");
-const ETCD = `${BASE}controlPlane:\n  count: 3\ndatastore:\n  engine: etcd\n`;
+const BUCKET = RESTORE_BUCKET;
+const SNAPSHOT = RESTORE_SNAPSHOT;
+const BASE = PROD_BASE;
+const ETCD = PROD_ETCD;
 const POSTGRES = `${BASE}datastore:\n  engine: postgres\n`;
 
 interface Server {
