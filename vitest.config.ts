@@ -11,19 +11,31 @@ export function knownSeconds(moduleId: string): number {
   return SLOW_TEST_FILES[relative(ROOT, moduleId)]?.seconds ?? 0;
 }
 
+function mostlyWaits(moduleId: string): boolean {
+  return SLOW_TEST_FILES[relative(ROOT, moduleId)]?.waits === true;
+}
+
 /**
  * vitest's own order (failed first, then longest by its cache, or largest file when it has no
  * cache, as on a fresh clone), with the files known to take minutes moved to the front, longest
  * first: a 5-minute file that starts last keeps the run going on one core after everything else
- * has finished.
+ * has finished. Of the files that mostly wait (test/tiers.ts, `waits`), only as many start first
+ * as leave one worker to the others; the rest follow the other long files, so that the workers
+ * are never all waiting on the emulator together while the cores idle.
  */
 export class LongestKnownFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const ordered = await super.sort(files);
-    return ordered
+    const ordered = (await super.sort(files))
       .map((file, index) => ({ file, index, seconds: knownSeconds(file.moduleId) }))
-      .sort((a, b) => b.seconds - a.seconds || a.index - b.index)
-      .map(({ file }) => file);
+      .sort((a, b) => b.seconds - a.seconds || a.index - b.index);
+    const waiting = ordered.filter(({ file }) => mostlyWaits(file.moduleId));
+    const first = waiting.slice(0, Math.max(1, this.ctx.config.maxWorkers - 1));
+    const later = waiting.slice(first.length);
+    const long = ordered.filter(({ file, seconds }) => seconds > 0 && !mostlyWaits(file.moduleId));
+    const rest = ordered.filter(
+      ({ file, seconds }) => seconds === 0 && !mostlyWaits(file.moduleId),
+    );
+    return [...first, ...long, ...later, ...rest].map(({ file }) => file);
   }
 }
 
@@ -34,12 +46,13 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",
-    // Three files at once on the 2 cores CI has: the emulator files spend most of their time in
+    // Four files at once on the 2 cores CI has: the emulator files spend most of their time in
     // the AWS provider's waiters (a load balancer about 60 s, a database about 80 s to create and
     // 60 s to delete), idle. test/emulator/cluster-dev.test.ts took 349 s of wall time and 100 s
-    // of CPU (user 86 s, sys 14 s; /usr/bin/time, 2026-11-29); a third worker uses that idle time.
-    // `npx vitest --maxWorkers=N` overrides it.
-    maxWorkers: 3,
+    // of CPU (user 86 s, sys 14 s; /usr/bin/time, 2026-11-29). Side by side on 2026-11-29, the
+    // whole suite took 824 s with 3 workers, 739 s with 4 and 734 s with 5, where the cores were
+    // busy all along: a fifth worker only adds contention. `npx vitest --maxWorkers=N` overrides.
+    maxWorkers: 4,
     sequence: { sequencer: LongestKnownFirst },
     coverage: {
       provider: "v8",

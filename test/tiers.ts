@@ -19,6 +19,13 @@ export interface SlowTestFile {
    * no durations of its own and would order by file size). Only the order depends on it.
    */
   seconds?: number;
+  /**
+   * The file spends most of its wall time idle, in the AWS provider's waiters while it applies a
+   * stack to the emulator (test/emulator/cluster-dev.test.ts: 349 s of wall time, 100 s of CPU).
+   * vitest.config.ts never starts more of these together than leave a worker for files that use
+   * the CPU: four of them at once left both cores 81-90% idle for 40 s (vmstat, 2026-11-29).
+   */
+  waits?: true;
 }
 
 export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
@@ -51,6 +58,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["terraform", "emulator"],
     why: "a PR's whole life, then the drift scan of the cluster it applied: real terraform plan and apply of a small stack against the emulator",
     seconds: 441,
+    waits: true,
   },
   "test/app/start.test.ts": {
     needs: ["terraform"],
@@ -112,11 +120,13 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["terraform", "emulator"],
     why: "applies, re-plans and destroys the whole dev stack in the emulator (several minutes)",
     seconds: 349,
+    waits: true,
   },
   "test/emulator/cluster-ha.test.ts": {
     needs: ["terraform", "emulator"],
     why: "applies, re-plans and destroys the whole ha stack in the emulator (several minutes)",
     seconds: 473,
+    waits: true,
   },
   "test/emulator/harness.test.ts": {
     needs: ["emulator"],
@@ -126,6 +136,7 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     needs: ["terraform", "emulator"],
     why: "applies a small stack as synthesized before the rename to readable addresses, then plans today's against it (several minutes on 2 shared cores)",
     seconds: 144,
+    waits: true,
   },
   "test/emulator/state-backend.test.ts": {
     needs: ["emulator"],

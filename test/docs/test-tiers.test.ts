@@ -83,29 +83,33 @@ describe("test tiers (test/tiers.ts)", () => {
       expect(result.stderr).toContain("test/tiers.ts");
     }
   });
+  const spec = (file: string, size: number) => ({
+    moduleId: join(root, file),
+    size,
+    project: { name: "", config: { sequence: { groupOrder: 0 }, isolate: true } },
+  });
+  /** The order LongestKnownFirst gives `files` with `maxWorkers`, on a fresh clone. */
+  const order = async (files: ReturnType<typeof spec>[], maxWorkers: number) => {
+    // A fresh clone: vitest has no durations, only file sizes (larger first).
+    const context = {
+      config: { root, maxWorkers },
+      cache: {
+        getFileTestResults: () => undefined,
+        getFileStats: (key: string) => files.find((f) => key.endsWith(relative(root, f.moduleId))),
+      },
+    };
+    const sorted = await new LongestKnownFirst(context as never).sort(files as never);
+    return sorted.map((f) => relative(root, f.moduleId));
+  };
+
   it("start the files known to take minutes first, longest first, the rest in vitest's order", async () => {
-    const spec = (file: string, size: number) => ({
-      moduleId: join(root, file),
-      size,
-      project: { name: "", config: { sequence: { groupOrder: 0 }, isolate: true } },
-    });
     const files = [
       spec("test/unit/a.test.ts", 9_000),
       spec("test/app/plan-apply.test.ts", 1_000),
       spec("test/unit/b.test.ts", 5_000),
       spec("test/emulator/cluster-ha.test.ts", 100),
     ];
-    // A fresh clone: vitest has no durations, only file sizes (larger first).
-    const context = {
-      config: { root },
-      cache: {
-        getFileTestResults: () => undefined,
-        getFileStats: (key: string) => files.find((f) => key.endsWith(relative(root, f.moduleId))),
-      },
-    };
-    const sequencer = new LongestKnownFirst(context as never);
-    const order = await sequencer.sort(files as never);
-    expect(order.map((f) => relative(root, f.moduleId))).toEqual([
+    expect(await order(files, 3)).toEqual([
       "test/emulator/cluster-ha.test.ts",
       "test/app/plan-apply.test.ts",
       "test/unit/a.test.ts",
@@ -113,5 +117,30 @@ describe("test tiers (test/tiers.ts)", () => {
     ]);
     const longest = Object.entries(SLOW_TEST_FILES).filter(([, entry]) => entry.seconds);
     expect(longest.length).toBeGreaterThan(0);
+  });
+
+  it("never start only files that wait on the emulator: one worker is left to the others", async () => {
+    const files = [
+      spec("test/unit/a.test.ts", 9_000),
+      spec("test/emulator/moved-addresses.test.ts", 100),
+      spec("test/emulator/cluster-dev.test.ts", 100),
+      spec("test/security/faults.test.ts", 100),
+      spec("test/emulator/cluster-ha.test.ts", 100),
+      spec("test/app/plan-apply.test.ts", 100),
+    ];
+    const waiting = Object.values(SLOW_TEST_FILES).filter((entry) => entry.waits);
+    expect(waiting.length).toBeGreaterThanOrEqual(4);
+    // Four workers: three waiting files start with the longest file that uses the CPU; the
+    // fourth waiting file follows the other long files, before the short ones.
+    expect(await order(files, 4)).toEqual([
+      "test/emulator/cluster-ha.test.ts",
+      "test/app/plan-apply.test.ts",
+      "test/emulator/cluster-dev.test.ts",
+      "test/security/faults.test.ts",
+      "test/emulator/moved-addresses.test.ts",
+      "test/unit/a.test.ts",
+    ]);
+    // One worker: it still starts with the longest.
+    expect((await order(files, 1))[0]).toBe("test/emulator/cluster-ha.test.ts");
   });
 });
