@@ -214,3 +214,14 @@ export const SLOW_TEST_FILES: Record<string, SlowTestFile> = {
     why: "one test runs the real probe, `terraform version` of this machine",
   },
 };
+
+/**
+ * Files that need no tool but must still run in a process of their own: they replace a module
+ * other files import (`vi.mock`), and vitest's shared workers (vitest.config.ts) keep modules
+ * loaded from one file to the next. test/docs/test-tiers.test.ts checks that every file of the
+ * fast set that mocks a module is listed here.
+ */
+export const OWN_PROCESS_FILES: Record<string, string> = {
+  "test/stack/addon-registry.test.ts":
+    "mocks infra/addons/index with a test-only add-on, which the schema and docs then carry",
+};

@@ -11,7 +11,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { LongestKnownFirst } from "../../vitest.config";
-import { SLOW_TEST_FILES } from "../tiers";
+import { OWN_PROCESS_FILES, SLOW_TEST_FILES } from "../tiers";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -71,7 +71,30 @@ describe("test tiers (test/tiers.ts)", () => {
     expect(exclude.filter((pattern) => pattern.startsWith("test/")).sort()).toEqual(
       Object.keys(SLOW_TEST_FILES).sort(),
     );
-    expect(fast.test?.include).toEqual(["test/**/*.test.ts"]);
+  });
+
+  it("share worker processes only among files of the fast set that mock no module", async () => {
+    const { default: base } = await import("../../vitest.config");
+    const projects = (base.test?.projects ?? []) as {
+      test: { name: string; include: string[]; exclude?: string[]; isolate: boolean };
+    }[];
+    const byName = new Map(projects.map((project) => [project.test.name, project.test]));
+    const own = [...Object.keys(SLOW_TEST_FILES), ...Object.keys(OWN_PROCESS_FILES)].sort();
+    expect(byName.get("own-process")?.isolate).toBe(true);
+    expect([...(byName.get("own-process")?.include ?? [])].sort()).toEqual(own);
+    const shared = byName.get("shared");
+    expect(shared?.isolate).toBe(false);
+    expect(shared?.include).toEqual(["test/**/*.test.ts"]);
+    expect(shared?.exclude?.filter((pattern) => pattern.startsWith("test/")).sort()).toEqual(own);
+    for (const [file, why] of Object.entries(OWN_PROCESS_FILES)) {
+      expect(existsSync(join(root, file)), file).toBe(true);
+      expect(why.length, file).toBeGreaterThan(20);
+    }
+    const mocking = testFiles()
+      .filter((file) => !(file in SLOW_TEST_FILES))
+      .filter((file) => /\bvi\.(do)?mock\(/.test(readFileSync(join(root, file), "utf8")));
+    expect(mocking.filter((file) => !(file in OWN_PROCESS_FILES))).toEqual([]);
+    expect(mocking.length).toBeGreaterThan(0);
   });
 
   it("block the tools in the fast set, with a message that says where to declare the file", () => {
