@@ -22,9 +22,14 @@ export function synthesizeCluster(
 ): TerraformJson {
   const outdir = mkdtempSync(join(tmpdir(), "k3s-bot-synth-"));
   try {
-    const app = new App({ outdir, skipValidation: false });
+    // cdktf 0.21.0 (lib/synthesize/synthesizer.js) adds to every stack with `moved` blocks a
+    // check that runs `terraform version` (>= 1.5) during synth(): a process per synthesis, and
+    // `k3s-bot synth` failing where Terraform is not installed. Terraform is checked where it
+    // runs (app/preflight.ts, >= 1.11); every validation the constructs add still runs here.
+    const app = new App({ outdir, skipValidation: true });
     const stack = new K3sClusterStack(app, config.name, config, options);
     customize?.(stack);
+    stack.runAllValidations();
     app.synth();
     return JSON.parse(
       readFileSync(join(outdir, "stacks", config.name, "cdk.tf.json"), "utf8"),

@@ -12,6 +12,7 @@ import {
   reportPreflight,
   versionAtLeast,
 } from "../../app/preflight";
+import { missingPrerequisites } from "../../scripts/prerequisites.mjs";
 
 const healthy: PreflightProbes = {
   terraformVersion: async () => "1.11.4",
@@ -137,5 +138,10 @@ describe("preflight", () => {
   it("reads this machine's Terraform through the real probe", async () => {
     const version = await machineProbes({}).terraformVersion();
     expect(versionAtLeast(version, "1.11.0"), version).toBe(true);
+  });
+
+  // The demo's own check (scripts/prerequisites.mjs), which runs `terraform version` too.
+  it("finds no demo prerequisite missing on this machine, where the tests run Terraform", () => {
+    expect(missingPrerequisites()).toEqual([]);
   });
 });
