@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { delimiter, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
@@ -47,6 +47,20 @@ export class LongestKnownFirst extends BaseSequencer {
  */
 const OWN_PROCESS = [...Object.keys(SLOW_TEST_FILES), ...Object.keys(OWN_PROCESS_FILES)];
 
+/**
+ * The fast set's stand-ins for Terraform, shellcheck, checkov and the emulator, which fail and
+ * say to list the file in test/tiers.ts. The shared project has them in `npm test` too, so a
+ * fast file that starts a tool fails there, not only in `npm run test:fast`.
+ */
+const BLOCKERS = fileURLToPath(new URL("./test/support/fast-tier", import.meta.url));
+export const TOOLS_BLOCKED = {
+  setupFiles: ["test/support/fast-tier/setup.ts"],
+  env: {
+    PATH: `${BLOCKERS}${delimiter}${process.env.PATH ?? ""}`,
+    K3S_BOT_TERRAFORM: `${BLOCKERS}/terraform`,
+  },
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -57,6 +71,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["**/node_modules/**", ...OWN_PROCESS],
           isolate: false,
+          ...TOOLS_BLOCKED,
         },
       },
       { extends: true, test: { name: "own-process", include: OWN_PROCESS, isolate: true } },

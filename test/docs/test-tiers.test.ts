@@ -76,7 +76,14 @@ describe("test tiers (test/tiers.ts)", () => {
   it("share worker processes only among files of the fast set that mock no module", async () => {
     const { default: base } = await import("../../vitest.config");
     const projects = (base.test?.projects ?? []) as {
-      test: { name: string; include: string[]; exclude?: string[]; isolate: boolean };
+      test: {
+        name: string;
+        include: string[];
+        exclude?: string[];
+        isolate: boolean;
+        setupFiles?: string[];
+        env?: Record<string, string>;
+      };
     }[];
     const byName = new Map(projects.map((project) => [project.test.name, project.test]));
     const own = [...Object.keys(SLOW_TEST_FILES), ...Object.keys(OWN_PROCESS_FILES)].sort();
@@ -84,6 +91,10 @@ describe("test tiers (test/tiers.ts)", () => {
     expect([...(byName.get("own-process")?.include ?? [])].sort()).toEqual(own);
     const shared = byName.get("shared");
     expect(shared?.isolate).toBe(false);
+    // The fast set's stand-ins for the tools in npm test too, so a fast file cannot start one.
+    expect(shared?.setupFiles).toEqual(["test/support/fast-tier/setup.ts"]);
+    expect(shared?.env?.PATH?.split(":")[0]).toBe(join(root, "test/support/fast-tier"));
+    expect(shared?.env?.K3S_BOT_TERRAFORM).toBe(join(root, "test/support/fast-tier/terraform"));
     expect(shared?.include).toEqual(["test/**/*.test.ts"]);
     expect(shared?.exclude?.filter((pattern) => pattern.startsWith("test/")).sort()).toEqual(own);
     for (const [file, why] of Object.entries(OWN_PROCESS_FILES)) {
