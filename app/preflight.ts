@@ -7,12 +7,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { MINIMUM_TERRAFORM } from "../infra/terraform-version";
 import { describeError } from "./engine/cluster-runs";
 import { TerraformRunner } from "./engine/terraform/runner";
 import type { Environment } from "./runtime";
 
-/** The oldest Terraform the engine is tested with (S3 backend `use_lockfile` needs 1.11). */
-export const MINIMUM_TERRAFORM = "1.11.0";
+export { MINIMUM_TERRAFORM } from "../infra/terraform-version";
 /** The AWS provider version @cdktf/provider-aws 20.1.0 generates the stack for. */
 export const AWS_PROVIDER_VERSION = "5.100.0";
 const DEFAULT_MIRROR = "/opt/tf-plugins";

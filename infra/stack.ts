@@ -24,6 +24,7 @@ import { PORTS } from "./ports";
 import { ClusterSecurityGroups } from "./security-groups";
 import { type BackendOption, configureStateBackend } from "./state-backend";
 import { SharedStorage } from "./storage";
+import { MINIMUM_TERRAFORM } from "./terraform-version";
 import { forgetDefaultSecurityGroup, VpcAudit } from "./vpc-audit";
 
 export type { BackendOption } from "./state-backend";
@@ -93,6 +94,7 @@ export class K3sClusterStack extends ReadablyAddressedStack {
   constructor(scope: Construct, id: string, config: ClusterConfig, options: StackOptions = {}) {
     super(scope, id);
     this.config = config;
+    this.addOverride("terraform.required_version", `>= ${MINIMUM_TERRAFORM}`);
 
     this.provider = new AwsProvider(this, "aws", {
       region: config.region,

@@ -24,8 +24,9 @@ export function synthesizeCluster(
   try {
     // cdktf 0.21.0 (lib/synthesize/synthesizer.js) adds to every stack with `moved` blocks a
     // check that runs `terraform version` (>= 1.5) during synth(): a process per synthesis, and
-    // `k3s-bot synth` failing where Terraform is not installed. Terraform is checked where it
-    // runs (app/preflight.ts, >= 1.11); every validation the constructs add still runs here.
+    // `k3s-bot synth` failing where Terraform is not installed. The stack's `required_version`
+    // (infra/terraform-version.ts) has Terraform check itself where it runs. Every validation the
+    // constructs add still runs, here before synth(), so before any Aspect (the stack has none).
     const app = new App({ outdir, skipValidation: true });
     const stack = new K3sClusterStack(app, config.name, config, options);
     customize?.(stack);

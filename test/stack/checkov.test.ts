@@ -37,12 +37,16 @@ function findings(example: "dev" | "ha"): Finding[] {
   // Without the `moved` blocks: checkov 3.2.500's terraform_json parser reads every top-level
   // key as an object of named blocks (checkov/terraform_json/parser.py, handle_block_type:
   // `blocks.items()`) and crashes on `moved` and `removed`, lists in Terraform's JSON syntax. A
-  // move or a removal carries no configuration to check.
+  // move or a removal carries no configuration to check. Nor `required_version`: the same
+  // parser's hclify() raises "this method receives only dicts" on that string in the
+  // `terraform` block, which holds no resource either.
   const {
     moved: _moves,
     removed: _removed,
     ...scanned
   } = synthesize(exampleConfig(example)).json as unknown as Record<string, unknown>;
+  const { required_version: _version, ...settings } = scanned.terraform as Record<string, unknown>;
+  scanned.terraform = settings;
   writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(scanned, null, 2));
   let out: string;
   try {

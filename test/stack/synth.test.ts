@@ -4,11 +4,12 @@
  * says why it does not), so synthesizing failed wherever Terraform is missing, as in
  * `npm run test:fast` and `k3s-bot synth` on a machine without it.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { synthesizeCluster } from "../../infra/synth";
+import { MINIMUM_TERRAFORM } from "../../infra/terraform-version";
 import { exampleConfig } from "./helpers";
 
 describe("synthesizeCluster", () => {
@@ -30,7 +31,14 @@ describe("synthesizeCluster", () => {
   it("synthesizes a stack with moved blocks and starts no terraform", () => {
     const json = synthesizeCluster(exampleConfig("dev")) as { moved?: unknown[] };
     expect(json.moved?.length).toBeGreaterThan(50);
-    expect(() => writeFileSync(join(bin, "started"), "", { flag: "wx" })).not.toThrow();
+    expect(existsSync(join(bin, "started"))).toBe(false);
+  });
+
+  it("has Terraform refuse a version older than the engine's minimum itself", () => {
+    const json = synthesizeCluster(exampleConfig("dev")) as {
+      terraform: { required_version?: string };
+    };
+    expect(json.terraform.required_version).toBe(`>= ${MINIMUM_TERRAFORM}`);
   });
 
   it("still runs the validations the constructs add", () => {
