@@ -16,7 +16,7 @@ export default defineConfig({
     exclude: ["**/node_modules/**", ...Object.keys(SLOW_TEST_FILES)],
     // The shared project has the blockers already; the fast files that keep a process of their
     // own (test/tiers.ts OWN_PROCESS_FILES) get them here.
-    projects: (base.test?.projects as Project[]).map((project) =>
+    projects: ((base.test?.projects ?? []) as Project[]).map((project) =>
       project.test.name === "own-process"
         ? { ...project, test: { ...project.test, ...TOOLS_BLOCKED } }
         : project,
